@@ -1,0 +1,1 @@
+return MFuser.Training.Cli.TrainCli.Run(args);
