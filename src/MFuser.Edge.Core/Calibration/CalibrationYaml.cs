@@ -1,0 +1,164 @@
+using System.Globalization;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace MFuser.Edge.Calibration;
+
+/// <summary>
+/// Reads a camera calibration written by OpenCV's <c>FileStorage</c> (<c>%YAML:1.0</c>, <c>!!opencv-matrix</c>) or by
+/// ROS camera_calibration, plus three mounting keys. Keys are matched case-insensitively; keys not listed are ignored
+/// (calibration tools write extra ones such as <c>avg_reprojection_error</c>).
+/// <list type="table">
+/// <item><term>image_width, image_height</term><description>required; the image size the intrinsics belong to</description></item>
+/// <item><term>camera_matrix</term><description>required; 3×3 [fx 0 cx; 0 fy cy; 0 0 1] as a matrix map
+/// (<c>rows</c>, <c>cols</c>, <c>data</c>) or a flat list of 9 numbers</description></item>
+/// <item><term>distortion_coefficients</term><description>optional; 0, 4, 5 or 8 values (k1 k2 p1 p2 [k3 [k4 k5 k6]])</description></item>
+/// <item><term>camera_height_m</term><description>required; optical centre above the ground, metres</description></item>
+/// <item><term>pitch_deg, roll_deg</term><description>optional (0); see <see cref="CameraCalibration"/> for signs</description></item>
+/// </list>
+/// The OpenCV header <c>%YAML:1.0</c> is not valid YAML 1.1 syntax, so it is dropped before parsing; everything else
+/// is parsed by YamlDotNet, which handles the block, flow and multi-line list styles both tools emit.
+/// </summary>
+public static class CalibrationYaml
+{
+    /// <summary>Reads and validates the file at <paramref name="path"/>.</summary>
+    public static CameraCalibration Load(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CalibrationException($"{path}: cannot read calibration file: {e.Message}", e);
+        }
+        return Parse(text, path);
+    }
+
+    /// <summary>Parses calibration YAML; <paramref name="source"/> names it in error messages.</summary>
+    public static CameraCalibration Parse(string text, string source)
+    {
+        if (text.StartsWith("%YAML:", StringComparison.Ordinal))
+        {
+            var newline = text.IndexOf('\n');
+            text = newline < 0 ? "" : text[(newline + 1)..];
+        }
+        var yaml = new YamlStream();
+        try
+        {
+            yaml.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            throw new CalibrationException($"{source}: not valid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.Message}", e);
+        }
+        if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)
+            throw new CalibrationException($"{source}: expected a YAML mapping of calibration keys at the top level");
+
+        var keys = new Dictionary<string, YamlNode>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (k, v) in root.Children)
+            if (k is YamlScalarNode { Value: { } name })
+                keys[name] = v;
+
+        var width = RequireInt(keys, "image_width", source);
+        var height = RequireInt(keys, "image_height", source);
+        if (width <= 0 || height <= 0)
+            throw new CalibrationException($"{source}: image_width/image_height must be positive, got {width}x{height}");
+
+        var k3 = ReadMatrix(Require(keys, "camera_matrix", source), "camera_matrix", source);
+        if (k3.Length != 9)
+            throw new CalibrationException($"{source}: camera_matrix: expected 3x3 = 9 values, got {k3.Length}");
+        if (k3[1] != 0 || k3[3] != 0 || k3[6] != 0 || k3[7] != 0 || k3[8] != 1)
+            throw new CalibrationException(
+                $"{source}: camera_matrix: expected the form [fx 0 cx; 0 fy cy; 0 0 1] (no skew), got [{string.Join(", ", k3)}]");
+        double fx = k3[0], cx = k3[2], fy = k3[4], cy = k3[5];
+        if (fx <= 0 || fy <= 0)
+            throw new CalibrationException($"{source}: camera_matrix: focal lengths must be positive, got fx={fx}, fy={fy}");
+        if (cx < 0 || cx >= width || cy < 0 || cy >= height)
+            throw new CalibrationException(
+                $"{source}: camera_matrix: principal point ({cx}, {cy}) lies outside the {width}x{height} image; is image_width/image_height the size the camera was calibrated at?");
+
+        double[] distortion = [];
+        if (keys.TryGetValue("distortion_coefficients", out var dNode))
+        {
+            distortion = ReadMatrix(dNode, "distortion_coefficients", source);
+            if (distortion.Length is not (0 or 4 or 5 or 8))
+                throw new CalibrationException(
+                    $"{source}: distortion_coefficients: expected 0, 4, 5 or 8 values (k1 k2 p1 p2 [k3 [k4 k5 k6]]), got {distortion.Length}");
+        }
+
+        var mountHeight = RequireDouble(keys, "camera_height_m", source);
+        if (!(mountHeight > 0))
+            throw new CalibrationException($"{source}: camera_height_m must be > 0 metres, got {mountHeight}");
+        var pitch = OptionalDouble(keys, "pitch_deg", source);
+        var roll = OptionalDouble(keys, "roll_deg", source);
+        if (Math.Abs(pitch) >= 90)
+            throw new CalibrationException($"{source}: pitch_deg must lie in (-90, 90), got {pitch}");
+        if (Math.Abs(roll) >= 90)
+            throw new CalibrationException($"{source}: roll_deg must lie in (-90, 90), got {roll}");
+
+        return new CameraCalibration
+        {
+            Source = source,
+            ImageWidth = width, ImageHeight = height,
+            Fx = fx, Fy = fy, Cx = cx, Cy = cy,
+            Distortion = distortion,
+            MountHeightM = mountHeight,
+            PitchRad = pitch * Math.PI / 180,
+            RollRad = roll * Math.PI / 180,
+        };
+    }
+
+    private static YamlNode Require(Dictionary<string, YamlNode> keys, string key, string source) =>
+        keys.TryGetValue(key, out var node) ? node : throw new CalibrationException($"{source}: missing required key '{key}'");
+
+    private static int RequireInt(Dictionary<string, YamlNode> keys, string key, string source)
+    {
+        var value = Scalar(Require(keys, key, source), key, source);
+        return int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i)
+            ? i
+            : throw new CalibrationException($"{source}: {key}: expected an integer, got '{value}'");
+    }
+
+    private static double RequireDouble(Dictionary<string, YamlNode> keys, string key, string source) =>
+        ParseDouble(Scalar(Require(keys, key, source), key, source), key, source);
+
+    private static double OptionalDouble(Dictionary<string, YamlNode> keys, string key, string source) =>
+        keys.TryGetValue(key, out var node) ? ParseDouble(Scalar(node, key, source), key, source) : 0;
+
+    private static string Scalar(YamlNode node, string key, string source) =>
+        node is YamlScalarNode { Value: { } v } ? v : throw new CalibrationException($"{source}: {key}: expected a single value, got a {node.NodeType}");
+
+    private static double ParseDouble(string value, string key, string source) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)
+            ? d
+            : throw new CalibrationException($"{source}: {key}: expected a finite number, got '{value}'");
+
+    /// <summary>A matrix written as <c>{rows, cols, [dt,] data: [...]}</c> or as a flat list; returns its data
+    /// row-major after checking rows·cols against the data length.</summary>
+    private static double[] ReadMatrix(YamlNode node, string key, string source)
+    {
+        switch (node)
+        {
+            case YamlSequenceNode seq:
+                return seq.Children.Select((n, i) => ParseDouble(Scalar(n, $"{key}[{i}]", source), $"{key}[{i}]", source)).ToArray();
+            case YamlMappingNode map:
+                var fields = new Dictionary<string, YamlNode>(StringComparer.OrdinalIgnoreCase);
+                foreach (var (k, v) in map.Children)
+                    if (k is YamlScalarNode { Value: { } name })
+                        fields[name] = v;
+                var data = ReadMatrix(Require(fields, "data", $"{source}: {key}"), $"{key}.data", source);
+                if (fields.ContainsKey("rows") || fields.ContainsKey("cols"))
+                {
+                    var rows = RequireInt(fields, "rows", $"{source}: {key}");
+                    var cols = RequireInt(fields, "cols", $"{source}: {key}");
+                    if (rows * cols != data.Length)
+                        throw new CalibrationException($"{source}: {key}: rows x cols = {rows}x{cols} = {rows * cols} but data has {data.Length} values");
+                }
+                return data;
+            default:
+                throw new CalibrationException($"{source}: {key}: expected a matrix (rows, cols, data) or a list of numbers");
+        }
+    }
+}

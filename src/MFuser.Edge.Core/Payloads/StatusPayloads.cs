@@ -1,0 +1,99 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MFuser.Edge.Models;
+
+namespace MFuser.Edge.Payloads;
+
+/// <summary>Payloads of <c>&lt;base&gt;/available</c> (plain text, retained).</summary>
+public static class Availability
+{
+    public const string Online = "online";
+    /// <summary>Published retained on a clean shutdown.</summary>
+    public const string Stopped = "stopped";
+    /// <summary>The Last Will: the broker publishes it when the connection is lost without a clean disconnect.</summary>
+    public const string Offline = "offline";
+}
+
+/// <summary><c>&lt;base&gt;/info</c> (retained): what this daemon is and runs. Field names are snake_case in JSON.</summary>
+public sealed record InfoPayload(
+    string Device,
+    string SoftwareVersion,
+    DateTimeOffset StartedAt,
+    ModelInfo Model,
+    IReadOnlyList<ClassEntry> Classes,
+    ImageSize Input,
+    ExecutionInfo Execution,
+    CalibrationInfo Calibration,
+    FreeSpaceLayout FreeSpace)
+{
+    /// <summary>Encodes this payload as UTF-8 JSON.</summary>
+    public byte[] ToUtf8Json() => JsonSerializer.SerializeToUtf8Bytes(this, PayloadJsonContext.Default.InfoPayload);
+}
+
+/// <summary>The model package in use (DESIGN.md §3).</summary>
+public sealed record ModelInfo(string Name, string Version, string Sha256);
+
+/// <summary>One class-table row; <see cref="Color"/> is [r, g, b].</summary>
+public sealed record ClassEntry(int Id, string Name, IReadOnlyList<int> Color, bool Drivable)
+{
+    public static ClassEntry From(ClassInfo c) => new(c.Id, c.Name, [c.Color.R, c.Color.G, c.Color.B], c.Drivable);
+}
+
+public sealed record ImageSize(int Width, int Height);
+
+/// <summary>The ONNX Runtime execution provider actually in use, the ones that were tried in order, and how many
+/// graph nodes each provider was assigned.</summary>
+public sealed record ExecutionInfo(string Provider, IReadOnlyList<string> Requested, IReadOnlyDictionary<string, int> NodePlacement);
+
+/// <summary>Whether bearings and ranges are published, and from which calibration file.</summary>
+public sealed record CalibrationInfo(bool Present, string? File, double? MountHeightM, double? PitchDeg, double? RollDeg);
+
+/// <summary>The fixed layout of <c>drivable.free_space</c>: bin i covers image columns [column_edges[i],
+/// column_edges[i+1]) at model resolution.</summary>
+public sealed record FreeSpaceLayout(int Bins, IReadOnlyList<int> ColumnEdges, bool Calibrated)
+{
+    public static FreeSpaceLayout From(Analysis.FreeSpaceScan scan) => new(scan.Count, scan.ColumnEdges.ToArray(), scan.HasGeometry);
+}
+
+/// <summary><c>&lt;base&gt;/stats</c>, published every stats interval.</summary>
+public sealed record StatsPayload(
+    DateTimeOffset At,
+    double UptimeS,
+    double Fps,
+    long FramesCaptured,
+    long FramesProcessed,
+    long FramesDropped,
+    IReadOnlyDictionary<string, LatencyPercentiles> LatencyMs,
+    MqttStats Mqtt,
+    MemoryStats Memory)
+{
+    public byte[] ToUtf8Json() => JsonSerializer.SerializeToUtf8Bytes(this, PayloadJsonContext.Default.StatsPayload);
+}
+
+/// <summary>Latency distribution of one pipeline stage over the last stats interval, milliseconds.</summary>
+public sealed record LatencyPercentiles(double P50, double P90, double P99, double Max);
+
+/// <summary>The MQTT link's counters since start.</summary>
+public sealed record MqttStats(bool Connected, string? Protocol, long Published, long Dropped, long Reconnects,
+    int QueueDepth, int ReliablePending);
+
+public sealed record MemoryStats(double WorkingSetMb, double ManagedHeapMb);
+
+/// <summary>Source-generated System.Text.Json metadata for the status payloads: snake_case names, RFC 3339 UTC times.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, Converters = [typeof(Rfc3339JsonConverter)])]
+[JsonSerializable(typeof(InfoPayload))]
+[JsonSerializable(typeof(StatsPayload))]
+public sealed partial class PayloadJsonContext : JsonSerializerContext;
+
+/// <summary>Writes <see cref="DateTimeOffset"/> as RFC 3339 UTC (<see cref="Rfc3339"/>) and reads any ISO 8601 time.</summary>
+public sealed class Rfc3339JsonConverter : JsonConverter<DateTimeOffset>
+{
+    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.GetDateTimeOffset();
+
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options)
+    {
+        Span<byte> buffer = stackalloc byte[Rfc3339.Length];
+        writer.WriteStringValue(buffer[..Rfc3339.Format(value, buffer)]);
+    }
+}
