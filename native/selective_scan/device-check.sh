@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# One-shot GPU device check of the CUDA SelectiveScan kernel (shared/device/README.md rules; issue 8):
+#   build      nvcc: kernel + standalone harness for sm_90 (run here) and the kernel for sm_87 (Jetson Orin, build only)
+#   ort-op     the ONNX Runtime CUDA custom op front end, compiled and linked against ORT headers (compile-only:
+#              the GPU host has no ORT CUDA runtime); skipped, saying so, when the headers are absent
+#   cmake      cuda/CMakeLists.txt configured and built standalone with Ninja (same ORT header condition)
+#   matrix     the research note's §6.3 shape/value matrix against the fp64 oracle src/reference.h
+#   sanitize   compute-sanitizer memcheck and racecheck on small cases
+#   bench      kernel timings on MFuser shapes; PyTorch sequential and chunked baselines on the same GPU;
+#              torch.compile'd baselines if time allows; optional Nsight Compute speed-of-light of one launch
+#   summary    $OUT/device-check.json (+ $OUT/device-check.log), short table on stdout
+# Every stage runs even if an earlier one failed (unless it needs the earlier one's output); the exit status is
+# non-zero if any stage failed. Budget: under 8 minutes.
+#
+# Usage: native/selective_scan/device-check.sh [--cpu-dry-run]
+#   --cpu-dry-run  on a machine without GPU/nvcc: compiles the harness's host parts with g++ (the kernel replaced by
+#                  a sequential fp32 CPU scan), runs its self-test and a quick matrix against the oracle, syntax-checks
+#                  the Python and the ORT op front end, and runs the summary. Proves nothing about the kernel.
+# Environment: OUT (result folder, default: current folder), ORT_INCLUDE_DIR (default:
+#   native/third_party/ort-include), NVCC, CUDA_HOME.
+set -u
+set -o pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+MODE=gpu
+for arg in "$@"; do
+  case "$arg" in
+    --cpu-dry-run) MODE=cpu ;;
+    -h|--help) sed -n '2,24p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    *) echo "device-check.sh: unknown argument '$arg' (expected --cpu-dry-run or --help)" >&2; exit 2 ;;
+  esac
+done
+
+OUT="${OUT:-$PWD}"
+mkdir -p "$OUT"
+OUT="$(cd "$OUT" && pwd)"
+LOG="$OUT/device-check.log"
+STAGES="$OUT/stages.tsv"
+BUILD="$HERE/build/device-check"
+ORT_INCLUDE_DIR="${ORT_INCLUDE_DIR:-$REPO/native/third_party/ort-include}"
+: > "$LOG"
+: > "$STAGES"
+mkdir -p "$BUILD"
+exec > >(tee -a "$LOG") 2>&1
+FAILED=()
+BUDGET_S=440  # stop starting optional stages after this (hard limit 480 s)
+
+stage() {  # stage NAME LIMIT_S CMD...: runs CMD with a time limit, records status and duration
+  local name=$1 limit=$2
+  shift 2
+  local t0=$SECONDS rc status
+  echo "=== [$name] $(date -u +%H:%M:%S) elapsed ${SECONDS}s: $*"
+  timeout --kill-after=10 "$limit" "$@"
+  rc=$?
+  if [[ $rc -eq 0 ]]; then status=ok
+  elif [[ $rc -eq 124 || $rc -eq 137 ]]; then status="timeout(${limit}s)"
+  else status="failed(rc=$rc)"; fi
+  printf '%s\t%s\t%s\n' "$name" "$status" "$((SECONDS - t0))" >> "$STAGES"
+  [[ $status == ok ]] || FAILED+=("$name")
+  echo "=== [$name] $status in $((SECONDS - t0))s"
+}
+
+info_stage() {  # like stage, but a failure is informational (recorded, not counted)
+  local name=$1 limit=$2
+  shift 2
+  local t0=$SECONDS rc
+  echo "=== [$name] (informational) elapsed ${SECONDS}s: $*"
+  timeout --kill-after=10 "$limit" "$@"
+  rc=$?
+  printf '%s\t%s\t%s\n' "$name" "info(rc=$rc)" "$((SECONDS - t0))" >> "$STAGES"
+}
+
+skip() {  # skip NAME REASON [counts-as-failure: yes|no]
+  echo "=== [$1] skipped: $2"
+  printf '%s\t%s\t0\n' "$1" "$( [[ ${3:-yes} == yes ]] && echo "skipped: $2" || echo "info: skipped: $2")" >> "$STAGES"
+  [[ ${3:-yes} == yes ]] && FAILED+=("$1")
+  return 0
+}
+
+have_ort() { [[ -f "$ORT_INCLUDE_DIR/onnxruntime_cxx_api.h" ]]; }
+
+# ------------------------------------------------------------------------------------------------- CPU dry run
+if [[ $MODE == cpu ]]; then
+  echo "device-check.sh --cpu-dry-run on $(hostname) at $(date -u +%FT%TZ)"
+  {
+    echo "mode=cpu-dry-run"
+    echo "gpu_name=none (CPU dry run)"
+    echo "gxx_version=$(g++ --version | head -1)"
+    echo "python_version=$(python3 --version 2>&1)"
+  } > "$OUT/env.txt"
+  stage dry-build 120 g++ -std=c++17 -O2 -Wall -Wextra -Werror -pthread -x c++ -DMFUSER_HARNESS_CPU_ONLY \
+    "$HERE/cuda/harness.cu" -o "$BUILD/harness-cpu"
+  if [[ -x "$BUILD/harness-cpu" ]]; then
+    stage dry-matrix 180 "$BUILD/harness-cpu" --matrix quick --json "$OUT/harness-dryrun.json"
+  else
+    skip dry-matrix "dry-build failed"
+  fi
+  stage dry-python 60 bash -c "python3 -c \"import ast,sys; [ast.parse(open(p).read(), p) for p in sys.argv[1:]]\" \
+    '$HERE/cuda/bench_torch.py' '$HERE/cuda/summarize.py' && python3 '$HERE/cuda/bench_torch.py' --list >/dev/null \
+    && python3 '$HERE/cuda/bench_torch.py' --methods compiled,assoc_scan --list >/dev/null"
+  stage dry-bash 10 bash -n "${BASH_SOURCE[0]}"
+  if have_ort; then
+    # Syntax only: no CUDA headers here, so a throwaway header declares the two CUDA runtime names the front end
+    # uses. Real compilation and linking happen in the GPU run's ort-op stage.
+    mkdir -p "$BUILD/fake-cuda"
+    printf '%s\n' '#pragma once' 'struct CUstream_st;' 'typedef struct CUstream_st* cudaStream_t;' \
+      'enum cudaError_t { cudaSuccess = 0, cudaErrorInvalidValue = 1 };' \
+      'inline const char* cudaGetErrorString(cudaError_t) { return ""; }' > "$BUILD/fake-cuda/cuda_runtime_api.h"
+    stage dry-ort-op 120 g++ -std=c++17 -Wall -Wextra -Werror -fsyntax-only -I"$BUILD/fake-cuda" -isystem "$ORT_INCLUDE_DIR" \
+      "$HERE/cuda/cuda_ops.cc"
+  else
+    skip dry-ort-op "no ORT headers at $ORT_INCLUDE_DIR" no
+  fi
+  python3 "$HERE/cuda/summarize.py" "$OUT"
+  if [[ ${#FAILED[@]} -gt 0 ]]; then echo "FAILED stages: ${FAILED[*]}"; exit 1; fi
+  exit 0
+fi
+
+# ------------------------------------------------------------------------------------------------- GPU run
+NVCC="${NVCC:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}"
+CUDA_HOME="${CUDA_HOME:-$(cd "$(dirname "$NVCC")/.." && pwd)}"
+SANITIZER="$(command -v compute-sanitizer || echo "$CUDA_HOME/bin/compute-sanitizer")"
+NCU="$(command -v ncu || echo "$CUDA_HOME/bin/ncu")"
+echo "device-check.sh on $(hostname) at $(date -u +%FT%TZ); nvcc=$NVCC"
+{
+  echo "mode=gpu"
+  echo "gpu_name=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)"
+  echo "gpu_info=$(nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.memory,power.limit \
+    --format=csv,noheader 2>/dev/null | head -1)"
+  echo "nvcc_version=$("$NVCC" --version 2>/dev/null | grep -o 'release [0-9.]*' | head -1)"
+  echo "torch_version=$(python3 -c 'import torch; print(torch.__version__, "cuda", torch.version.cuda)' 2>/dev/null)"
+  echo "gxx_version=$(g++ --version 2>/dev/null | head -1)"
+} > "$OUT/env.txt"
+cat "$OUT/env.txt"
+
+export NVCC HERE BUILD CUDA_HOME
+export NVFLAGS="-O3 -std=c++17 -lineinfo -Xcompiler=-fPIC,-pthread"
+build_gpu() {  # kernel for sm_87 and sm_90 in parallel with the harness; then link the harness
+  set -e
+  "$NVCC" $NVFLAGS -gencode arch=compute_87,code=sm_87 -c "$HERE/cuda/selective_scan.cu" \
+    -o "$BUILD/selective_scan_sm87.o" &
+  local orin=$!
+  "$NVCC" $NVFLAGS -gencode arch=compute_90,code=sm_90 --resource-usage -c "$HERE/cuda/selective_scan.cu" \
+    -o "$BUILD/selective_scan_sm90.o" &
+  local hopper=$!
+  "$NVCC" $NVFLAGS -gencode arch=compute_90,code=sm_90 -c "$HERE/cuda/harness.cu" -o "$BUILD/harness.o"
+  wait $hopper
+  "$NVCC" $NVFLAGS -gencode arch=compute_90,code=sm_90 "$BUILD/harness.o" "$BUILD/selective_scan_sm90.o" \
+    -o "$BUILD/harness"
+  wait $orin
+  echo "sm_87 object built: $(du -h "$BUILD/selective_scan_sm87.o" | cut -f1)"
+  "$CUDA_HOME/bin/cuobjdump" --list-elf "$BUILD/selective_scan_sm87.o" 2>/dev/null | head -3 || true
+}
+export -f build_gpu
+rm -f "$BUILD/harness"
+stage build 300 bash -c build_gpu
+
+if have_ort; then
+  stage ort-op 120 bash -c "set -e
+    g++ -std=c++17 -O2 -Wall -Wextra -fPIC -isystem '$ORT_INCLUDE_DIR' -I'$CUDA_HOME/include' -c '$HERE/cuda/cuda_ops.cc' \
+      -o '$BUILD/cuda_ops.o'
+    g++ -shared -o '$BUILD/libmfuser_cuda_ops_check.so' '$BUILD/cuda_ops.o' '$BUILD/selective_scan_sm90.o' \
+      -L'$CUDA_HOME/lib64' -lcudart
+    echo 'linked $BUILD/libmfuser_cuda_ops_check.so (compile/link check only: no ORT CUDA runtime on this host)'"
+else
+  skip ort-op "no ORT headers at $ORT_INCLUDE_DIR (carry native/third_party/ort-include to compile the ORT CUDA op)" no
+fi
+
+# Priority order: correctness, kernel timings, PyTorch baselines, sanitizers, then optional stages while time lasts.
+HAVE_HARNESS=no
+[[ -x "$BUILD/harness" ]] && HAVE_HARNESS=yes
+if [[ $HAVE_HARNESS == yes ]]; then
+  stage matrix 240 "$BUILD/harness" --matrix full --json "$OUT/harness-matrix.json"
+  stage bench 150 "$BUILD/harness" --no-matrix --bench --json "$OUT/harness-bench.json"
+else
+  skip matrix "build failed"
+  skip bench "build failed"
+fi
+
+if python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
+  stage torch-eager 180 python3 "$HERE/cuda/bench_torch.py" --methods sequential,chunked --budget-s 120 \
+    --json "$OUT/torch-eager.json"
+else
+  skip torch-eager "PyTorch with CUDA not importable"
+fi
+
+for tool in memcheck racecheck; do
+  if [[ $HAVE_HARNESS == yes && -x "$SANITIZER" ]]; then
+    stage "sanitize-$tool" 120 "$SANITIZER" --tool "$tool" --error-exitcode 9 \
+      "$BUILD/harness" --matrix sanitize --json "$OUT/harness-sanitize-$tool.json"
+  else
+    skip "sanitize-$tool" "no harness or compute-sanitizer not found"
+  fi
+done
+
+if ! have_ort; then
+  skip cmake "no ORT headers at $ORT_INCLUDE_DIR" no
+elif ! command -v cmake >/dev/null || ! command -v ninja >/dev/null; then
+  skip cmake "cmake or ninja not found"
+elif (( SECONDS < BUDGET_S - 150 )); then
+  # sm_90 only here: the sm_87 build was proven by the build stage; this stage tests cuda/CMakeLists.txt itself.
+  stage cmake 150 bash -c "set -e
+    cmake -S '$HERE/cuda' -B '$BUILD/cmake' -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_COMPILER='$NVCC' \
+      -DMFUSER_CUDA_ARCHITECTURES=90 -DORT_INCLUDE_DIR='$ORT_INCLUDE_DIR'
+    cmake --build '$BUILD/cmake'
+    '$BUILD/cmake/scan_harness' --matrix quick --only options/"
+else
+  skip cmake "time budget (elapsed ${SECONDS}s)" no
+fi
+
+if python3 -c 'import torch' 2>/dev/null && (( SECONDS < BUDGET_S - 160 )); then
+  info_stage torch-compiled 160 python3 "$HERE/cuda/bench_torch.py" --methods compiled,assoc_scan --budget-s 110 \
+    --json "$OUT/torch-compiled.json"
+else
+  skip torch-compiled "no torch or time budget (elapsed ${SECONDS}s)" no
+fi
+
+if [[ $HAVE_HARNESS == yes && -x "$NCU" ]] && (( SECONDS < BUDGET_S - 60 )); then
+  info_stage ncu 60 "$NCU" --section SpeedOfLight --launch-skip 3 --launch-count 1 \
+    "$BUILD/harness" --no-matrix --bench --bench-filter paper-l/B=8/fp32
+else
+  skip ncu "ncu missing, no harness, or time budget (elapsed ${SECONDS}s)" no
+fi
+
+python3 "$HERE/cuda/summarize.py" "$OUT"
+echo "total ${SECONDS}s"
+if [[ ${#FAILED[@]} -gt 0 ]]; then echo "FAILED stages: ${FAILED[*]}"; exit 1; fi
+exit 0
