@@ -53,6 +53,10 @@ public static class CalibrationYaml
         {
             throw new CalibrationException($"{source}: not valid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.Message}", e);
         }
+        catch (InvalidOperationException e) // YamlDotNet's parser gives up this way on some unterminated flow collections
+        {
+            throw new CalibrationException($"{source}: not valid YAML: the parser stopped before the end (an unclosed '[' or '{{'?)", e);
+        }
         if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)
             throw new CalibrationException($"{source}: expected a YAML mapping of calibration keys at the top level");
 

@@ -1,0 +1,115 @@
+using MFuser.Edge.Calibration;
+
+namespace MFuser.Edge.Core.Tests.Calibration;
+
+public class CalibrationYamlTests
+{
+    private const string OpenCvStyle = """
+        %YAML:1.0
+        ---
+        image_width: 1280
+        image_height: 720
+        camera_matrix: !!opencv-matrix
+           rows: 3
+           cols: 3
+           dt: d
+           data: [ 1000., 0., 640.,
+                   0., 990., 360., 0., 0., 1. ]
+        distortion_coefficients: !!opencv-matrix
+           rows: 1
+           cols: 5
+           dt: d
+           data: [ -0.1, 0.01, 0.001, -0.002, 0.0 ]
+        Avg_Reprojection_Error: 0.4
+        camera_height_m: 1.5
+        pitch_deg: 10
+        roll_deg: -2
+        """;
+
+    [Fact]
+    public void Reads_opencv_filestorage_yaml_with_header_tags_and_multiline_data()
+    {
+        var c = CalibrationYaml.Parse(OpenCvStyle, "test.yaml");
+        Assert.Equal((1280, 720), (c.ImageWidth, c.ImageHeight));
+        Assert.Equal((1000.0, 990.0, 640.0, 360.0), (c.Fx, c.Fy, c.Cx, c.Cy));
+        Assert.Equal([-0.1, 0.01, 0.001, -0.002, 0.0], c.Distortion);
+        Assert.Equal(1.5, c.MountHeightM);
+        Assert.Equal(10 * Math.PI / 180, c.PitchRad, 12);
+        Assert.Equal(-2 * Math.PI / 180, c.RollRad, 12);
+    }
+
+    [Fact]
+    public void Reads_ros_camera_calibration_yaml_without_distortion_and_mounting_defaults()
+    {
+        const string ros = """
+            image_width: 640
+            image_height: 480
+            camera_name: front
+            camera_matrix:
+              rows: 3
+              cols: 3
+              data: [500, 0, 319.5, 0, 500, 239.5, 0, 0, 1]
+            distortion_model: plumb_bob
+            camera_height_m: 0.8
+            """;
+        var c = CalibrationYaml.Parse(ros, "ros.yaml");
+        Assert.Equal((500.0, 319.5, 239.5), (c.Fx, c.Cx, c.Cy));
+        Assert.Empty(c.Distortion);
+        Assert.Equal((0.0, 0.0), (c.PitchRad, c.RollRad));
+    }
+
+    [Theory]
+    [InlineData("camera_height_m: 1.5", "", "missing required key 'camera_height_m'")]
+    [InlineData("camera_height_m: 1.5", "camera_height_m: -1", "camera_height_m must be > 0 metres, got -1")]
+    [InlineData("pitch_deg: 10", "pitch_deg: ten", "pitch_deg: expected a finite number, got 'ten'")]
+    [InlineData("pitch_deg: 10", "pitch_deg: 95", "pitch_deg must lie in (-90, 90), got 95")]
+    [InlineData("cols: 5", "cols: 4", "distortion_coefficients: rows x cols = 1x4 = 4 but data has 5 values")]
+    [InlineData("640.,", "1640.,", "principal point (1640, 360) lies outside the 1280x720 image")]
+    [InlineData("0., 990.", "0.5, 990.", "camera_matrix: expected the form [fx 0 cx; 0 fy cy; 0 0 1] (no skew)")]
+    [InlineData("image_width: 1280", "image_width: wide", "image_width: expected an integer, got 'wide'")]
+    public void Rejects_bad_values_naming_file_key_expected_and_actual(string find, string replace, string expected)
+    {
+        var e = Assert.Throws<CalibrationException>(() => CalibrationYaml.Parse(OpenCvStyle.Replace(find, replace), "cam.yaml"));
+        Assert.StartsWith("cam.yaml: ", e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Rejects_malformed_yaml_with_its_line()
+    {
+        var e = Assert.Throws<CalibrationException>(() => CalibrationYaml.Parse("image_width: 1\nimage_height: 2: 3\n", "broken.yaml"));
+        Assert.Contains("broken.yaml: not valid YAML at line 2", e.Message);
+        e = Assert.Throws<CalibrationException>(() => CalibrationYaml.Parse("image_width: [1, 2\nimage_height: 3\n", "unclosed.yaml"));
+        Assert.Contains("unclosed.yaml: not valid YAML", e.Message);
+    }
+
+    [Fact]
+    public void Missing_file_is_named()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"no-such-{Guid.NewGuid():N}.yaml");
+        var e = Assert.Throws<CalibrationException>(() => CameraCalibration.Load(path));
+        Assert.Contains(path, e.Message);
+    }
+
+    [Fact]
+    public void Scaling_to_model_resolution_follows_opencv_pixel_centres()
+    {
+        var c = CalibrationYaml.Parse(OpenCvStyle, "t").ScaledTo(640, 240);
+        Assert.Equal((640, 240), (c.ImageWidth, c.ImageHeight));
+        Assert.Equal(500.0, c.Fx, 12);
+        Assert.Equal(330.0, c.Fy, 12);
+        Assert.Equal((640 + 0.5) * 0.5 - 0.5, c.Cx, 12); // 319.75
+        Assert.Equal((360 + 0.5) / 3 - 0.5, c.Cy, 12);
+        Assert.Equal(1.5, c.MountHeightM);
+    }
+
+    [Fact]
+    public void The_bundled_example_calibration_loads()
+    {
+        var c = CameraCalibration.Load(Path.Combine(RepoRoot.Path, "calibration", "example-1280x720.yaml"));
+        Assert.Equal((1280, 720), (c.ImageWidth, c.ImageHeight));
+        Assert.Equal(5, c.Distortion.Count);
+        Assert.Equal(1.35, c.MountHeightM);
+        Assert.Equal(4 * Math.PI / 180, c.PitchRad, 12);
+    }
+}
