@@ -1,0 +1,269 @@
+using MFuser.Scenes.World;
+using MFuser.Scenes.Randomness;
+
+namespace MFuser.Scenes.Rendering;
+
+/// <summary>Second half of a frame: lights the albedo of the geometry pass with a <see cref="DomainStyle"/>
+/// (sun, ambient, street lamps, headlights, emission), paints the sky, applies atmosphere (haze, depth-based
+/// fog), weather (wet-road mirror reflections, rain streaks, snow cover and flakes), colour grading and sensor
+/// defects (blur, noise, JPEG-like block compression), and writes BGR bytes. Never touches labels.</summary>
+public sealed class DomainLook
+{
+    private float[] colour = [];
+    private float[] light = [];
+    private float[] scratch = [];
+
+    public void Apply(Raster r, DomainStyle style, ReadOnlySpan<PointLight> lights, ulong noiseSeed, Span<byte> bgr)
+    {
+        var n = r.Width * r.Height;
+        if (colour.Length != n * 3) { colour = new float[n * 3]; light = new float[n * 3]; scratch = new float[n * 3]; }
+        var artificial = style.Artificial > 0 || style.EgoHeadlights;
+        if (artificial) AccumulateLights(r, style, lights);
+        Light(r, style, artificial, (uint)noiseSeed);
+        if (style.Wet > 0) WetRoad(r, style, (uint)noiseSeed);
+        if (style.Glow > 0) Glow(r, style, lights);
+        var rng = new Rng(noiseSeed);
+        if (style.RainStreaks > 0) Streaks(r.Width, r.Height, style.RainStreaks, ref rng);
+        if (style.SnowFlakes > 0) Flakes(r.Width, r.Height, style.SnowFlakes, ref rng);
+        for (var p = 0; p < style.BlurPasses; p++) Blur(r.Width, r.Height);
+        if (style.JpegQuality > 0) JpegLike.Compress(colour, r.Width, r.Height, style.JpegQuality);
+        Quantise(style, (uint)noiseSeed, bgr, n);
+    }
+
+    /// <summary>Adds the illumination of lamps and oncoming headlights (spheres of influence projected to screen
+    /// boxes) and of the ego vehicle's low beams into <c>light</c>.</summary>
+    private void AccumulateLights(Raster r, DomainStyle style, ReadOnlySpan<PointLight> lights)
+    {
+        Array.Clear(light);
+        var cam = r.Camera;
+        int w = r.Width, h = r.Height;
+        var f = cam.Focal;
+        foreach (var l in lights)
+        {
+            if (l.Reach <= 0) continue;
+            var reach = l.Reach;
+            var zMin = Math.Max(l.Z - reach, 0.5f);
+            var rad = f * reach / zMin;
+            var u = cam.Cx + f * l.X / l.Z; var v = cam.Cy + f * (cam.Height - l.Y) / l.Z;
+            int x0 = Math.Max(0, (int)(u - rad)), x1 = Math.Min(w - 1, (int)(u + rad));
+            int y0 = Math.Max(0, (int)(v - rad)), y1 = Math.Min(h - 1, (int)(v + rad * 2));
+            var inv = 4f / (reach * reach);
+            var gain = style.Artificial;
+            for (var y = y0; y <= y1; y++)
+            for (var x = x0; x <= x1; x++)
+            {
+                var i = y * w + x;
+                var z = r.Depth[i];
+                if (z > CameraRig.Far * 1.5f) continue;
+                var px = (x + 0.5f - cam.Cx) * z / f; var py = cam.Height - (y + 0.5f - cam.Cy) * z / f;
+                float dx = px - l.X, dy = py - l.Y, dz = z - l.Z;
+                var d2 = dx * dx + dy * dy + dz * dz;
+                if (d2 > reach * reach) continue;
+                var k = gain * (1 - d2 / (reach * reach)) / (1 + d2 * inv);
+                light[i * 3] += l.R * k; light[i * 3 + 1] += l.G * k; light[i * 3 + 2] += l.B * k;
+            }
+        }
+        if (!style.EgoHeadlights) return;
+        var horizon = Math.Max(0, (int)MathF.Ceiling(cam.Cy));
+        for (var y = horizon; y < h; y++)
+        for (var x = 0; x < w; x++)
+        {
+            var i = y * w + x;
+            var z = r.Depth[i];
+            if (z > 70) continue;
+            var px = (x + 0.5f - cam.Cx) * z / f; var py = cam.Height - (y + 0.5f - cam.Cy) * z / f;
+            var cone = 0.28f * z + 1.1f - MathF.Abs(px);
+            if (cone <= 0 || py > 1.6f) continue;
+            var k = 1.6f * MathF.Min(1, cone) * 100f / (100f + z * z);
+            light[i * 3] += k; light[i * 3 + 1] += k * 0.97f; light[i * 3 + 2] += k * 0.9f;
+        }
+    }
+
+    private static readonly float[] SnowCoverByClass =
+        // road, sidewalk, building, wall, fence, pole, light, sign, vegetation, terrain, sky, person, rider, car, truck, bus, train, moto, bike
+        [0.45f, 0.8f, 0.1f, 0.25f, 0.1f, 0.05f, 0.05f, 0.05f, 0.4f, 0.95f, 0f, 0.05f, 0.05f, 0.15f, 0.15f, 0.15f, 0.15f, 0.05f, 0.05f];
+
+    private void Light(Raster r, DomainStyle s, bool artificial, uint seed)
+    {
+        var cam = r.Camera;
+        int w = r.Width, h = r.Height;
+        var amb = s.Ambient; var sun = s.Sun;
+        var fogOnSky = 1 - MathF.Exp(-s.Fog * 1000f);
+        var skySpan = Math.Max(cam.Cy, h * 0.3f);
+        for (var y = 0; y < h; y++)
+        {
+            var elevation = Math.Clamp((cam.Cy - (y + 0.5f)) / skySpan, 0, 1);
+            var skyBase = Col.Lerp(s.SkyHorizon, s.SkyZenith, MathF.Pow(elevation, 0.7f));
+            for (var x = 0; x < w; x++)
+            {
+                var i = y * w + x;
+                var k = i * 3;
+                var label = r.Labels[i];
+                Col c;
+                if (label == TrainIds.Sky)
+                {
+                    c = skyBase;
+                    if (s.CloudCover > 0)
+                    {
+                        var cx = (x - cam.Cx) / cam.Focal; var cy = elevation * 2.5f + 0.2f;
+                        var cloud = Hash.Value(cx * 3 / cy + 50, 4 / cy, seed ^ 0xC10D) * 0.65f + Hash.Value(cx * 9 / cy, 12 / cy, seed) * 0.35f;
+                        var amount = Math.Clamp((cloud - (1 - s.CloudCover)) * 3f, 0, 1);
+                        c = Col.Lerp(c, s.CloudColour, amount);
+                    }
+                    c = Col.Lerp(c, s.FogColour, fogOnSky);
+                }
+                else
+                {
+                    var albedo = new Col(r.Albedo[k], r.Albedo[k + 1], r.Albedo[k + 2]);
+                    if (s.SnowCover > 0 && label < SnowCoverByClass.Length)
+                    {
+                        var patch = Hash.Value(x * 0.15f, y * 0.3f, seed ^ 0x5E0);
+                        var cover = Math.Clamp(s.SnowCover * SnowCoverByClass[label] * (0.6f + 0.8f * patch), 0, 1);
+                        albedo = Col.Lerp(albedo, new Col(0.92f, 0.93f, 0.96f), cover);
+                    }
+                    var sunK = r.Sun[i];
+                    var ao = r.Ambient[i];
+                    c = new Col(albedo.R * (amb.R * ao + sun.R * sunK), albedo.G * (amb.G * ao + sun.G * sunK), albedo.B * (amb.B * ao + sun.B * sunK));
+                    if (artificial) c += new Col(albedo.R * light[k], albedo.G * light[k + 1], albedo.B * light[k + 2]);
+                    c += new Col(r.Emission[k], r.Emission[k + 1], r.Emission[k + 2]) * s.Emissive;
+                    var t = MathF.Exp(-(s.Haze + s.Fog) * r.Depth[i]);
+                    c = Col.Lerp(s.FogColour, c, t);
+                }
+                colour[k] = c.R; colour[k + 1] = c.G; colour[k + 2] = c.B;
+            }
+        }
+    }
+
+    /// <summary>A wet flat road mirrors the scene: the reflected ray of row v is the ray of row 2·cy − v.</summary>
+    private void WetRoad(Raster r, DomainStyle s, uint seed)
+    {
+        var cam = r.Camera;
+        int w = r.Width, h = r.Height;
+        for (var y = (int)MathF.Ceiling(cam.Cy); y < h; y++)
+        {
+            var mirror = (int)(2 * cam.Cy - y - 0.5f);
+            var grazing = Math.Clamp(1 - (y - cam.Cy) / (h - cam.Cy), 0, 1);
+            for (var x = 0; x < w; x++)
+            {
+                var i = y * w + x;
+                var label = r.Labels[i];
+                if (label != TrainIds.Road && label != TrainIds.Sidewalk) continue;
+                var k = i * 3;
+                var puddle = Hash.Value(x * 0.05f, y * 0.2f, seed ^ 0xAB);
+                var amount = s.Wet * (0.25f + 0.6f * grazing * grazing) * (0.5f + puddle) * (label == TrainIds.Road ? 1f : 0.5f);
+                for (var c = 0; c < 3; c++)
+                {
+                    var dark = colour[k + c] * (1 - 0.35f * s.Wet);
+                    var refl = mirror >= 0 ? Average3(mirror, x, c, w) : dark;
+                    colour[k + c] = dark + (refl - dark) * Math.Clamp(amount, 0, 0.85f);
+                }
+            }
+        }
+    }
+
+    private float Average3(int y, int x, int c, int w)
+    {
+        var i = (y * w + x) * 3 + c;
+        var up = y > 0 ? colour[i - w * 3] : colour[i];
+        return (colour[i] * 2 + up) / 3;
+    }
+
+    private void Glow(Raster r, DomainStyle s, ReadOnlySpan<PointLight> lights)
+    {
+        var cam = r.Camera;
+        int w = r.Width, h = r.Height;
+        var spread = 1 + s.Fog * 40;
+        foreach (var l in lights)
+        {
+            var u = cam.Cx + cam.Focal * l.X / l.Z; var v = cam.Cy + cam.Focal * (cam.Height - l.Y) / l.Z;
+            int ui = (int)u, vi = (int)v;
+            if (ui < 0 || ui >= w || vi < 0 || vi >= h || r.Depth[vi * w + ui] < l.Z - 0.6f) continue;
+            var radius = Math.Max(1.2f, cam.Focal * l.GlowSize * spread / l.Z * 2.5f);
+            var inv = 1 / (radius * radius);
+            var reach = (int)(radius * 2.5f) + 1;
+            var gain = s.Glow * MathF.Min(1, 30 / l.Z + 0.3f);
+            for (var y = Math.Max(0, vi - reach); y <= Math.Min(h - 1, vi + reach); y++)
+            for (var x = Math.Max(0, ui - reach); x <= Math.Min(w - 1, ui + reach); x++)
+            {
+                float dx = x + 0.5f - u, dy = y + 0.5f - v;
+                var k = gain * MathF.Exp(-(dx * dx + dy * dy) * inv);
+                var i = (y * w + x) * 3;
+                colour[i] += l.R * k; colour[i + 1] += l.G * k; colour[i + 2] += l.B * k;
+            }
+        }
+    }
+
+    private void Streaks(int w, int h, int count, ref Rng rng)
+    {
+        for (var n = 0; n < count; n++)
+        {
+            var x = rng.Range(0, w); var y = rng.Range(-20, h);
+            var length = rng.Range(8f, 28f) * h / 256f;
+            var alpha = rng.Range(0.08f, 0.22f);
+            for (var t = 0; t < length; t++)
+            {
+                int px = (int)(x + t * 0.18f), py = (int)(y + t);
+                if (px < 0 || px >= w || py < 0 || py >= h) continue;
+                var i = (py * w + px) * 3;
+                for (var c = 0; c < 3; c++) colour[i + c] += (0.8f - colour[i + c]) * alpha;
+            }
+        }
+    }
+
+    private void Flakes(int w, int h, int count, ref Rng rng)
+    {
+        for (var n = 0; n < count; n++)
+        {
+            var x = (int)rng.Range(0, w); var y = (int)rng.Range(0, h);
+            var size = rng.Chance(0.2f) ? 2 : 1;
+            var alpha = rng.Range(0.5f, 0.95f);
+            for (var dy = 0; dy < size && y + dy < h; dy++)
+            for (var dx = 0; dx < size && x + dx < w; dx++)
+            {
+                var i = ((y + dy) * w + x + dx) * 3;
+                for (var c = 0; c < 3; c++) colour[i + c] += (0.97f - colour[i + c]) * alpha;
+            }
+        }
+    }
+
+    /// <summary>One pass of the separable [1 2 1]/4 binomial filter.</summary>
+    private void Blur(int w, int h)
+    {
+        for (var y = 0; y < h; y++)
+        for (var x = 0; x < w; x++)
+        for (var c = 0; c < 3; c++)
+        {
+            int l = Math.Max(0, x - 1), rr = Math.Min(w - 1, x + 1);
+            scratch[(y * w + x) * 3 + c] = (colour[(y * w + l) * 3 + c] + 2 * colour[(y * w + x) * 3 + c] + colour[(y * w + rr) * 3 + c]) * 0.25f;
+        }
+        for (var y = 0; y < h; y++)
+        for (var x = 0; x < w; x++)
+        for (var c = 0; c < 3; c++)
+        {
+            int u = Math.Max(0, y - 1), d = Math.Min(h - 1, y + 1);
+            colour[(y * w + x) * 3 + c] = (scratch[(u * w + x) * 3 + c] + 2 * scratch[(y * w + x) * 3 + c] + scratch[(d * w + x) * 3 + c]) * 0.25f;
+        }
+    }
+
+    /// <summary>Colour grading (exposure, tint, saturation, contrast), sensor noise and 8-bit BGR output.</summary>
+    private void Quantise(DomainStyle s, uint seed, Span<byte> bgr, int n)
+    {
+        var sigma = s.Noise * 1.7f;
+        for (var i = 0; i < n; i++)
+        {
+            var k = i * 3;
+            var c = new Col(colour[k] * s.Tint.R, colour[k + 1] * s.Tint.G, colour[k + 2] * s.Tint.B) * s.Exposure;
+            var luma = c.Luma;
+            c = Col.Lerp(new Col(luma, luma, luma), c, s.Saturation);
+            c = new Col((c.R - 0.45f) * s.Contrast + 0.45f, (c.G - 0.45f) * s.Contrast + 0.45f, (c.B - 0.45f) * s.Contrast + 0.45f);
+            var h = Hash.U32(i, 0, seed);
+            var common = ((int)(h & 1023) + (int)((h >> 10) & 1023) - 1023) / 1023f * sigma;
+            var chroma = ((int)((h >> 20) & 1023) - 511.5f) / 511.5f * sigma * 0.35f;
+            bgr[k] = ToByte(c.B + common - chroma);
+            bgr[k + 1] = ToByte(c.G + common);
+            bgr[k + 2] = ToByte(c.R + common + chroma);
+        }
+    }
+
+    private static byte ToByte(float v) => (byte)Math.Clamp((int)(v * 255f + 0.5f), 0, 255);
+}
