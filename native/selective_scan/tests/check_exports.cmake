@@ -1,0 +1,17 @@
+# CTest script: libmfuser_ops.so exports exactly RegisterCustomOps and MfuserOpsVersion and does not link
+# libonnxruntime (it takes the API table from ORT at registration). Usage: cmake -DLIB=<path> -P check_exports.cmake
+execute_process(COMMAND nm -D --defined-only "${LIB}" OUTPUT_VARIABLE syms RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "nm failed on ${LIB}")
+endif()
+string(REGEX MATCHALL "[ \t][TDBRV] [^\n]+" exported "${syms}")
+list(TRANSFORM exported REPLACE "^[ \t][TDBRV] " "")
+list(SORT exported)
+if(NOT exported STREQUAL "MfuserOpsVersion;RegisterCustomOps")
+  message(FATAL_ERROR "${LIB} exports [${exported}]; expected exactly [MfuserOpsVersion;RegisterCustomOps]")
+endif()
+execute_process(COMMAND readelf -d "${LIB}" OUTPUT_VARIABLE dyn)
+if(dyn MATCHES "libonnxruntime")
+  message(FATAL_ERROR "${LIB} links libonnxruntime; it must take the API from RegisterCustomOps instead")
+endif()
+message(STATUS "exports OK: ${exported}")
