@@ -194,6 +194,13 @@ for tool in memcheck racecheck; do
   fi
 done
 
+if python3 -c 'import torch' 2>/dev/null && (( SECONDS < BUDGET_S - 160 )); then
+  info_stage torch-compiled 160 python3 "$HERE/cuda/bench_torch.py" --methods compiled,assoc_scan --budget-s 110 \
+    --json "$OUT/torch-compiled.json"
+else
+  skip torch-compiled "no torch or time budget (elapsed ${SECONDS}s)" no
+fi
+
 if ! have_ort; then
   skip cmake "no ORT headers at $ORT_INCLUDE_DIR" no
 elif ! command -v cmake >/dev/null || ! command -v ninja >/dev/null; then
@@ -207,13 +214,6 @@ elif (( SECONDS < BUDGET_S - 150 )); then
     '$BUILD/cmake/scan_harness' --matrix quick --only options/"
 else
   skip cmake "time budget (elapsed ${SECONDS}s)" no
-fi
-
-if python3 -c 'import torch' 2>/dev/null && (( SECONDS < BUDGET_S - 160 )); then
-  info_stage torch-compiled 160 python3 "$HERE/cuda/bench_torch.py" --methods compiled,assoc_scan --budget-s 110 \
-    --json "$OUT/torch-compiled.json"
-else
-  skip torch-compiled "no torch or time budget (elapsed ${SECONDS}s)" no
 fi
 
 if [[ $HAVE_HARNESS == yes && -x "$NCU" ]] && (( SECONDS < BUDGET_S - 60 )); then

@@ -67,11 +67,11 @@ def main(argv):
     import torch.nn.functional as F
 
     def make_inputs(B, D, L, device, dtype=torch.float32, seed=42):
-        g = torch.Generator(device="cpu").manual_seed(seed)
+        g = torch.Generator(device=device).manual_seed(seed)
         def rn(*shape):
-            return torch.randn(*shape, generator=g, dtype=torch.float64).to(device=device, dtype=dtype)
+            return torch.randn(*shape, generator=g, device=device, dtype=dtype)
         def ru(*shape):
-            return torch.rand(*shape, generator=g, dtype=torch.float64).to(device=device, dtype=dtype)
+            return torch.rand(*shape, generator=g, device=device, dtype=dtype)
         return dict(u=rn(B, D, L), delta=rn(B, D, L) - 3.0, A=-torch.exp(-1.0 + 4.0 * ru(D, STATE)),
                     Bm=rn(B, 1, STATE, L), Cm=rn(B, 1, STATE, L), Dv=rn(D), bias=0.5 * ru(D))
 

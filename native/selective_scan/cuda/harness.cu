@@ -94,6 +94,7 @@ struct Case {
   Values values = Values::kNormal;
   uint64_t seed = 0;
   int64_t split = 0;  // > 0: two chained calls [0, split) and [split, L)
+  int threads = 0, items = 0;  // forced launch shape (GPU build); 0: the kernel's default table
 
   std::string Name() const {
     char buf[256];
@@ -102,7 +103,7 @@ struct Case {
                   fp16 ? "fp16" : "fp32", has_D ? 'D' : '-', has_z ? 'z' : '-', has_bias ? 'b' : '-',
                   has_init ? 'h' : '-', softplus ? 's' : '-', want_last ? 'l' : '-', ValuesName(values),
                   split ? ("/split=" + std::to_string(split)).c_str() : "");
-    return buf;
+    return threads ? std::string(buf) + "/launch=" + std::to_string(threads) + "x" + std::to_string(items) : buf;
   }
   /// §6.3 tolerances. When nothing decays (A -> 0-, or dt -> 0), fp32 rounding of the L-term state sum is never
   /// forgotten, so these long-memory cases get the summation bound 2·L·2^-24 in fp32 (a sequential fp32 scan
@@ -169,6 +170,14 @@ std::vector<Case> BuildMatrix(const std::string& which) {
         c.want_last = (mask + softplus) % 2 == 0 || mask == 15;
         add(c);
       }
+  for (const auto& shape : {std::pair{32, 4}, {32, 8}, {32, 16}, {64, 16}, {128, 16}})
+    for (bool fp16 : {false, true}) {  // every launch shape, many chunks each: the carried prefix
+      Case c{"launch", {1, 6, quick ? 2100 : 4100, 16, 2}};
+      c.fp16 = fp16;
+      c.threads = shape.first;
+      c.items = shape.second;
+      add(c);
+    }
   for (int64_t split : {1, 1000, 2048, 2049, 4099})
     for (bool init : {false, true}) {
       if (quick && split > 2049) continue;
@@ -350,7 +359,7 @@ float LoadIo(const ScanParams& p, const void* base, int64_t i) {
 }
 
 /// Sequential fp32 scan with the kernel's arithmetic (exp2 with A·log2e, softplus threshold 20, fp32 state).
-std::string Execute(const ScanParams& p) {
+std::string Execute(const ScanParams& p, int /*threads*/, int /*items*/) {
   const std::string invalid = mfuser::cuda::ValidateScanParams(p);
   if (!invalid.empty()) return invalid;
   const int64_t L = p.length, N = p.state, Dn = p.channels, G = p.groups;
@@ -412,10 +421,11 @@ class Buffer {
   void* ptr_ = nullptr;
 };
 
-std::string Execute(const ScanParams& p) {
+std::string Execute(const ScanParams& p, int threads, int items) {
   const std::string invalid = mfuser::cuda::ValidateScanParams(p);
   if (!invalid.empty()) return invalid;
-  cudaError_t err = mfuser::cuda::LaunchSelectiveScan(p, nullptr);
+  cudaError_t err = threads ? mfuser::cuda::LaunchSelectiveScanWithShape(p, {threads, items}, nullptr)
+                            : mfuser::cuda::LaunchSelectiveScan(p, nullptr);
   if (err == cudaSuccess) err = cudaDeviceSynchronize();
   return err == cudaSuccess ? std::string() : std::string("CUDA: ") + cudaGetErrorString(err);
 }
@@ -472,7 +482,7 @@ std::string RunImpl(const Case& c, const HostData& h, const std::vector<float>* 
   p.initial_state = static_cast<const float*>(h0.get());
   p.y = ybuf.get();
   p.last_state = want_last ? static_cast<float*>(lbuf.get()) : nullptr;
-  const std::string err = Execute(p);
+  const std::string err = Execute(p, c.threads, c.items);
   if (!err.empty()) return err;
   y.resize(ny);
   if (c.fp16) {
@@ -630,7 +640,7 @@ DeviceInfo QueryDevice() {
 #endif
 
 struct BenchResult {
-  std::string name;
+  std::string name, launch;
   Shape s;
   bool fp16;
   double ms, bytes, exps, gbps, frac_mem, frac_exp;
@@ -647,64 +657,86 @@ std::vector<BenchResult> RunBench(const DeviceInfo& dev, const std::string& filt
   };
   const Config configs[] = {{"tiny-d384", 384, 1298}, {"tiny-d768", 768, 1298}, {"mtenhancer", 128, 1335},
                             {"paper-l", 512, 2594}, {"paper-l-d2048", 2048, 2594}};
+  struct Run {
+    Config cfg;
+    int64_t B;
+    bool fp16;
+    int threads, items;  // 0: default shape
+  };
+  std::vector<Run> runs;
   for (const Config& cfg : configs)
     for (int64_t B : {1, 2, 4, 8})
-      for (bool fp16 : {false, true}) {
-        const std::string label = std::string(cfg.name) + "/B=" + std::to_string(B) + (fp16 ? "/fp16" : "/fp32");
-        if (!filter.empty() && label.find(filter) == std::string::npos) continue;
-        Case c{"bench", {B, cfg.D, cfg.L, 16, 1}};
-        c.fp16 = fp16;
-        c.has_z = c.has_init = false;
-        c.seed = 42;
-        const HostData h = Generate(c);
-        const Shape& s = c.s;
-        IoTensor u = IoTensor::From(h.u, fp16), delta = IoTensor::From(h.delta, fp16),
-                 Bm = IoTensor::From(h.Bm, fp16), Cm = IoTensor::From(h.Cm, fp16), A = IoTensor::From(h.A, false),
-                 D = IoTensor::From(h.D, false), bias = IoTensor::From(h.bias, false);
-        Buffer y(s.B * s.D * s.L * (fp16 ? 2 : 4));
-        ScanParams p;
-        p.batch = s.B; p.channels = s.D; p.length = s.L; p.state = s.N; p.groups = s.G;
-        p.io_type = fp16 ? IoType::kFloat16 : IoType::kFloat32;
-        p.u = u.get(); p.delta = delta.get(); p.Bm = Bm.get(); p.Cm = Cm.get();
-        p.A = static_cast<const float*>(A.get());
-        p.D = static_cast<const float*>(D.get());
-        p.delta_bias = static_cast<const float*>(bias.get());
-        p.y = y.get();
-        for (int i = 0; i < 3; ++i) CUDA_OK(mfuser::cuda::LaunchSelectiveScan(p, nullptr));
-        CUDA_OK(cudaDeviceSynchronize());
-        cudaEvent_t t0, t1;
-        CUDA_OK(cudaEventCreate(&t0));
-        CUDA_OK(cudaEventCreate(&t1));
-        std::vector<float> times;
-        for (int rep = 0; rep < 20; ++rep) {
-          CUDA_OK(cudaEventRecord(t0));
-          CUDA_OK(mfuser::cuda::LaunchSelectiveScan(p, nullptr));
-          CUDA_OK(cudaEventRecord(t1));
-          CUDA_OK(cudaEventSynchronize(t1));
-          float ms = 0;
-          CUDA_OK(cudaEventElapsedTime(&ms, t0, t1));
-          times.push_back(ms);
-        }
-        cudaEventDestroy(t0);
-        cudaEventDestroy(t1);
-        std::sort(times.begin(), times.end());
-        BenchResult r{};
-        r.name = cfg.name;
-        r.s = s;
-        r.fp16 = fp16;
-        r.ms = times[times.size() / 2];
-        const double es = fp16 ? 2 : 4;
-        r.bytes = es * (3.0 * s.B * s.D * s.L + 2.0 * s.B * s.G * s.N * s.L);  // u, delta, y + B, C
-        r.exps = 1.0 * s.B * s.D * s.L * s.N;
-        r.gbps = r.bytes / (r.ms * 1e-3) / 1e9;
-        r.frac_mem = (r.bytes / dev.peak_bytes_per_s) / (r.ms * 1e-3);
-        r.frac_exp = (r.exps / (dev.sm_count * kExp2PerSmPerClock * dev.sm_clock_hz)) / (r.ms * 1e-3);
-        results.push_back(r);
-        std::printf("bench %-14s B=%lld D=%-4lld L=%lld N=16 %s: %8.4f ms  %7.1f GB/s  %5.1f%% of HBM peak  %5.1f%% "
-                    "of exp2 bound\n",
-                    cfg.name, (long long)B, (long long)s.D, (long long)s.L, fp16 ? "fp16" : "fp32", r.ms, r.gbps,
-                    100 * r.frac_mem, 100 * r.frac_exp);
-      }
+      for (bool fp16 : {false, true}) runs.push_back({cfg, B, fp16, 0, 0});
+  for (const Config& cfg : {configs[0], configs[3]})  // launch-shape sweep on the tiny and paper-l shapes
+    for (int64_t B : {1, 8})
+      for (bool fp16 : {false, true})
+        for (const auto& shape : {std::pair{32, 16}, {64, 16}, {128, 16}})
+          runs.push_back({cfg, B, fp16, shape.first, shape.second});
+  for (const Run& run : runs) {
+    const Config& cfg = run.cfg;
+    const int64_t B = run.B;
+    const bool fp16 = run.fp16;
+    const mfuser::cuda::LaunchShape shape =
+        run.threads ? mfuser::cuda::LaunchShape{run.threads, run.items} : mfuser::cuda::DefaultLaunchShape(cfg.L);
+    const std::string launch = (run.threads ? "forced " : "default ") + std::to_string(shape.threads) + "x" +
+                               std::to_string(shape.items);
+    const std::string label = std::string(cfg.name) + "/B=" + std::to_string(B) + (fp16 ? "/fp16" : "/fp32") +
+                              (run.threads ? "/" + launch : "");
+    if (!filter.empty() && label.find(filter) == std::string::npos) continue;
+    Case c{"bench", {B, cfg.D, cfg.L, 16, 1}};
+    c.fp16 = fp16;
+    c.has_z = c.has_init = false;
+    c.seed = 42;
+    const HostData h = Generate(c);
+    const Shape& s = c.s;
+    IoTensor u = IoTensor::From(h.u, fp16), delta = IoTensor::From(h.delta, fp16),
+             Bm = IoTensor::From(h.Bm, fp16), Cm = IoTensor::From(h.Cm, fp16), A = IoTensor::From(h.A, false),
+             D = IoTensor::From(h.D, false), bias = IoTensor::From(h.bias, false);
+    Buffer y(s.B * s.D * s.L * (fp16 ? 2 : 4));
+    ScanParams p;
+    p.batch = s.B; p.channels = s.D; p.length = s.L; p.state = s.N; p.groups = s.G;
+    p.io_type = fp16 ? IoType::kFloat16 : IoType::kFloat32;
+    p.u = u.get(); p.delta = delta.get(); p.Bm = Bm.get(); p.Cm = Cm.get();
+    p.A = static_cast<const float*>(A.get());
+    p.D = static_cast<const float*>(D.get());
+    p.delta_bias = static_cast<const float*>(bias.get());
+    p.y = y.get();
+    for (int i = 0; i < 3; ++i) CUDA_OK(mfuser::cuda::LaunchSelectiveScanWithShape(p, shape, nullptr));
+    CUDA_OK(cudaDeviceSynchronize());
+    cudaEvent_t t0, t1;
+    CUDA_OK(cudaEventCreate(&t0));
+    CUDA_OK(cudaEventCreate(&t1));
+    std::vector<float> times;
+    for (int rep = 0; rep < 20; ++rep) {
+      CUDA_OK(cudaEventRecord(t0));
+      CUDA_OK(mfuser::cuda::LaunchSelectiveScanWithShape(p, shape, nullptr));
+      CUDA_OK(cudaEventRecord(t1));
+      CUDA_OK(cudaEventSynchronize(t1));
+      float ms = 0;
+      CUDA_OK(cudaEventElapsedTime(&ms, t0, t1));
+      times.push_back(ms);
+    }
+    cudaEventDestroy(t0);
+    cudaEventDestroy(t1);
+    std::sort(times.begin(), times.end());
+    BenchResult r{};
+    r.name = cfg.name;
+    r.launch = launch;
+    r.s = s;
+    r.fp16 = fp16;
+    r.ms = times[times.size() / 2];
+    const double es = fp16 ? 2 : 4;
+    r.bytes = es * (3.0 * s.B * s.D * s.L + 2.0 * s.B * s.G * s.N * s.L);  // u, delta, y + B, C
+    r.exps = 1.0 * s.B * s.D * s.L * s.N;
+    r.gbps = r.bytes / (r.ms * 1e-3) / 1e9;
+    r.frac_mem = (r.bytes / dev.peak_bytes_per_s) / (r.ms * 1e-3);
+    r.frac_exp = (r.exps / (dev.sm_count * kExp2PerSmPerClock * dev.sm_clock_hz)) / (r.ms * 1e-3);
+    results.push_back(r);
+    std::printf("bench %-14s B=%lld D=%-4lld L=%lld N=16 %s %-16s: %8.4f ms  %7.1f GB/s  %5.1f%% of HBM peak  "
+                "%5.1f%% of exp2 bound\n",
+                cfg.name, (long long)B, (long long)s.D, (long long)s.L, fp16 ? "fp16" : "fp32", launch.c_str(),
+                r.ms, r.gbps, 100 * r.frac_mem, 100 * r.frac_exp);
+  }
 #else
   (void)dev;
   (void)filter;
@@ -757,9 +789,9 @@ void WriteJson(const std::string& path, const std::vector<Outcome>& outcomes, co
   std::fprintf(f, "  ],\n  \"bench\": [\n");
   for (size_t i = 0; i < bench.size(); ++i) {
     const BenchResult& r = bench[i];
-    std::fprintf(f, "    {\"shape\": \"%s\", \"B\": %lld, \"D\": %lld, \"L\": %lld, \"N\": %lld, \"io\": \"%s\", "
+    std::fprintf(f, "    {\"shape\": \"%s\", \"launch\": \"%s\", \"B\": %lld, \"D\": %lld, \"L\": %lld, \"N\": %lld, \"io\": \"%s\", "
                  "\"ms\": %s, \"bytes\": %s, \"gb_per_s\": %s, \"frac_mem_bound\": %s, \"frac_exp_bound\": %s}%s\n",
-                 r.name.c_str(), (long long)r.s.B, (long long)r.s.D, (long long)r.s.L, (long long)r.s.N,
+                 r.name.c_str(), r.launch.c_str(), (long long)r.s.B, (long long)r.s.D, (long long)r.s.L, (long long)r.s.N,
                  r.fp16 ? "fp16" : "fp32", Num(r.ms).c_str(), Num(r.bytes).c_str(), Num(r.gbps).c_str(),
                  Num(r.frac_mem).c_str(), Num(r.frac_exp).c_str(), i + 1 < bench.size() ? "," : "");
   }

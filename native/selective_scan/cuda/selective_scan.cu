@@ -140,22 +140,34 @@ cudaError_t Launch(const ScanParams& p, cudaStream_t stream) {
   return cudaGetLastError();
 }
 
-/// Launch shape by sequence length (mamba_ssm's table, §1.2): short rows use one small chunk, long rows 2048.
 template <typename T>
-cudaError_t LaunchTyped(const ScanParams& p, cudaStream_t stream) {
-  if (p.length <= 128) return Launch<32, 4, T>(p, stream);
-  if (p.length <= 256) return Launch<32, 8, T>(p, stream);
-  if (p.length <= 512) return Launch<32, 16, T>(p, stream);
-  if (p.length <= 1024) return Launch<64, 16, T>(p, stream);
-  return Launch<128, 16, T>(p, stream);
+cudaError_t LaunchTyped(const ScanParams& p, LaunchShape shape, cudaStream_t stream) {
+  if (shape.threads == 32 && shape.items == 4) return Launch<32, 4, T>(p, stream);
+  if (shape.threads == 32 && shape.items == 8) return Launch<32, 8, T>(p, stream);
+  if (shape.threads == 32 && shape.items == 16) return Launch<32, 16, T>(p, stream);
+  if (shape.threads == 64 && shape.items == 16) return Launch<64, 16, T>(p, stream);
+  if (shape.threads == 128 && shape.items == 16) return Launch<128, 16, T>(p, stream);
+  return cudaErrorInvalidValue;
 }
 
 }  // namespace
 
-cudaError_t LaunchSelectiveScan(const ScanParams& p, cudaStream_t stream) {
+LaunchShape DefaultLaunchShape(int64_t length) {
+  if (length <= 128) return {32, 4};
+  if (length <= 256) return {32, 8};
+  if (length <= 512) return {32, 16};
+  if (length <= 1024) return {64, 16};
+  return {128, 16};
+}
+
+cudaError_t LaunchSelectiveScanWithShape(const ScanParams& p, LaunchShape shape, cudaStream_t stream) {
   if (!ValidateScanParams(p).empty()) return cudaErrorInvalidValue;
   if (p.batch == 0) return cudaSuccess;
-  return p.io_type == IoType::kFloat16 ? LaunchTyped<__half>(p, stream) : LaunchTyped<float>(p, stream);
+  return p.io_type == IoType::kFloat16 ? LaunchTyped<__half>(p, shape, stream) : LaunchTyped<float>(p, shape, stream);
+}
+
+cudaError_t LaunchSelectiveScan(const ScanParams& p, cudaStream_t stream) {
+  return LaunchSelectiveScanWithShape(p, DefaultLaunchShape(p.length), stream);
 }
 
 }  // namespace mfuser::cuda

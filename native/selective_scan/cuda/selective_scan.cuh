@@ -13,4 +13,17 @@ namespace mfuser::cuda {
 /// status. Pointers must be device pointers valid until the work on `stream` completes.
 cudaError_t LaunchSelectiveScan(const ScanParams& p, cudaStream_t stream);
 
+/// Launch shape: threads per block x tokens per thread (one chunk = threads * items tokens).
+struct LaunchShape {
+  int threads;
+  int items;
+};
+
+/// The shape LaunchSelectiveScan uses for sequence length `length` (mamba_ssm's table, research §1.2).
+LaunchShape DefaultLaunchShape(int64_t length);
+
+/// Benchmark hook: LaunchSelectiveScan with a forced shape, one of 32x4, 32x8, 32x16, 64x16, 128x16 (any length);
+/// other shapes give cudaErrorInvalidValue.
+cudaError_t LaunchSelectiveScanWithShape(const ScanParams& p, LaunchShape shape, cudaStream_t stream);
+
 }  // namespace mfuser::cuda

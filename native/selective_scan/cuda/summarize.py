@@ -72,14 +72,17 @@ def main(out):
                     torch_ms[(e["method"], e["shape"], e["B"])] = e["ms"]
         print(f"kernel vs PyTorch on {device.get('name')} (peak {device.get('peak_bytes_per_s', 0) / 1e9:.0f} GB/s, "
               f"{device.get('peak_source')}):")
-        print(f"  {'shape':<14} {'B':>2} {'io':<4} {'kernel ms':>9} {'GB/s':>7} {'%mem':>5} {'%exp':>5} "
-              f"{'seq ms':>9} {'chunked':>9} {'compiled':>9} {'assoc':>9}")
+        print(f"  {'shape':<14} {'B':>2} {'io':<4} {'launch':<15} {'kernel ms':>9} {'GB/s':>7} {'%mem':>5} {'%exp':>5} "
+              f"{'seq ms':>9} {'chunked':>9} {'compiled':>9} {'assoc':>9}  (torch: fp32)")
+        fmt = lambda v: f"{v:9.3f}" if v is not None else f"{'-':>9}"
         for r in bench["bench"]:
             key = (r["shape"], r["B"])
-            cols = [torch_ms.get((m,) + key) for m in ("sequential", "chunked", "compiled", "assoc_scan")]
-            fmt = lambda v: f"{v:9.3f}" if v is not None else f"{'-':>9}"
-            print(f"  {r['shape']:<14} {r['B']:>2} {r['io']:<4} {r['ms']:9.4f} {r['gb_per_s']:7.1f} "
-                  f"{100 * r['frac_mem_bound']:5.1f} {100 * r['frac_exp_bound']:5.1f} " + " ".join(fmt(c) for c in cols))
+            default = r.get("launch", "default").startswith("default")
+            cols = [torch_ms.get((m,) + key) if default else None
+                    for m in ("sequential", "chunked", "compiled", "assoc_scan")]
+            print(f"  {r['shape']:<14} {r['B']:>2} {r['io']:<4} {r.get('launch', ''):<15} {r['ms']:9.4f} "
+                  f"{r['gb_per_s']:7.1f} {100 * r['frac_mem_bound']:5.1f} {100 * r['frac_exp_bound']:5.1f} "
+                  + " ".join(fmt(c) for c in cols))
     for t in torch_runs:
         for c in t.get("checks", []):
             print(f"torch baseline check {c['method']}: {c.get('scaled_error_vs_fp64', c.get('error'))}")
