@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using MFuser.Edge.Config;
+using Microsoft.Extensions.Logging;
+
+namespace MFuser.Edge.Capture;
+
+/// <summary>The capture thread: opens the source, reads frames into a <see cref="FrameSlot"/> as fast as the source
+/// delivers them (bounded by <c>source.max_fps</c>), and reopens a failed or ended source with exponential back-off.
+/// A failure is logged once when an episode starts and once when the source is back, never per frame or attempt.
+/// It never waits for the consumer.</summary>
+public sealed class CaptureWorker : IDisposable
+{
+    private readonly SourceConfig _config;
+    private readonly Func<IFrameSource> _open;
+    private readonly FrameSlot _slot;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _firstFrame = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Thread? _thread;
+    private long _nextId;
+    private long _reopens;
+    private volatile bool _connected;
+    private volatile string? _lastError;
+    private bool _endLogged;
+    private const string EndOfSource = "end of source";
+
+    public CaptureWorker(SourceConfig config, Func<IFrameSource> open, FrameSlot slot, ILogger logger)
+    {
+        _config = config;
+        _open = open;
+        _slot = slot;
+        _logger = logger;
+    }
+
+    /// <summary>Frames captured so far (the next frame id).</summary>
+    public long Captured => Interlocked.Read(ref _nextId);
+
+    /// <summary>Times the source had to be reopened after a failure or its end.</summary>
+    public long Reopens => Interlocked.Read(ref _reopens);
+
+    /// <summary>Whether the source is open and delivering.</summary>
+    public bool Connected => _connected;
+
+    /// <summary>The most recent open or read error, or null.</summary>
+    public string? LastError => _lastError;
+
+    /// <summary>Completes when the first frame has been published.</summary>
+    public Task FirstFrame => _firstFrame.Task;
+
+    public void Start()
+    {
+        _thread = new Thread(Run) { Name = "capture", IsBackground = true };
+        _thread.Start();
+    }
+
+    private void Run()
+    {
+        var token = _stop.Token;
+        var delay = _config.ReopenInitial;
+        var failingSince = (DateTimeOffset?)null;
+        var attempts = 0;
+        var minInterval = _config.MaxFps > 0 ? Stopwatch.Frequency / _config.MaxFps : 0;
+        while (!token.IsCancellationRequested)
+        {
+            IFrameSource? source = null;
+            string? failure;
+            var ended = false;
+            try
+            {
+                source = _open();
+                source.Open();
+                _connected = true;
+                failure = ReadUntilBroken(source, minInterval, token, out ended, onFirstFrame: () =>
+                {
+                    if (failingSince is { } since && _lastError != EndOfSource)
+                        _logger.LogInformation("source {Source} is back after {Attempts} attempts ({Seconds:F1} s)",
+                            _config.Uri, attempts, (DateTimeOffset.UtcNow - since).TotalSeconds);
+                    failingSince = null;
+                    attempts = 0;
+                    delay = _config.ReopenInitial;
+                });
+            }
+            catch (SourceException e)
+            {
+                failure = e.Message;
+            }
+            catch (Exception e) when (e is OpenCvSharp.OpenCVException or IOException)
+            {
+                failure = $"{e.GetType().Name}: {e.Message}";
+            }
+            finally
+            {
+                _connected = false;
+                source?.Dispose();
+            }
+            if (token.IsCancellationRequested)
+                break;
+            if (ended && _config.Loop)
+                continue;
+            _lastError = failure;
+            attempts++;
+            Interlocked.Increment(ref _reopens);
+            if (failingSince is null)
+            {
+                failingSince = DateTimeOffset.UtcNow;
+                _endLogged |= ended;
+                if (ended)
+                    _logger.Log(_endLogged ? LogLevel.Debug : LogLevel.Information,
+                        "source {Source} ended; reopening with back-off (set source.loop to restart it at once)", _config.Uri);
+                else
+                    _logger.LogWarning("source {Source} unavailable: {Error}; retrying with back-off up to {Max} s", _config.Uri, failure,
+                        _config.ReopenMax.TotalSeconds);
+            }
+            token.WaitHandle.WaitOne(delay);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _config.ReopenMax.Ticks));
+        }
+        _slot.Complete();
+    }
+
+    /// <summary>Reads until the source ends, fails or capture stops; returns the failure text (null when stopped).</summary>
+    private string? ReadUntilBroken(IFrameSource source, double minInterval, CancellationToken token, out bool ended, Action onFirstFrame)
+    {
+        ended = false;
+        var first = true;
+        var next = Stopwatch.GetTimestamp();
+        while (!token.IsCancellationRequested)
+        {
+            if (minInterval > 0)
+            {
+                var wait = next - Stopwatch.GetTimestamp();
+                if (wait > 0 && token.WaitHandle.WaitOne(TimeSpan.FromSeconds(wait / (double)Stopwatch.Frequency)))
+                    return null;
+                next = Math.Max(next + (long)minInterval, Stopwatch.GetTimestamp() - (long)minInterval);
+            }
+            var buffer = _slot.WriteBuffer;
+            switch (source.Read(buffer.Image))
+            {
+                case ReadResult.Frame:
+                    buffer.Id = Interlocked.Increment(ref _nextId) - 1;
+                    buffer.CapturedAt = DateTimeOffset.UtcNow;
+                    buffer.Timestamp = Stopwatch.GetTimestamp();
+                    _slot.Publish();
+                    if (first)
+                    {
+                        first = false;
+                        onFirstFrame();
+                        _firstFrame.TrySetResult();
+                    }
+                    break;
+                case ReadResult.End:
+                    ended = true;
+                    return EndOfSource;
+                default:
+                    return "read failed (stream lost or device gone)";
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Stops the capture thread and waits for it.</summary>
+    public void Stop()
+    {
+        _stop.Cancel();
+        _thread?.Join();
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,22 @@
+using OpenCvSharp;
+
+namespace MFuser.Edge.Capture;
+
+/// <summary>A frame buffer owned by a <see cref="FrameSlot"/>: the BGR image plus its monotonic id and capture times.
+/// The image Mat is reused from frame to frame (OpenCV reallocates it only when the size changes).</summary>
+public sealed class CapturedFrame : IDisposable
+{
+    /// <summary>8-bit BGR image.</summary>
+    public Mat Image { get; } = new();
+
+    /// <summary>Monotonic frame id: counts every frame captured since start, across source reopenings.</summary>
+    public long Id { get; internal set; }
+
+    /// <summary>Wall-clock capture time (UTC).</summary>
+    public DateTimeOffset CapturedAt { get; internal set; }
+
+    /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of the capture, for latency measurements.</summary>
+    public long Timestamp { get; internal set; }
+
+    public void Dispose() => Image.Dispose();
+}

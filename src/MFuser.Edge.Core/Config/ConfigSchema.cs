@@ -1,0 +1,136 @@
+using System.Globalization;
+
+namespace MFuser.Edge.Config;
+
+/// <summary>One configuration key: its dotted name, default, what it accepts and what it means. The schema is the
+/// single source of truth for the JSON file, the environment overrides and docs/configuration.md.</summary>
+public sealed class Setting
+{
+    private readonly Func<string, object?> _parse;
+
+    private Setting(string key, string defaultValue, string allowed, string description, Func<string, object?> parse)
+    {
+        Key = key;
+        Default = defaultValue;
+        Allowed = allowed;
+        Description = description;
+        _parse = parse;
+    }
+
+    /// <summary>Dotted key as written in the JSON file, e.g. <c>broker.url</c>.</summary>
+    public string Key { get; }
+
+    /// <summary>Default value in its textual form ("" for none).</summary>
+    public string Default { get; }
+
+    /// <summary>Human-readable description of the accepted values, used in error messages.</summary>
+    public string Allowed { get; }
+
+    public string Description { get; }
+
+    /// <summary>The environment variable that overrides this key: <c>MFUSER_</c> + key, dots as underscores, upper case.</summary>
+    public string EnvironmentName => ConfigSchema.EnvironmentPrefix + Key.Replace('.', '_').ToUpperInvariant();
+
+    /// <summary>Parses <paramref name="raw"/>; null when it is not an allowed value.</summary>
+    public object? Parse(string raw) => _parse(raw.Trim());
+
+    internal static Setting Text(string key, string def, string allowed, string description, Func<string, bool>? accept = null) =>
+        new(key, def, allowed, description, s => accept is null || accept(s) ? s : null);
+
+    internal static Setting Bool(string key, bool def, string description) =>
+        new(key, def ? "true" : "false", "true or false", description,
+            s => bool.TryParse(s, out var b) ? b : null);
+
+    internal static Setting Int(string key, long def, long min, long max, string description) =>
+        new(key, def.ToString(CultureInfo.InvariantCulture), $"an integer from {min} to {max}", description,
+            s => long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max ? v : null);
+
+    internal static Setting Number(string key, double def, double min, double max, string description) =>
+        new(key, def.ToString(CultureInfo.InvariantCulture), $"a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}", description,
+            s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) && v >= min && v <= max ? v : null);
+
+    internal static Setting OneOf(string key, string def, string[] choices, string description) =>
+        new(key, def, "one of " + string.Join(", ", choices), description,
+            s => choices.Contains(s, StringComparer.OrdinalIgnoreCase) ? s.ToLowerInvariant() : null);
+
+    /// <summary>A non-empty, duplicate-free list drawn from <paramref name="choices"/>, written comma-separated
+    /// (or as a JSON array).</summary>
+    internal static Setting ListOf(string key, string def, string[] choices, string description) =>
+        new(key, def, "a non-empty list without repeats drawn from " + string.Join(", ", choices), description,
+            s =>
+            {
+                var items = s.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                    .Select(i => i.ToLowerInvariant()).ToArray();
+                return items.Length > 0 && items.All(i => choices.Contains(i)) && items.Distinct().Count() == items.Length
+                    ? items : null;
+            });
+}
+
+/// <summary>Every key the daemon understands (see docs/configuration.md, which a test keeps in step with this list).</summary>
+public static class ConfigSchema
+{
+    /// <summary>Prefix of the environment variables that override configuration keys.</summary>
+    public const string EnvironmentPrefix = "MFUSER_";
+
+    public const string DefaultModel = "models/fixture-colour-rule";
+    public const string DefaultSource = "synthetic://drive";
+
+    private static bool IsDeviceId(string s) =>
+        s.Length is > 0 and <= 64 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
+    private static bool IsTopicPrefix(string s) =>
+        s.Length > 0 && !s.StartsWith('/') && !s.EndsWith('/') && s.IndexOfAny(['+', '#', '\0']) < 0 && !s.Contains("//");
+
+    private static bool IsBrokerUrl(string s) => BrokerEndpoint.TryParse(s, out _, out _);
+
+    private static bool IsSourceUri(string s) => SourceUri.TryParse(s, out _, out _);
+
+    public static IReadOnlyList<Setting> Settings { get; } =
+    [
+        Setting.Text("device_id", "", "1-64 characters from A-Z a-z 0-9 - _ (empty: the host name)",
+            "Device id used in the topic base <prefix>/<device_id>.", s => s.Length == 0 || IsDeviceId(s)),
+        Setting.Text("model.path", DefaultModel, "a model package directory",
+            "Model package directory (model.json + ONNX). Relative paths are tried against the working directory, then the executable's directory."),
+        Setting.Text("source.uri", DefaultSource,
+            "file://<path>, rtsp://..., rtsps://..., http(s)://..., /dev/videoN, a camera index, v4l2://N, gst:<pipeline>, dir://<folder>, synthetic://drive[?...]",
+            "Camera source.", IsSourceUri),
+        Setting.Bool("source.loop", false, "file:// and dir:// sources restart from the beginning when they end instead of being reopened after a back-off."),
+        Setting.Number("source.max_fps", 0, 0, 1000, "Upper bound on the capture rate (0: as fast as the source delivers). Useful for files, which have no clock."),
+        Setting.Int("source.reopen_initial_ms", 500, 10, 600_000, "First back-off delay before reopening a failed or ended source."),
+        Setting.Int("source.reopen_max_ms", 10_000, 10, 3_600_000, "Longest back-off delay (the delay doubles per failed attempt up to this bound)."),
+        Setting.Int("source.startup_timeout_s", 0, 0, 86_400, "Exit with code 4 when no frame arrives within this many seconds of start (0: wait forever)."),
+        Setting.ListOf("inference.providers", "tensorrt,cuda,cpu", ["tensorrt", "cuda", "cpu"],
+            "Execution providers tried in this order; the first that starts is used."),
+        Setting.Int("inference.intra_op_threads", 0, 0, 256, "ONNX Runtime intra-op threads (0: ONNX Runtime's default, one per core)."),
+        Setting.Text("inference.custom_op_library", "", "a path to the custom-op shared library (empty: libmfuser_ops.so next to the executable)",
+            "Custom-op library registered when the model package requires one."),
+        Setting.Int("inference.warmup_runs", 1, 1, 100, "Inference runs on a blank frame before the daemon reports ready."),
+        Setting.Text("broker.url", "embedded", "embedded, mqtt://host:port or mqtts://host:port",
+            "MQTT broker; 'embedded' starts an in-process broker on 127.0.0.1:broker.embedded_port.", IsBrokerUrl),
+        Setting.Int("broker.embedded_port", 1883, 1, 65535, "Loopback port of the embedded broker."),
+        Setting.Text("broker.username", "", "any text", "MQTT user name (empty: anonymous)."),
+        Setting.Text("broker.password", "", "any text", "MQTT password."),
+        Setting.Text("broker.ca_file", "", "a PEM file path", "CA certificate for mqtts:// (empty: the system trust store)."),
+        Setting.Text("broker.client_cert", "", "a PEM file path", "Client certificate for mutual TLS (with broker.client_key)."),
+        Setting.Text("broker.client_key", "", "a PEM file path", "PEM private key of broker.client_cert."),
+        Setting.Text("broker.topic_prefix", "mfuser", "a topic without wildcards or leading/trailing '/'",
+            "Topic prefix; the base topic is <prefix>/<device_id>.", IsTopicPrefix),
+        Setting.Number("publish.segmentation_hz", 2, 0, 60, "Rate limit of <base>/segmentation PNGs (0: off)."),
+        Setting.Number("publish.overlay_hz", 0, 0, 60, "Rate limit of <base>/overlay JPEGs (0: off)."),
+        Setting.Int("publish.overlay_quality", 80, 1, 100, "JPEG quality of the overlay."),
+        Setting.Number("publish.stats_interval_s", 5, 0.1, 3600, "Interval of <base>/stats."),
+        Setting.Int("analysis.free_space_bins", 32, 1, 1024, "Number of column bins of the free-space scan."),
+        Setting.Text("analysis.calibration", "", "a calibration YAML path (empty: none, ranges in rows only)",
+            "Camera calibration used for bearings and ground ranges."),
+        Setting.Int("run.max_frames", 0, 0, long.MaxValue, "Exit cleanly after this many processed frames, publishing available=stopped first (0: run until stopped)."),
+        Setting.OneOf("run.status_line", "auto", ["auto", "on", "off"], "Live one-line status on the terminal (auto: only when stdout is a terminal)."),
+    ];
+
+    private static readonly Dictionary<string, Setting> ByKey = Settings.ToDictionary(s => s.Key, StringComparer.Ordinal);
+
+    public static Setting? Find(string key) => ByKey.GetValueOrDefault(key);
+
+    /// <summary>The keys under <paramref name="section"/> ("" for top-level), for "known keys are ..." hints.</summary>
+    public static IEnumerable<string> KeysIn(string section) =>
+        Settings.Select(s => s.Key).Where(k => section.Length == 0 ? true : k.StartsWith(section + ".", StringComparison.Ordinal));
+}

@@ -1,0 +1,91 @@
+namespace MFuser.Edge.Config;
+
+/// <summary>Camera source settings (keys <c>source.*</c>).</summary>
+public sealed record SourceConfig(SourceUri Uri, bool Loop, double MaxFps, TimeSpan ReopenInitial, TimeSpan ReopenMax, TimeSpan StartupTimeout);
+
+/// <summary>ONNX Runtime settings (keys <c>inference.*</c>).</summary>
+public sealed record InferenceConfig(IReadOnlyList<string> Providers, int IntraOpThreads, string CustomOpLibrary, int WarmupRuns);
+
+/// <summary>MQTT settings (keys <c>broker.*</c>).</summary>
+public sealed record BrokerConfig(BrokerEndpoint Endpoint, string Username, string Password, string CaFile,
+    string ClientCert, string ClientKey, string TopicPrefix);
+
+/// <summary>Publishing rates (keys <c>publish.*</c>).</summary>
+public sealed record PublishConfig(double SegmentationHz, double OverlayHz, int OverlayQuality, TimeSpan StatsInterval);
+
+/// <summary>Validated daemon configuration. Build it with <see cref="ConfigLoader"/>.</summary>
+public sealed record EdgeConfig(
+    string DeviceId,
+    string ModelPath,
+    SourceConfig Source,
+    InferenceConfig Inference,
+    BrokerConfig Broker,
+    PublishConfig Publish,
+    int FreeSpaceBins,
+    string CalibrationFile,
+    long MaxFrames,
+    string StatusLine)
+{
+    /// <summary>The MQTT base topic, <c>&lt;prefix&gt;/&lt;device_id&gt;</c>.</summary>
+    public string BaseTopic => $"{Broker.TopicPrefix}/{DeviceId}";
+
+    internal static EdgeConfig From(Func<string, object> get)
+    {
+        string S(string k) => (string)get(k);
+        long L(string k) => (long)get(k);
+        double D(string k) => (double)get(k);
+        SourceUri.TryParse(S("source.uri"), out var source, out _);
+        BrokerEndpoint.TryParse(S("broker.url"), out var broker, out _);
+        if (broker.Embedded)
+            broker = BrokerEndpoint.EmbeddedBroker((int)L("broker.embedded_port"));
+        var deviceId = S("device_id");
+        if (deviceId.Length == 0)
+            deviceId = SanitizeHostName(Environment.MachineName);
+        return new EdgeConfig(
+            deviceId,
+            S("model.path"),
+            new SourceConfig(source, (bool)get("source.loop"), D("source.max_fps"),
+                TimeSpan.FromMilliseconds(L("source.reopen_initial_ms")), TimeSpan.FromMilliseconds(L("source.reopen_max_ms")),
+                TimeSpan.FromSeconds(L("source.startup_timeout_s"))),
+            new InferenceConfig((string[])get("inference.providers"), (int)L("inference.intra_op_threads"),
+                S("inference.custom_op_library"), (int)L("inference.warmup_runs")),
+            new BrokerConfig(broker, S("broker.username"), S("broker.password"), S("broker.ca_file"),
+                S("broker.client_cert"), S("broker.client_key"), S("broker.topic_prefix")),
+            new PublishConfig(D("publish.segmentation_hz"), D("publish.overlay_hz"), (int)L("publish.overlay_quality"),
+                TimeSpan.FromSeconds(D("publish.stats_interval_s"))),
+            (int)L("analysis.free_space_bins"),
+            S("analysis.calibration"),
+            L("run.max_frames"),
+            S("run.status_line"));
+    }
+
+    /// <summary>Checks that involve more than one key or the file system.</summary>
+    internal IEnumerable<ConfigProblem> CrossCheck(Func<string, string> originOf)
+    {
+        if (Source.ReopenMax < Source.ReopenInitial)
+            yield return new ConfigProblem(originOf("source.reopen_max_ms"), "source.reopen_max_ms", Source.ReopenMax.TotalMilliseconds.ToString(),
+                $"must be at least source.reopen_initial_ms ({Source.ReopenInitial.TotalMilliseconds})");
+        if (Source.Uri.Kind == SourceKind.File && !File.Exists(Source.Uri.Target))
+            yield return new ConfigProblem(originOf("source.uri"), "source.uri", Source.Uri.Original, $"no such video file: {Path.GetFullPath(Source.Uri.Target)}");
+        if (Source.Uri.Kind == SourceKind.ImageFolder && !Directory.Exists(Source.Uri.Target))
+            yield return new ConfigProblem(originOf("source.uri"), "source.uri", Source.Uri.Original, $"no such image folder: {Path.GetFullPath(Source.Uri.Target)}");
+        foreach (var (key, path) in new[]
+                 {
+                     ("broker.ca_file", Broker.CaFile), ("broker.client_cert", Broker.ClientCert), ("broker.client_key", Broker.ClientKey),
+                     ("inference.custom_op_library", Inference.CustomOpLibrary), ("analysis.calibration", CalibrationFile),
+                 })
+            if (path.Length > 0 && !File.Exists(path))
+                yield return new ConfigProblem(originOf(key), key, path, "no such file");
+        if ((Broker.ClientKey.Length > 0) != (Broker.ClientCert.Length > 0))
+            yield return new ConfigProblem(originOf("broker.client_cert"), "broker.client_cert", Broker.ClientCert,
+                "broker.client_cert and broker.client_key go together: give both or neither");
+        if (!Broker.Endpoint.Tls && (Broker.CaFile.Length > 0 || Broker.ClientCert.Length > 0))
+            yield return new ConfigProblem(originOf("broker.url"), "broker.url", Broker.Endpoint.ToString(), "broker.ca_file / broker.client_cert need an mqtts:// broker");
+    }
+
+    private static string SanitizeHostName(string host)
+    {
+        var id = new string(host.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray());
+        return id.Length == 0 ? "edge" : id[..Math.Min(64, id.Length)];
+    }
+}

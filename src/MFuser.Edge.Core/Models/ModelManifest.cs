@@ -1,0 +1,42 @@
+namespace MFuser.Edge.Models;
+
+/// <summary>The model input as the manifest declares it: uint8 <c>[1, Height, Width, 3]</c> BGR.</summary>
+public sealed record InputSpec(string Name, int Height, int Width);
+
+/// <summary>A native custom-op library the model needs (the selective-scan op, DESIGN.md §3).</summary>
+public sealed record CustomOpRequirement(string Library, string Domain, int MinVersion);
+
+/// <summary>Where the model came from and how well it segments, per evaluation domain.</summary>
+public sealed record TrainingInfo(string Provenance, IReadOnlyDictionary<string, double> MIoU);
+
+/// <summary>The parsed <c>model.json</c> of a model package (docs/model-contract.md).</summary>
+public sealed record ModelManifest(
+    string Name,
+    string Version,
+    string OnnxFile,
+    string Sha256,
+    InputSpec Input,
+    IReadOnlyList<string> Outputs,
+    int EmbeddingDim,
+    IReadOnlyList<ClassInfo> Classes,
+    CustomOpRequirement? CustomOp,
+    string Architecture,
+    TrainingInfo Training,
+    string? DomainStatistics)
+{
+    /// <summary>The manifest file name inside a package directory.</summary>
+    public const string FileName = "model.json";
+
+    /// <summary>The only manifest format this daemon reads.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>Output names every package must provide (DESIGN.md §3).</summary>
+    public static IReadOnlyList<string> RequiredOutputs { get; } = ["labels", "confidence", "embedding"];
+
+    /// <summary>The optional evaluation output.</summary>
+    public const string LogitsOutput = "logits";
+
+    public const string ImageInput = "image";
+
+    public bool HasLogits => Outputs.Contains(LogitsOutput);
+}

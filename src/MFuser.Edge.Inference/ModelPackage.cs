@@ -1,0 +1,55 @@
+using System.Security.Cryptography;
+using MFuser.Edge.Models;
+
+namespace MFuser.Edge.Inference;
+
+/// <summary>A model package read from disk whose manifest parsed and whose ONNX bytes match the manifest's SHA-256
+/// (DESIGN.md §3). The session-level checks happen in <see cref="SegmentationSession"/>.</summary>
+public sealed class ModelPackage
+{
+    private ModelPackage(string directory, ModelManifest manifest, byte[] onnx)
+    {
+        Directory = directory;
+        Manifest = manifest;
+        OnnxBytes = onnx;
+    }
+
+    public string Directory { get; }
+    public ModelManifest Manifest { get; }
+
+    /// <summary>The verified model bytes; the session is created from exactly these bytes.</summary>
+    public byte[] OnnxBytes { get; }
+
+    public string OnnxPath => Path.Combine(Directory, Manifest.OnnxFile);
+
+    /// <summary>Full path of the training-domain statistics file, or null when the package ships none.</summary>
+    public string? DomainStatisticsPath => Manifest.DomainStatistics is { } f ? Path.Combine(Directory, f) : null;
+
+    /// <summary>Reads the manifest, the ONNX file and checks its SHA-256 and the presence of the statistics file.</summary>
+    /// <exception cref="ModelPackageException">A check failed; the message names the file and the check.</exception>
+    public static ModelPackage Load(string directory)
+    {
+        var manifest = ManifestReader.ReadPackage(directory);
+        var onnxPath = Path.Combine(directory, manifest.OnnxFile);
+        if (!File.Exists(onnxPath))
+            throw new ModelPackageException(onnxPath, "ONNX file present", $"the file named by $.onnx.file in {ModelManifest.FileName}", "no such file");
+        var bytes = File.ReadAllBytes(onnxPath);
+        var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        if (actual != manifest.Sha256)
+            throw new ModelPackageException(onnxPath, "SHA-256", $"{manifest.Sha256} (from {ModelManifest.FileName})", actual);
+        var package = new ModelPackage(directory, manifest, bytes);
+        if (package.DomainStatisticsPath is { } stats && !File.Exists(stats))
+            throw new ModelPackageException(stats, "domain statistics present", $"the file named by $.domain_statistics in {ModelManifest.FileName}", "no such file");
+        return package;
+    }
+
+    /// <summary>Resolves a configured package path: as given (absolute or relative to the working directory),
+    /// then relative to the executable's directory.</summary>
+    public static string Resolve(string path)
+    {
+        if (Path.IsPathRooted(path) || System.IO.Directory.Exists(path))
+            return Path.GetFullPath(path);
+        var besideExe = Path.Combine(AppContext.BaseDirectory, path);
+        return System.IO.Directory.Exists(besideExe) ? besideExe : Path.GetFullPath(path);
+    }
+}

@@ -1,0 +1,239 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using MFuser.Edge.Models;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace MFuser.Edge.Inference;
+
+/// <summary>How to start a session: providers in order of preference, threads, custom-op library, warm-up.</summary>
+/// <param name="Providers">Configured order, e.g. tensorrt, cuda, cpu.</param>
+/// <param name="IntraOpThreads">0 lets ONNX Runtime choose.</param>
+/// <param name="CustomOpLibrary">Explicit library path, or "" to look next to the executable.</param>
+/// <param name="EngineCacheDir">Where TensorRT engines and timing caches are persisted.</param>
+public sealed record SessionSettings(IReadOnlyList<string> Providers, int IntraOpThreads, string CustomOpLibrary, string EngineCacheDir)
+{
+    public static SessionSettings CpuOnly { get; } = new(["cpu"], 0, "", "");
+}
+
+/// <summary>No configured execution provider could run the model.</summary>
+public sealed class ProviderUnavailableException(string message) : Exception(message);
+
+/// <summary>An ONNX Runtime session of a checked model package with its input and output buffers allocated once.
+/// Write a BGR frame of <see cref="Width"/>×<see cref="Height"/> into <see cref="Input"/> (or through
+/// <see cref="InputPointer"/>), call <see cref="Run"/>, read <see cref="Labels"/>, <see cref="Confidence"/> and
+/// <see cref="Embedding"/>. Not thread-safe: one inference stage owns it.</summary>
+public sealed class SegmentationSession : IDisposable
+{
+    /// <summary>Exported by the custom-op library (optional): <c>int mfuser_ops_version(void)</c>.</summary>
+    public const string VersionExport = "mfuser_ops_version";
+
+    private readonly InferenceSession _session;
+    private readonly SessionOptions _options;
+    private readonly RunOptions _runOptions = new();
+    private readonly byte[] _input;
+    private readonly GCHandle _inputPin;
+    private readonly byte[] _labels;
+    private readonly byte[] _confidence;
+    private readonly float[] _embedding;
+    private readonly OrtValue[] _inputValues;
+    private readonly OrtValue[] _outputValues;
+    private readonly string[] _inputNames = [ModelManifest.ImageInput];
+    private readonly string[] _outputNames = [.. ModelManifest.RequiredOutputs];
+
+    private SegmentationSession(ModelPackage package, InferenceSession session, SessionOptions options, string provider,
+        IReadOnlyList<ProviderAttempt> attempts, string? customOpLibrary)
+    {
+        Package = package;
+        _session = session;
+        _options = options;
+        Provider = provider;
+        Attempts = attempts;
+        CustomOpLibrary = customOpLibrary;
+        var m = package.Manifest;
+        Height = m.Input.Height;
+        Width = m.Input.Width;
+        _input = GC.AllocateArray<byte>(Height * Width * 3, pinned: true);
+        _inputPin = GCHandle.Alloc(_input, GCHandleType.Pinned);
+        _labels = new byte[Height * Width];
+        _confidence = new byte[Height * Width];
+        _embedding = new float[m.EmbeddingDim];
+        _inputValues = [OrtValue.CreateTensorValueFromMemory(_input, [1, Height, Width, 3])];
+        _outputValues =
+        [
+            OrtValue.CreateTensorValueFromMemory(_labels, [1, Height, Width]),
+            OrtValue.CreateTensorValueFromMemory(_confidence, [1, Height, Width]),
+            OrtValue.CreateTensorValueFromMemory(_embedding, [1, m.EmbeddingDim]),
+        ];
+    }
+
+    public ModelPackage Package { get; }
+
+    /// <summary>The provider the session runs on (tensorrt, cuda or cpu): the first configured one that started.</summary>
+    public string Provider { get; }
+
+    /// <summary>Every provider tried, in order, with the reason of each failure.</summary>
+    public IReadOnlyList<ProviderAttempt> Attempts { get; }
+
+    /// <summary>Full path of the registered custom-op library, or null when the model needs none.</summary>
+    public string? CustomOpLibrary { get; }
+
+    public int Height { get; }
+    public int Width { get; }
+
+    /// <summary>The model input, BGR interleaved, <see cref="Height"/> rows of <see cref="Width"/>·3 bytes.</summary>
+    public Span<byte> Input => _input;
+
+    /// <summary>Address of <see cref="Input"/> (pinned for the session's lifetime), for writing frames with OpenCV.</summary>
+    public IntPtr InputPointer => _inputPin.AddrOfPinnedObject();
+
+    /// <summary>Class id per pixel after the last <see cref="Run"/>.</summary>
+    public ReadOnlySpan<byte> Labels => _labels;
+
+    /// <summary>round(255 · max softmax) per pixel after the last <see cref="Run"/>.</summary>
+    public ReadOnlySpan<byte> Confidence => _confidence;
+
+    /// <summary>Pooled image features after the last <see cref="Run"/>.</summary>
+    public ReadOnlySpan<float> Embedding => _embedding;
+
+    /// <summary>Runs the model on <see cref="Input"/>; outputs land in the preallocated buffers.</summary>
+    public void Run() => _session.Run(_runOptions, _inputNames, _inputValues, _outputNames, _outputValues);
+
+    /// <summary>Runs <paramref name="runs"/> inferences on a mid-grey frame and returns the duration of the last one
+    /// (the first run of a session includes lazy initialisation; later ones show the steady state).</summary>
+    public TimeSpan WarmUp(int runs)
+    {
+        _input.AsSpan().Fill(128);
+        var last = TimeSpan.Zero;
+        for (var i = 0; i < Math.Max(1, runs); i++)
+        {
+            var t = Stopwatch.GetTimestamp();
+            Run();
+            last = Stopwatch.GetElapsedTime(t);
+        }
+        return last;
+    }
+
+    /// <summary>Creates the session on the first configured provider that starts, then checks its inputs and outputs
+    /// against the contract and the manifest.</summary>
+    /// <exception cref="ModelPackageException">The ONNX file, custom-op library or session I/O failed a check.</exception>
+    /// <exception cref="ProviderUnavailableException">No configured provider could start.</exception>
+    public static SegmentationSession Create(ModelPackage package, SessionSettings settings)
+    {
+        var customOp = ResolveCustomOpLibrary(package.Manifest, settings.CustomOpLibrary);
+        var attempts = new List<ProviderAttempt>();
+        var available = OrtEnv.Instance().GetAvailableProviders();
+        foreach (var provider in settings.Providers)
+        {
+            var ortName = ExecutionProviders.OrtName(provider);
+            if (!available.Contains(ortName))
+            {
+                attempts.Add(new ProviderAttempt(provider, false, $"{ortName} is not in this ONNX Runtime build (available: {string.Join(", ", available)})"));
+                continue;
+            }
+            var options = new SessionOptions { IntraOpNumThreads = settings.IntraOpThreads, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+            try
+            {
+                if (customOp is not null)
+                    RegisterCustomOps(options, customOp);
+                try
+                {
+                    ExecutionProviders.Append(options, provider,
+                        Path.Combine(settings.EngineCacheDir.Length > 0 ? settings.EngineCacheDir : Path.GetTempPath(), package.Manifest.Sha256[..16]));
+                }
+                catch (Exception e)
+                {
+                    attempts.Add(new ProviderAttempt(provider, false, $"{e.GetType().Name}: {FirstLine(e.Message)}"));
+                    options.Dispose();
+                    continue;
+                }
+                InferenceSession session;
+                try
+                {
+                    session = new InferenceSession(package.OnnxBytes, options);
+                }
+                catch (OnnxRuntimeException e) when (provider != "cpu")
+                {
+                    attempts.Add(new ProviderAttempt(provider, false, $"session creation failed: {FirstLine(e.Message)}"));
+                    options.Dispose();
+                    continue;
+                }
+                catch (OnnxRuntimeException e)
+                {
+                    throw new ModelPackageException(package.OnnxPath, "ONNX Runtime load", "a model ONNX Runtime can load", FirstLine(e.Message));
+                }
+                try
+                {
+                    SessionContract.Check(session, package);
+                }
+                catch
+                {
+                    session.Dispose();
+                    throw;
+                }
+                attempts.Add(new ProviderAttempt(provider, true, ortName));
+                return new SegmentationSession(package, session, options, provider, attempts, customOp);
+            }
+            catch
+            {
+                options.Dispose();
+                throw;
+            }
+        }
+        throw new ProviderUnavailableException("no configured execution provider could run the model: "
+            + string.Join("; ", attempts.Select(a => $"{a.Provider}: {a.Detail}")));
+    }
+
+    private static string? ResolveCustomOpLibrary(ModelManifest manifest, string configured)
+    {
+        if (manifest.CustomOp is not { } req)
+            return null;
+        var path = configured.Length > 0 ? Path.GetFullPath(configured) : Path.Combine(AppContext.BaseDirectory, req.Library);
+        if (!File.Exists(path))
+            throw new ModelPackageException(path, "custom-op library",
+                $"{req.Library} providing domain {req.Domain} version >= {req.MinVersion} (build it with ./build.sh native; set inference.custom_op_library or place it next to the executable)",
+                "no such file");
+        if (!NativeLibrary.TryLoad(path, out var handle))
+            throw new ModelPackageException(path, "custom-op library", "a loadable shared library", "dlopen failed (wrong architecture or missing dependency; check with ldd)");
+        try
+        {
+            if (NativeLibrary.TryGetExport(handle, VersionExport, out var fn))
+            {
+                int version;
+                unsafe { version = ((delegate* unmanaged<int>)fn)(); }
+                if (version < req.MinVersion)
+                    throw new ModelPackageException(path, "custom-op library version", $">= {req.MinVersion}", version.ToString());
+            }
+        }
+        finally
+        {
+            NativeLibrary.Free(handle);
+        }
+        return path;
+    }
+
+    private static void RegisterCustomOps(SessionOptions options, string library)
+    {
+        try
+        {
+            options.RegisterCustomOpLibrary(library);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelPackageException(library, "custom-op library registration", "a library exporting RegisterCustomOps", FirstLine(e.Message));
+        }
+    }
+
+    private static string FirstLine(string s) => s.Split('\n', 2)[0].Trim();
+
+    public void Dispose()
+    {
+        foreach (var v in _inputValues.Concat(_outputValues))
+            v.Dispose();
+        _session.Dispose();
+        _options.Dispose();
+        _runOptions.Dispose();
+        if (_inputPin.IsAllocated)
+            _inputPin.Free();
+    }
+}

@@ -1,0 +1,64 @@
+using System.CommandLine;
+using MFuser.Edge.Calibration;
+using MFuser.Edge.Config;
+using MFuser.Edge.Daemon.Pipeline;
+using MFuser.Edge.Inference;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
+using Microsoft.Extensions.Logging;
+
+namespace MFuser.Edge.Daemon.Cli;
+
+/// <summary><c>mfuser-edge run</c>: the daemon as a .NET Generic Host app with systemd integration (notify-ready,
+/// journal-formatted logs under systemd). The model package is checked, its session created and warmed up before the
+/// host starts, so systemd sees "ready" only when the daemon can process frames.</summary>
+internal static class RunCommand
+{
+    public static Command Create(CommonOptions common)
+    {
+        var command = new Command("run", "Run the daemon: capture -> segmentation -> drivable area -> MQTT");
+        common.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            var config = common.Load(parse);
+            var statusLine = StatusLine.Enabled(config.StatusLine);
+            var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+            builder.Services.AddSystemd();
+            ConfigureLogging(builder.Logging, statusLine);
+            // Start-up (model loading, warm-up) logs before the host exists, in the same format.
+            using var startupLoggers = LoggerFactory.Create(l => ConfigureLogging(l, statusLine));
+            var log = startupLoggers.CreateLogger("mfuser-edge");
+            var package = ModelPackage.Load(ModelPackage.Resolve(config.ModelPath));
+            using var session = ModelRuntime.Open(package, config, line => log.LogInformation("{Line}", line));
+            var warmup = session.WarmUp(config.Inference.WarmupRuns);
+            log.LogInformation("model {Name} {Version} ready on {Provider}; warm-up {Ms:F1} ms", package.Manifest.Name, package.Manifest.Version,
+                session.Provider, warmup.TotalMilliseconds);
+            var calibration = config.CalibrationFile.Length > 0 ? CalibrationYaml.Load(config.CalibrationFile) : null;
+
+            var outcome = new RunOutcome();
+            builder.Services.AddHostedService(sp => new EdgeDaemon(config, session, calibration, outcome,
+                sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILoggerFactory>()));
+            using var host = builder.Build();
+            await host.RunAsync(ct);
+            if (outcome.Error is not null)
+                Console.Error.WriteLine($"mfuser-edge: error: {outcome.Error}");
+            return outcome.ExitCode;
+        });
+        return command;
+    }
+
+    /// <summary>journald format under systemd; one-line text next to the status line on a terminal; JSON otherwise.</summary>
+    private static void ConfigureLogging(ILoggingBuilder logging, bool terminal)
+    {
+        logging.ClearProviders();
+        logging.SetMinimumLevel(LogLevel.Information);
+        logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        if (SystemdHelpers.IsSystemdService())
+            logging.AddSystemdConsole();
+        else if (terminal)
+            logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        else
+            logging.AddJsonConsole(o => { o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "; o.UseUtcTimestamp = true; });
+    }
+}

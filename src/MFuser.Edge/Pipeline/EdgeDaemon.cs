@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using MFuser.Edge.Analysis;
+using MFuser.Edge.Calibration;
+using MFuser.Edge.Capture;
+using MFuser.Edge.Config;
+using MFuser.Edge.Daemon.Cli;
+using MFuser.Edge.Inference;
+using MFuser.Edge.Messaging;
+using MFuser.Edge.Payloads;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace MFuser.Edge.Daemon.Pipeline;
+
+/// <summary>How a run ended: the process exit code and, for failures, the message for stderr.</summary>
+public sealed class RunOutcome
+{
+    public int ExitCode { get; set; } = ExitCodes.Ok;
+    public string? Error { get; set; }
+}
+
+/// <summary>The daemon: starts the broker link (and the embedded broker), capture and the inference loop; publishes
+/// <c>info</c> (retained) and <c>stats</c>; stops cleanly after <c>run.max_frames</c> or on SIGTERM/Ctrl-C, publishing
+/// <c>available = stopped</c>.</summary>
+public sealed class EdgeDaemon(
+    EdgeConfig config,
+    SegmentationSession session,
+    CameraCalibration? calibration,
+    RunOutcome outcome,
+    IHostApplicationLifetime lifetime,
+    ILoggerFactory loggers) : BackgroundService
+{
+    private readonly ILogger _log = loggers.CreateLogger("mfuser-edge");
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        var started = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        await using var broker = config.Broker.Endpoint.Embedded ? await EmbeddedBroker.StartAsync(config.Broker.Endpoint.Port) : null;
+        if (broker is not null)
+            _log.LogInformation("embedded MQTT broker listening on {Uri}", broker.Uri);
+        await using var link = new MqttLink(LinkOptions(), loggers.CreateLogger<MqttLink>());
+        var analyzer = new DrivableAnalyzer(session.Package.Manifest.Classes, session.Width, session.Height,
+            new DrivableAnalyzerOptions { FreeSpaceBins = config.FreeSpaceBins }, calibration);
+        link.SetRetained(link.Topics.Info, Info(started, analyzer).ToUtf8Json());
+        link.Start();
+
+        using var slot = new FrameSlot();
+        using var capture = new CaptureWorker(config.Source, () => FrameSources.Create(config.Source.Uri), slot, _log);
+        using var loop = new InferenceLoop(slot, session, analyzer, link, config.Publish, config.MaxFrames);
+        capture.Start();
+        if (config.Source.StartupTimeout > TimeSpan.Zero
+            && await Task.WhenAny(capture.FirstFrame, Task.Delay(config.Source.StartupTimeout, stoppingToken)) != capture.FirstFrame)
+        {
+            if (!stoppingToken.IsCancellationRequested)
+            {
+                outcome.ExitCode = ExitCodes.SourceUnavailable;
+                outcome.Error = $"source {config.Source.Uri} delivered no frame within {config.Source.StartupTimeout.TotalSeconds:F0} s (source.startup_timeout_s): {capture.LastError ?? "no error reported"}";
+            }
+            capture.Stop();
+            await link.StopAsync(CancellationToken.None);
+            lifetime.StopApplication();
+            return;
+        }
+
+        _log.LogInformation("running: source {Source}, model {Model} {Version} on {Provider}, broker {Broker}, base topic {Base}",
+            config.Source.Uri, session.Package.Manifest.Name, session.Package.Manifest.Version, session.Provider, config.Broker.Endpoint, link.Topics.Base);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var inference = Task.Factory.StartNew(() => loop.Run(stop.Token), TaskCreationOptions.LongRunning);
+        var statusLine = StatusLine.Enabled(config.StatusLine);
+        var nextStats = config.Publish.StatsInterval;
+        long lastProcessed = 0;
+        var lastStatsAt = clock.Elapsed;
+        long lastLineProcessed = 0;
+        var lastLineAt = clock.Elapsed;
+        while (!inference.IsCompleted)
+        {
+            await Task.WhenAny(inference, Task.Delay(TimeSpan.FromMilliseconds(250), CancellationToken.None));
+            var now = clock.Elapsed;
+            if (now >= nextStats)
+            {
+                var processed = loop.Processed;
+                var fps = (processed - lastProcessed) / (now - lastStatsAt).TotalSeconds;
+                (lastProcessed, lastStatsAt) = (processed, now);
+                link.TryPublish(link.Topics.Stats, Stats(clock.Elapsed, fps, capture, slot, loop, link, wholeRun: false).ToUtf8Json());
+                nextStats = now + config.Publish.StatsInterval;
+            }
+            if (statusLine && now - lastLineAt >= TimeSpan.FromSeconds(1))
+            {
+                var fps = (loop.Processed - lastLineProcessed) / (now - lastLineAt).TotalSeconds;
+                (lastLineProcessed, lastLineAt) = (loop.Processed, now);
+                var p50 = loop.Latencies.Summarise(wholeRun: true).GetValueOrDefault("capture_to_publish")?.P50 ?? double.NaN;
+                StatusLine.Draw($"{fps,5:F1} fps | latency p50 {p50:F1} ms | drivable {loop.LastDrivableFraction:P0} | {session.Provider} | broker {(link.IsConnected ? "connected" : "DISCONNECTED")} | frames {loop.Processed} dropped {slot.Dropped}");
+            }
+        }
+        var budgetReached = await inference;
+        if (statusLine)
+            StatusLine.End();
+        capture.Stop();
+
+        var elapsed = clock.Elapsed;
+        var summary = Stats(elapsed, loop.Processed / Math.Max(1e-9, elapsed.TotalSeconds), capture, slot, loop, link, wholeRun: true);
+        _log.LogInformation("run summary: {Processed} frames processed, {Captured} captured, {Dropped} dropped, {Fps:F1} fps; latency ms {Latency}",
+            summary.FramesProcessed, summary.FramesCaptured, summary.FramesDropped, summary.Fps,
+            string.Join("; ", summary.LatencyMs.Select(kv => $"{kv.Key} p50 {kv.Value.P50:F2} p90 {kv.Value.P90:F2} p99 {kv.Value.P99:F2} max {kv.Value.Max:F2}")));
+        await DrainAsync(link, TimeSpan.FromSeconds(3));
+        await link.StopAsync(CancellationToken.None);
+        if (budgetReached)
+        {
+            _log.LogInformation("processed run.max_frames = {Max} frames; stopping", config.MaxFrames);
+            lifetime.StopApplication();
+        }
+    }
+
+    /// <summary>Lets the best-effort queue empty before a clean stop, so the last frames of a bounded run reach the broker.</summary>
+    private static async Task DrainAsync(MqttLink link, TimeSpan timeout)
+    {
+        var until = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (link.IsConnected && link.Counters.QueueDepth > 0 && Stopwatch.GetTimestamp() < until)
+            await Task.Delay(20);
+    }
+
+    private MqttLinkOptions LinkOptions() => new()
+    {
+        Host = config.Broker.Endpoint.Host,
+        Port = config.Broker.Endpoint.Port,
+        UseTls = config.Broker.Endpoint.Tls,
+        CaFile = config.Broker.CaFile,
+        ClientCertFile = config.Broker.ClientCert,
+        ClientKeyFile = config.Broker.ClientKey,
+        Username = config.Broker.Username,
+        Password = config.Broker.Password,
+        DeviceId = config.DeviceId,
+        TopicPrefix = config.Broker.TopicPrefix,
+    };
+
+    private InfoPayload Info(DateTimeOffset started, DrivableAnalyzer analyzer)
+    {
+        var m = session.Package.Manifest;
+        return new InfoPayload(
+            config.DeviceId,
+            InfoCommand.SoftwareVersion,
+            started,
+            new ModelInfo(m.Name, m.Version, m.Sha256),
+            m.Classes.Select(ClassEntry.From).ToArray(),
+            new ImageSize(session.Width, session.Height),
+            // ONNX Runtime's C# API does not expose per-node placement, so none is claimed.
+            new ExecutionInfo(session.Provider, config.Inference.Providers, new Dictionary<string, int>()),
+            calibration is null
+                ? new CalibrationInfo(false, null, null, null, null)
+                : new CalibrationInfo(true, config.CalibrationFile, calibration.MountHeightM, calibration.PitchRad * 180 / Math.PI, calibration.RollRad * 180 / Math.PI),
+            FreeSpaceLayout.From(analyzer.Summary.FreeSpace));
+    }
+
+    private static StatsPayload Stats(TimeSpan uptime, double fps, CaptureWorker capture, FrameSlot slot, InferenceLoop loop, MqttLink link, bool wholeRun)
+    {
+        using var process = Process.GetCurrentProcess();
+        return new StatsPayload(DateTimeOffset.UtcNow, Math.Round(uptime.TotalSeconds, 3), Math.Round(fps, 2), capture.Captured, loop.Processed,
+            slot.Dropped, loop.Latencies.Summarise(wholeRun), link.Counters.ToPayload(),
+            new MemoryStats(Math.Round(process.WorkingSet64 / 1048576.0, 1), Math.Round(GC.GetTotalMemory(false) / 1048576.0, 1)));
+    }
+}
