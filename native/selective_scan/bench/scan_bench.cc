@@ -1,15 +1,17 @@
 // scan_bench: throughput of the CPU selective scan on MFuser-like shapes (docs/selective-scan.md, "Benchmarks").
 // For each shape and ISA it prints ns per (token x channel) of
-//   fused   the kernel (selective_scan_cpu.h), 1 thread and --threads threads,
+//   fused   the kernel (selective_scan_cpu.h), 1 thread (thread CPU time) and --threads threads (wall time),
 //   oracle  the fp64 scalar reference (src/reference.h), 1 thread,
 //   exp     a bare vectorised exp2 loop over N*L*D elements: the compute bound the fused kernel is measured against,
-// plus a denormal stress case with FTZ/DAZ on and off. Usage: scan_bench [--json PATH] [--threads N] [--quick]
+// plus a denormal stress case with FTZ/DAZ on and off.
+// Usage: scan_bench [--json PATH] [--threads N] [--quick] [--isa scalar|avx2|avx512|neon]...
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <functional>
 #include <random>
@@ -28,14 +30,24 @@ using mfuser::cpu::Isa;
 using mfuser::cpu::IoType;
 using Clock = std::chrono::steady_clock;
 
-/// Best-of-runs wall time in seconds of fn(), run at least `min_runs` times and for at least `min_seconds`.
-double TimeBest(const std::function<void()>& fn, int min_runs = 3, double min_seconds = 0.3) {
+/// CPU time of the calling thread in seconds. Single-thread figures use it rather than wall time: on a shared,
+/// oversubscribed machine it excludes the time the thread waited for a core.
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+double WallSeconds() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
+
+/// Best-of-runs time in seconds of fn() by `clock`, run at least `min_runs` times and for at least `min_seconds`.
+double TimeBest(const std::function<void()>& fn, double (*clock)() = ThreadCpuSeconds, int min_runs = 3,
+                double min_seconds = 0.3) {
   fn();  // warm-up: scratch allocation, page faults
   double best = 1e30, total = 0.0;
   for (int run = 0; run < min_runs || total < min_seconds; ++run) {
-    const auto t0 = Clock::now();
+    const double t0 = clock();
     fn();
-    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double s = clock() - t0;
     best = std::min(best, s);
     total += s;
     if (run > 200) break;
@@ -129,12 +141,18 @@ int main(int argc, char** argv) {
   std::string json_path;
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   bool quick = false;
+  std::vector<Isa> only;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
     else if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::max(1, std::atoi(argv[++i]));
     else if (!std::strcmp(argv[i], "--quick")) quick = true;
+    else if (!std::strcmp(argv[i], "--isa") && i + 1 < argc) {
+      const std::string name = argv[++i];
+      for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kNeon})
+        if (name == mfuser::cpu::IsaName(isa)) only.push_back(isa);
+    }
     else {
-      std::fprintf(stderr, "usage: %s [--json PATH] [--threads N] [--quick]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--json PATH] [--threads N] [--quick] [--isa NAME]...\n", argv[0]);
       return 2;
     }
   }
@@ -148,7 +166,8 @@ int main(int argc, char** argv) {
   if (quick) shapes = {{"tiny-384x1296", 384, 1296}};
   std::vector<Isa> isas;
   for (Isa isa : {Isa::kAvx512, Isa::kAvx2, Isa::kNeon, Isa::kScalar})
-    if (mfuser::cpu::IsaAvailable(isa)) isas.push_back(isa);
+    if (mfuser::cpu::IsaAvailable(isa) && (only.empty() || std::find(only.begin(), only.end(), isa) != only.end()))
+      isas.push_back(isa);
 
   ThreadRunner pool{threads};
   std::vector<Row> rows;
@@ -164,7 +183,8 @@ int main(int argc, char** argv) {
     mfuser::reference::ScanArgs ra;
     ra.channels = s.D, ra.length = s.L, ra.state = 16, ra.u = du.data(), ra.delta = dd.data(), ra.A = dA.data();
     ra.Bm = dB.data(), ra.Cm = dC.data(), ra.D = dD.data(), ra.z = dz.data(), ra.delta_bias = dbias.data();
-    const double oracle = TimeBest([&] { mfuser::reference::selective_scan(ra, dy.data(), nullptr); }, 1, 0.0) / td;
+    const double oracle =
+        TimeBest([&] { mfuser::reference::selective_scan(ra, dy.data(), nullptr); }, ThreadCpuSeconds, 1, 0.0) / td;
     std::vector<float> x(static_cast<size_t>(16 * s.D * s.L));
     for (size_t i = 0; i < x.size(); ++i) x[i] = p.delta[i % p.delta.size()] * 0.05f - 0.01f * static_cast<float>(i % 97);
     for (Isa isa : isas)
@@ -174,7 +194,7 @@ int main(int argc, char** argv) {
         mfuser::cpu::ScanOptions o;
         o.isa = isa;
         const double f1 = TimeBest([&] { mfuser::cpu::SelectiveScan(a, o); }) / td;
-        const double fm = TimeBest([&] { mfuser::cpu::SelectiveScan(a, o, pool.Get()); }) / td;
+        const double fm = TimeBest([&] { mfuser::cpu::SelectiveScan(a, o, pool.Get()); }, WallSeconds) / td;
         volatile float sink = 0.0f;
         const double eb = TimeBest([&] { sink = sink + mfuser::cpu::Exp2Sum(isa, x.data(), x.size()); }) / td;
         Row r{s.name, mfuser::cpu::IsaName(isa), io == IoType::kFloat16 ? "f16" : "f32", s.D, s.L, 16, threads, f1, fm,
@@ -200,9 +220,16 @@ int main(int argc, char** argv) {
   std::printf("denormal stress 768x1296 (%s, 1 thread): FTZ/DAZ on %.3f ns, off %.3f ns per (token x channel)\n",
               mfuser::cpu::IsaName(mfuser::cpu::BestIsa()), on, off);
 
+  double load[3] = {0, 0, 0};
+  if (std::FILE* f = std::fopen("/proc/loadavg", "r")) {
+    if (std::fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3) load[0] = -1;
+    std::fclose(f);
+  }
+  std::printf("load average during the run: %.2f (1 min)\n", load[0]);
   if (!json_path.empty()) {
     std::ostringstream j;
-    j << "{\n  \"unit\": \"ns per (token x channel), best of runs\",\n  \"threads\": " << threads
+    j << "{\n  \"unit\": \"ns per (token x channel), best of runs; 1-thread columns in thread CPU time, threaded in wall time\",\n"
+      << "  \"load_average_1min\": " << load[0] << ",\n  \"threads\": " << threads
       << ",\n  \"hardware_concurrency\": " << std::thread::hardware_concurrency() << ",\n  \"rows\": [\n";
     for (size_t i = 0; i < rows.size(); ++i) {
       const Row& r = rows[i];

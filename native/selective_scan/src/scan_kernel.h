@@ -5,11 +5,12 @@
 // Design (docs/selective-scan.md, research/scan-kernels.md §5.2):
 // - lanes = consecutive channels of one group; a task owns one block of S::kLanes channels of one (batch, group)
 //   and runs all L tokens, so tasks never synchronise;
-// - the (B,D,L) rows are read in tiles of kTileTokens tokens and transposed into token-major [t][lane] tiles;
+// - the (B,D,L) rows are read in tiles of kTileTokens tokens and transposed (8x8 register transposes on AVX) into
+//   token-major [t][lane] tiles; the group's B/C rows are transposed to [t][n] likewise;
 // - per token and lane, one fused pass computes dt = softplus(delta + bias), dt*u and the D*u skip;
 // - then the states, in register blocks of up to 8 vectors: a = 2^(dt * A*log2e), h = a*h + dt*u*B, y += h*C,
 //   with B/C broadcast per (token, state) — no horizontal sums, any N;
-// - last, y *= silu(z), rounded to the I/O type once, and transposed back.
+// - last, y *= silu(z), transposed back and rounded to the I/O type once.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -42,9 +43,10 @@ struct Math {
     return S::Fma(p, f, S::Set1(1.0f));
   }
 
-  /// 2^x, x clamped to [-126, 127] (so 2^n stays a normal number; below -126 the true value is < 1.2e-38).
+  /// 2^x. Where the ISA scales by 2^n through the exponent field, x is first clamped to [-126, 127] (2^n stays
+  /// normal; below -126 the true value is < 1.2e-38); AVX-512's scalef saturates exactly and needs no clamp.
   static V Exp2(V x) {
-    x = S::Min(S::Max(x, S::Set1(-126.0f)), S::Set1(127.0f));
+    if constexpr (!S::kScalesAnyExponent) x = S::Min(S::Max(x, S::Set1(-126.0f)), S::Set1(127.0f));
     const V n = S::Round(x);
     return S::ScalePow2(Exp2Reduced(S::Sub(x, n)), n);
   }
@@ -84,48 +86,48 @@ struct Math {
   static V Silu(V z) { return S::Div(z, S::Add(S::Set1(1.0f), Exp(S::Sub(S::Zero(), z)))); }
 };
 
-/// Row access for the two I/O element types: float rows are used in place, fp16 rows are converted into `buf`.
-template <class S, typename T>
-struct Rows;
-
+/// dst[j * dst_stride + i] = src[i * src_stride + j] for a rows x cols block; 8x8 sub-blocks in registers where
+/// the ISA has a transpose, plain copies for the edges.
 template <class S>
-struct Rows<S, float> {
-  static const float* Read(const float* src, int64_t /*n*/, float* /*buf*/) { return src; }
-  static void Write(const float* src, float* dst, int64_t n) { std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float)); }
-};
-
-template <class S>
-struct Rows<S, uint16_t> {
-  static const float* Read(const uint16_t* src, int64_t n, float* buf) {
-    S::HalfRowToFloat(src, buf, n);
-    return buf;
+static void Transpose(const float* src, int64_t src_stride, float* dst, int64_t dst_stride, int rows, int cols) {
+  int i0 = 0;
+  if constexpr (S::kHasTranspose8x8) {
+    for (; i0 + 8 <= rows; i0 += 8) {
+      int j = 0;
+      for (; j + 8 <= cols; j += 8) S::Transpose8x8(src + i0 * src_stride + j, src_stride, dst + j * dst_stride + i0, dst_stride);
+      for (; j < cols; ++j)
+        for (int i = i0; i < i0 + 8; ++i) dst[j * dst_stride + i] = src[i * src_stride + j];
+    }
   }
-  static void Write(const float* src, uint16_t* dst, int64_t n) { S::FloatRowToHalf(src, dst, n); }
-};
+  for (int i = i0; i < rows; ++i)
+    for (int j = 0; j < cols; ++j) dst[j * dst_stride + i] = src[i * src_stride + j];
+}
 
-/// Copies `active` rows (row stride `row_stride`) x `count` tokens into tile[t * W + lane].
-/// Lanes >= active are left untouched (the caller zeroed them once).
+/// Reads `active` channel rows (stride `row_stride`) x `count` tokens into the token-major tile[t * W + lane].
+/// fp16 rows are converted into `block` ([W][kTileTokens] floats) first. Lanes >= active are left untouched.
 template <class S, typename T>
-static void GatherTile(const T* rows, int64_t row_stride, int active, int count, float* tile, float* row_buf) {
-  constexpr int W = S::kLanes;
-  for (int c = 0; c < active; ++c) {
-    const float* r = Rows<S, T>::Read(rows + c * row_stride, count, row_buf);
-    for (int t = 0; t < count; ++t) tile[t * W + c] = r[t];
+static void GatherTile(const T* rows, int64_t row_stride, int active, int count, float* tile, float* block) {
+  if constexpr (std::is_same_v<T, float>) {
+    Transpose<S>(rows, row_stride, tile, S::kLanes, active, count);
+  } else {
+    for (int c = 0; c < active; ++c) S::HalfRowToFloat(rows + c * row_stride, block + c * kTileTokens, count);
+    Transpose<S>(block, kTileTokens, tile, S::kLanes, active, count);
   }
 }
 
-/// Inverse of GatherTile for the output rows.
+/// Inverse of GatherTile for the output rows (rounding to fp16 once, here).
 template <class S, typename T>
-static void ScatterTile(const float* tile, int active, int count, T* rows, int64_t row_stride, float* row_buf) {
-  constexpr int W = S::kLanes;
-  for (int c = 0; c < active; ++c) {
-    for (int t = 0; t < count; ++t) row_buf[t] = tile[t * W + c];
-    Rows<S, T>::Write(row_buf, rows + c * row_stride, count);
+static void ScatterTile(const float* tile, int active, int count, T* rows, int64_t row_stride, float* block) {
+  if constexpr (std::is_same_v<T, float>) {
+    Transpose<S>(tile, S::kLanes, rows, row_stride, count, active);
+  } else {
+    Transpose<S>(tile, S::kLanes, block, kTileTokens, count, active);
+    for (int c = 0; c < active; ++c) S::FloatRowToHalf(block + c * kTileTokens, rows + c * row_stride, count);
   }
 }
 
 /// The recurrence for K consecutive states over `count` tokens of one tile. h and a2 hold [K][W] floats;
-/// B/C rows of the K states start at bp/cp with stride `bc_stride`; y accumulates in place.
+/// bp/cp point at the block's first state in token-major B/C tiles (token t at t * bc_stride); y accumulates in place.
 template <class S, int K>
 static void ScanStates(int count, const float* dt, const float* dtu, float* y, const float* a2, float* h,
                        const float* bp, const float* cp, int64_t bc_stride) {
@@ -142,8 +144,8 @@ static void ScanStates(int count, const float* dt, const float* dtu, float* y, c
     V acc = S::Load(y + t * W);
     for (int k = 0; k < K; ++k) {
       const V a = Math<S>::Exp2(S::Mul(d, av[k]));
-      hv[k] = S::Fma(a, hv[k], S::Mul(du, S::Set1(bp[k * bc_stride + t])));
-      acc = S::Fma(hv[k], S::Set1(cp[k * bc_stride + t]), acc);
+      hv[k] = S::Fma(a, hv[k], S::Mul(du, S::Set1(bp[t * bc_stride + k])));
+      acc = S::Fma(hv[k], S::Set1(cp[t * bc_stride + k]), acc);
     }
     S::Store(y + t * W, acc);
   }
@@ -156,16 +158,16 @@ static void ScanAllStates(int64_t N, int count, const float* dt, const float* dt
   constexpr int W = S::kLanes;
   int64_t n = 0;
   for (; n + 8 <= N; n += 8)
-    ScanStates<S, 8>(count, dt, dtu, y, a2 + n * W, h + n * W, bp + n * bc_stride, cp + n * bc_stride, bc_stride);
+    ScanStates<S, 8>(count, dt, dtu, y, a2 + n * W, h + n * W, bp + n, cp + n, bc_stride);
   if (n + 4 <= N) {
-    ScanStates<S, 4>(count, dt, dtu, y, a2 + n * W, h + n * W, bp + n * bc_stride, cp + n * bc_stride, bc_stride);
+    ScanStates<S, 4>(count, dt, dtu, y, a2 + n * W, h + n * W, bp + n, cp + n, bc_stride);
     n += 4;
   }
   if (n + 2 <= N) {
-    ScanStates<S, 2>(count, dt, dtu, y, a2 + n * W, h + n * W, bp + n * bc_stride, cp + n * bc_stride, bc_stride);
+    ScanStates<S, 2>(count, dt, dtu, y, a2 + n * W, h + n * W, bp + n, cp + n, bc_stride);
     n += 2;
   }
-  if (n < N) ScanStates<S, 1>(count, dt, dtu, y, a2 + n * W, h + n * W, bp + n * bc_stride, cp + n * bc_stride, bc_stride);
+  if (n < N) ScanStates<S, 1>(count, dt, dtu, y, a2 + n * W, h + n * W, bp + n, cp + n, bc_stride);
 }
 
 /// One task: batch b, group g, channel block `block` of that group, all tokens.
@@ -183,22 +185,24 @@ static void RunTask(const ScanArgs& a, size_t task) {
   const int64_t d0 = g * per_group + blk * W;
   const int active = static_cast<int>(per_group - blk * W < W ? per_group - blk * W : W);
 
-  // Scratch layout (floats): a2 [N][W], h [N][W], five tiles [TT][W], row buffer [TT], B/C fp32 tiles [2][N][TT].
-  constexpr bool convert_bc = std::is_same_v<T, uint16_t>;
-  const size_t tile = static_cast<size_t>(TT) * W;
-  const size_t floats = 2 * static_cast<size_t>(N) * W + 5 * tile + TT + (convert_bc ? 2 * static_cast<size_t>(N) * TT : 0);
+  // Scratch (floats): a2 [N][W], h [N][W], five token tiles [TT][W], an fp16 row block [W][TT], the B and C
+  // tiles token-major [TT][N] each, and for fp16 the converted B/C rows [2][N][TT].
+  constexpr bool half_io = std::is_same_v<T, uint16_t>;
+  const size_t tile = static_cast<size_t>(TT) * W, nw = static_cast<size_t>(N) * W, nt = static_cast<size_t>(N) * TT;
+  const size_t floats = 2 * nw + 6 * tile + 2 * nt + (half_io ? 2 * nt : 0);
   float* const scratch = ThreadScratch(floats);
   std::memset(scratch, 0, floats * sizeof(float));
   float* const a2 = scratch;
-  float* const h = a2 + N * W;
-  float* const u_t = h + N * W;
+  float* const h = a2 + nw;
+  float* const u_t = h + nw;
   float* const dt_t = u_t + tile;
   float* const z_t = dt_t + tile;
   float* const dtu_t = z_t + tile;
   float* const y_t = dtu_t + tile;
-  float* const row_buf = y_t + tile;
-  float* const b_t = row_buf + TT;
-  float* const c_t = b_t + N * TT;
+  float* const block = y_t + tile;
+  float* const b_t = block + tile;
+  float* const c_t = b_t + nt;
+  float* const bc_rows = c_t + nt;
 
   for (int c = 0; c < active; ++c)
     for (int64_t n = 0; n < N; ++n) {
@@ -222,9 +226,9 @@ static void RunTask(const ScanArgs& a, size_t task) {
 
   for (int64_t t0 = 0; t0 < L; t0 += TT) {
     const int count = static_cast<int>(L - t0 < TT ? L - t0 : TT);
-    GatherTile<S, T>(u + t0, L, active, count, u_t, row_buf);
-    GatherTile<S, T>(delta + t0, L, active, count, dt_t, row_buf);
-    if (z) GatherTile<S, T>(z + t0, L, active, count, z_t, row_buf);
+    GatherTile<S, T>(u + t0, L, active, count, u_t, block);
+    GatherTile<S, T>(delta + t0, L, active, count, dt_t, block);
+    if (z) GatherTile<S, T>(z + t0, L, active, count, z_t, block);
 
     for (int t = 0; t < count; ++t) {  // fused discretisation: bias, softplus, dt*u, D*u
       V d = S::Add(S::Load(dt_t + t * W), bias);
@@ -235,27 +239,24 @@ static void RunTask(const ScanArgs& a, size_t task) {
       S::Store(y_t + t * W, S::Mul(skip, uv));
     }
 
-    const float* bp;
-    const float* cp;
-    int64_t bc_stride;
-    if constexpr (std::is_same_v<T, uint16_t>) {  // fp16: convert this tile of the group's B/C rows once
+    // The group's B/C rows for this tile, transposed token-major so each token's states are adjacent.
+    const int n_states = static_cast<int>(N);
+    if constexpr (half_io) {
       for (int64_t n = 0; n < N; ++n) {
-        S::HalfRowToFloat(Bg + n * L + t0, b_t + n * TT, count);
-        S::HalfRowToFloat(Cg + n * L + t0, c_t + n * TT, count);
+        S::HalfRowToFloat(Bg + n * L + t0, bc_rows + n * TT, count);
+        S::HalfRowToFloat(Cg + n * L + t0, bc_rows + nt + n * TT, count);
       }
-      bp = b_t;
-      cp = c_t;
-      bc_stride = TT;
+      Transpose<S>(bc_rows, TT, b_t, N, n_states, count);
+      Transpose<S>(bc_rows + nt, TT, c_t, N, n_states, count);
     } else {
-      bp = reinterpret_cast<const float*>(Bg) + t0;
-      cp = reinterpret_cast<const float*>(Cg) + t0;
-      bc_stride = L;
+      Transpose<S>(Bg + t0, L, b_t, N, n_states, count);
+      Transpose<S>(Cg + t0, L, c_t, N, n_states, count);
     }
-    ScanAllStates<S>(N, count, dt_t, dtu_t, y_t, a2, h, bp, cp, bc_stride);
+    ScanAllStates<S>(N, count, dt_t, dtu_t, y_t, a2, h, b_t, c_t, N);
 
     if (z)
       for (int t = 0; t < count; ++t) S::Store(y_t + t * W, S::Mul(S::Load(y_t + t * W), Math<S>::Silu(S::Load(z_t + t * W))));
-    ScatterTile<S, T>(y_t, active, count, y + t0, L, row_buf);
+    ScatterTile<S, T>(y_t, active, count, y + t0, L, block);
   }
 
   if (a.last_state)

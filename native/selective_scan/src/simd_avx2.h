@@ -5,12 +5,18 @@
 #include <cstdint>
 
 #include "half.h"
+#include "transpose_avx.h"
 
 namespace mfuser::cpu::detail {
 
 struct SimdAvx2 {
   using V = __m256;
   static constexpr int kLanes = 8;
+  static constexpr bool kScalesAnyExponent = false;  // exponent-field add: n must stay in [-126, 127]
+  static constexpr bool kHasTranspose8x8 = true;
+  static void Transpose8x8(const float* src, int64_t src_stride, float* dst, int64_t dst_stride) {
+    Transpose8x8Avx(src, src_stride, dst, dst_stride);
+  }
   static V Set1(float x) { return _mm256_set1_ps(x); }
   static V Zero() { return _mm256_setzero_ps(); }
   static V Load(const float* p) { return _mm256_loadu_ps(p); }

@@ -5,12 +5,19 @@
 #include <cstdint>
 
 #include "half.h"
+#include "transpose_avx.h"
 
 namespace mfuser::cpu::detail {
 
 struct SimdAvx512 {
   using V = __m512;
   static constexpr int kLanes = 16;
+  /// scalef saturates correctly (to 0 / inf) for any n, so Exp2 needs no range clamp.
+  static constexpr bool kScalesAnyExponent = true;
+  static constexpr bool kHasTranspose8x8 = true;
+  static void Transpose8x8(const float* src, int64_t src_stride, float* dst, int64_t dst_stride) {
+    Transpose8x8Avx(src, src_stride, dst, dst_stride);
+  }
   static V Set1(float x) { return _mm512_set1_ps(x); }
   static V Zero() { return _mm512_setzero_ps(); }
   static V Load(const float* p) { return _mm512_loadu_ps(p); }

@@ -13,6 +13,8 @@ namespace mfuser::cpu::detail {
 struct SimdNeon {
   using V = float32x4_t;
   static constexpr int kLanes = 4;
+  static constexpr bool kScalesAnyExponent = false;  // exponent-field add: n must stay in [-126, 127]
+  static constexpr bool kHasTranspose8x8 = false;
   static V Set1(float x) { return vdupq_n_f32(x); }
   static V Zero() { return vdupq_n_f32(0.0f); }
   static V Load(const float* p) { return vld1q_f32(p); }

@@ -10,6 +10,8 @@ namespace mfuser::cpu::detail {
 struct SimdScalar {
   using V = float;
   static constexpr int kLanes = 1;
+  static constexpr bool kScalesAnyExponent = false;  // exponent-field add: n must stay in [-126, 127]
+  static constexpr bool kHasTranspose8x8 = false;
   static V Set1(float x) { return x; }
   static V Zero() { return 0.0f; }
   static V Load(const float* p) { return *p; }
