@@ -17,7 +17,8 @@
 #                  a sequential fp32 CPU scan), runs its self-test and a quick matrix against the oracle, syntax-checks
 #                  the Python and the ORT op front end, and runs the summary. Proves nothing about the kernel.
 # Environment: OUT (result folder, default: current folder), ORT_INCLUDE_DIR (default:
-#   native/third_party/ort-include), NVCC, CUDA_HOME.
+#   native/third_party/ort-include), NVCC, CUDA_HOME; dry run only: CLANG_CUDA_PATH (+ CLANG) to also compile the
+#   kernel to PTX with clang.
 set -u
 set -o pipefail
 
@@ -89,8 +90,8 @@ if [[ $MODE == cpu ]]; then
     echo "gxx_version=$(g++ --version | head -1)"
     echo "python_version=$(python3 --version 2>&1)"
   } > "$OUT/env.txt"
-  stage dry-build 120 g++ -std=c++17 -O2 -Wall -Wextra -Werror -pthread -x c++ -DMFUSER_HARNESS_CPU_ONLY \
-    "$HERE/cuda/harness.cu" -o "$BUILD/harness-cpu"
+  stage dry-build 120 g++ -std=c++17 -O2 -Wall -Wextra -Werror -pthread -DMFUSER_HARNESS_CPU_ONLY \
+    "$HERE/cuda/harness.cc" -o "$BUILD/harness-cpu"
   if [[ -x "$BUILD/harness-cpu" ]]; then
     stage dry-matrix 180 "$BUILD/harness-cpu" --matrix quick --json "$OUT/harness-dryrun.json"
   else
@@ -100,6 +101,16 @@ if [[ $MODE == cpu ]]; then
     '$HERE/cuda/bench_torch.py' '$HERE/cuda/summarize.py' && python3 '$HERE/cuda/bench_torch.py' --list >/dev/null \
     && python3 '$HERE/cuda/bench_torch.py' --methods compiled,assoc_scan --list >/dev/null"
   stage dry-bash 10 bash -n "${BASH_SOURCE[0]}"
+  if [[ -n "${CLANG_CUDA_PATH:-}" ]] && command -v "${CLANG:-clang++-14}" >/dev/null; then
+    # Optional: device code compiled to PTX by clang against a CUDA toolkit's headers and libdevice (no nvcc needed).
+    # Checked with clang 14 + CUDA 12.6 headers; the flags work around clang 14 predating CUDA 12.
+    stage dry-kernel-ptx 300 "${CLANG:-clang++-14}" -x cuda --cuda-path="$CLANG_CUDA_PATH" --cuda-gpu-arch=sm_86 \
+      -std=c++17 -O3 --cuda-device-only -S -Wall -Wextra -Wno-unknown-cuda-version -Xclang -fcuda-allow-variadic-functions \
+      -Xclang -target-sdk-version=11.5 -D__CLANG_CUDA_TEXTURE_INTRINSICS_H__ "$HERE/cuda/selective_scan.cu" \
+      -o "$BUILD/selective_scan_sm86.ptx"
+  else
+    skip dry-kernel-ptx "set CLANG_CUDA_PATH to a CUDA toolkit (include/, nvvm/libdevice/) to compile the kernel with clang" no
+  fi
   if have_ort; then
     # Syntax only: no CUDA headers here, so a throwaway header declares the two CUDA runtime names the front end
     # uses. Real compilation and linking happen in the GPU run's ort-op stage.
@@ -136,7 +147,7 @@ cat "$OUT/env.txt"
 
 export NVCC HERE BUILD CUDA_HOME
 export NVFLAGS="-O3 -std=c++17 -lineinfo -Xcompiler=-fPIC,-pthread"
-build_gpu() {  # kernel for sm_87 and sm_90 in parallel with the harness; then link the harness
+build_gpu() {  # kernel for sm_87 and sm_90 (nvcc) in parallel with the host-only harness (g++); then link
   set -e
   "$NVCC" $NVFLAGS -gencode arch=compute_87,code=sm_87 -c "$HERE/cuda/selective_scan.cu" \
     -o "$BUILD/selective_scan_sm87.o" &
@@ -144,9 +155,9 @@ build_gpu() {  # kernel for sm_87 and sm_90 in parallel with the harness; then l
   "$NVCC" $NVFLAGS -gencode arch=compute_90,code=sm_90 --resource-usage -c "$HERE/cuda/selective_scan.cu" \
     -o "$BUILD/selective_scan_sm90.o" &
   local hopper=$!
-  "$NVCC" $NVFLAGS -gencode arch=compute_90,code=sm_90 -c "$HERE/cuda/harness.cu" -o "$BUILD/harness.o"
+  g++ -std=c++17 -O2 -Wall -Wextra -pthread -I"$CUDA_HOME/include" -c "$HERE/cuda/harness.cc" -o "$BUILD/harness.o"
   wait $hopper
-  "$NVCC" $NVFLAGS -gencode arch=compute_90,code=sm_90 "$BUILD/harness.o" "$BUILD/selective_scan_sm90.o" \
+  g++ -pthread "$BUILD/harness.o" "$BUILD/selective_scan_sm90.o" -L"$CUDA_HOME/lib64" -lcudart -Wl,-rpath,"$CUDA_HOME/lib64" \
     -o "$BUILD/harness"
   wait $orin
   echo "sm_87 object built: $(du -h "$BUILD/selective_scan_sm87.o" | cut -f1)"

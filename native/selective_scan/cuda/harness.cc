@@ -1,10 +1,11 @@
 // Standalone correctness and throughput harness for the CUDA SelectiveScan kernel, driven by
-// ../device-check.sh. Two builds of this one file:
-//  * nvcc (GPU): every case of the research note's §6.3 matrix runs through LaunchSelectiveScan and is compared
-//    with the fp64 oracle ../src/reference.h; --bench times the kernel on MFuser shapes.
-//  * g++ -x c++ -DMFUSER_HARNESS_CPU_ONLY (device-check.sh --cpu-dry-run): the kernel is replaced by a sequential
-//    fp32 CPU scan, so the matrix, data generation, fp16 rounding, parameter packing, oracle, error metric and
-//    JSON output are exercised on a machine without a GPU. That build proves nothing about the kernel itself.
+// ../device-check.sh. Host code only (the kernel lives in selective_scan.cu); two builds of this one file:
+//  * with CUDA (g++ + cudart, linked with the nvcc-built kernel): every case of the research note's §6.3 matrix runs
+//    through LaunchSelectiveScan and is compared with the fp64 oracle ../src/reference.h; --bench times the kernel
+//    on MFuser shapes.
+//  * -DMFUSER_HARNESS_CPU_ONLY (device-check.sh --cpu-dry-run, no CUDA needed): the kernel is replaced by a
+//    sequential fp32 CPU scan, so the matrix, data generation, fp16 rounding, parameter packing, oracle, error
+//    metric and JSON output are exercised on a machine without a GPU. That build proves nothing about the kernel.
 //
 // Usage: harness [--matrix full|quick|sanitize|none] [--only SUBSTRING] [--bench [--bench-filter S]] [--json PATH]
 //                [--self-test]
