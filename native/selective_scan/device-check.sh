@@ -190,7 +190,7 @@ else
 fi
 
 if python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
-  stage torch-eager 180 python3 "$HERE/cuda/bench_torch.py" --methods sequential,chunked --budget-s 120 \
+  stage torch-eager 180 python3 -u "$HERE/cuda/bench_torch.py" --methods sequential,chunked --budget-s 120 \
     --json "$OUT/torch-eager.json"
 else
   skip torch-eager "PyTorch with CUDA not importable"
@@ -206,7 +206,7 @@ for tool in memcheck racecheck; do
 done
 
 if python3 -c 'import torch' 2>/dev/null && (( SECONDS < BUDGET_S - 160 )); then
-  info_stage torch-compiled 160 python3 "$HERE/cuda/bench_torch.py" --methods compiled,assoc_scan --budget-s 110 \
+  info_stage torch-compiled 160 python3 -u "$HERE/cuda/bench_torch.py" --methods compiled,assoc_scan --budget-s 110 \
     --json "$OUT/torch-compiled.json"
 else
   skip torch-compiled "no torch or time budget (elapsed ${SECONDS}s)" no

@@ -134,6 +134,11 @@ def main(argv):
               "device": torch.cuda.get_device_name(0), "methods": args.methods, "checks": [], "timings": []}
     t_start = time.time()
 
+    def save():  # after every step, so a run cut off by its time limit still leaves its results
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(result, f, indent=1)
+
     # Correctness of each baseline against an fp64 sequential scan (small shape).
     ref_in = make_inputs(2, 24, 300, device, torch.float64, seed=7)
     ref = scan_sequential(**ref_in)
@@ -148,6 +153,7 @@ def main(argv):
         except Exception as e:  # a baseline that cannot run is reported, not fatal
             result["checks"].append({"method": m, "error": f"{type(e).__name__}: {e}"[:500], "ok": False})
             print(f"check {m}: {type(e).__name__}: {e}"[:300])
+        save()
 
     broken = {c["method"] for c in result["checks"] if not c["ok"]}
     shapes = {name: (D, L) for name, D, L in SHAPES}
@@ -184,10 +190,8 @@ def main(argv):
                 print(f"torch {method} {name} B={batch}: {entry['error'][:200]}")
             torch.cuda.empty_cache()
         result["timings"].append(entry)
+        save()
 
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=1)
     return 1 if broken else 0
 
 

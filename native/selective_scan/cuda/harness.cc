@@ -807,6 +807,7 @@ void WriteJson(const std::string& path, const std::vector<Outcome>& outcomes, co
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // line-buffered: a crash or time limit keeps what was printed
   std::string matrix = "full", only, json, bench_filter;
   bool bench = false, self_test_only = false;
   for (int i = 1; i < argc; ++i) {
