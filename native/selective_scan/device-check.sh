@@ -217,12 +217,18 @@ if ! have_ort; then
 elif ! command -v cmake >/dev/null || ! command -v ninja >/dev/null; then
   skip cmake "cmake or ninja not found"
 elif (( SECONDS < BUDGET_S - 150 )); then
-  # sm_90 only here: the sm_87 build was proven by the build stage; this stage tests cuda/CMakeLists.txt itself.
+  # The real integration: ../CMakeLists.txt (the CPU library, owned by the CPU op) with MFUSER_WITH_CUDA, i.e.
+  # libmfuser_ops.so holding the CPU and the CUDA kernels; then cuda/CMakeLists.txt standalone (configure only).
+  # sm_90 only: the sm_87 build was proven by the build stage.
   stage cmake 150 bash -c "set -e
-    cmake -S '$HERE/cuda' -B '$BUILD/cmake' -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_COMPILER='$NVCC' \
-      -DMFUSER_CUDA_ARCHITECTURES=90 -DORT_INCLUDE_DIR='$ORT_INCLUDE_DIR'
-    cmake --build '$BUILD/cmake'
-    '$BUILD/cmake/scan_harness' --matrix quick --only options/"
+    cmake -S '$HERE' -B '$BUILD/cmake-ops' -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_COMPILER='$NVCC' \
+      -DORT_INCLUDE_DIR='$ORT_INCLUDE_DIR' -DMFUSER_BUILD_TESTS=OFF -DMFUSER_BUILD_BENCH=OFF -DMFUSER_CUDA_ARCHITECTURES=90
+    cmake --build '$BUILD/cmake-ops'
+    grep -q -- '-DMFUSER_WITH_CUDA' '$BUILD/cmake-ops/build.ninja'
+    nm -D --defined-only '$BUILD/cmake-ops/libmfuser_ops.so' | grep RegisterCustomOps
+    ldd '$BUILD/cmake-ops/libmfuser_ops.so' | grep cudart
+    cmake -S '$HERE/cuda' -B '$BUILD/cmake-cuda' -G Ninja -DCMAKE_CUDA_COMPILER='$NVCC' \
+      -DORT_INCLUDE_DIR='$ORT_INCLUDE_DIR' -DMFUSER_CUDA_ARCHITECTURES=90"
 else
   skip cmake "time budget (elapsed ${SECONDS}s)" no
 fi
