@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
-# One-shot GPU device check of the CUDA SelectiveScan kernel (shared/device/README.md rules; issue 8):
-#   build      nvcc: kernel + standalone harness for sm_90 (run here) and the kernel for sm_87 (Jetson Orin, build only)
-#   ort-op     the ONNX Runtime CUDA custom op front end, compiled and linked against ORT headers (compile-only:
-#              the GPU host has no ORT CUDA runtime); skipped, saying so, when the headers are absent
-#   cmake      cuda/CMakeLists.txt configured and built standalone with Ninja (same ORT header condition)
+# One-shot GPU device check of the CUDA SelectiveScan kernel (shared/device/README.md rules; issue 8). Stages, in
+# priority order:
+#   build      nvcc: the kernel for sm_90 (run here) and sm_87 (Jetson Orin, build only); g++: the host-only
+#              harness (cuda/harness.cc), linked with the sm_90 kernel and cudart
+#   ort-op     the ONNX Runtime CUDA custom op front end compiled and linked into a throwaway .so (compile-only:
+#              the GPU host has no ORT CUDA runtime); skipped, saying so, when the ORT headers are absent
 #   matrix     the research note's §6.3 shape/value matrix against the fp64 oracle src/reference.h
+#   bench      kernel timings on MFuser shapes (+ a launch-shape sweep)
+#   torch-eager PyTorch sequential loop and chunked log-depth scan on the same GPU
 #   sanitize   compute-sanitizer memcheck and racecheck on small cases
-#   bench      kernel timings on MFuser shapes; PyTorch sequential and chunked baselines on the same GPU;
-#              torch.compile'd baselines if time allows; optional Nsight Compute speed-of-light of one launch
+#   torch-compiled  torch.compile'd baselines (informational; only while time is left)
+#   cmake      libmfuser_ops.so built by ../CMakeLists.txt with the CUDA kernels (only while time is left)
+#   ncu        Nsight Compute speed-of-light of one launch (informational; only while time is left)
 #   summary    $OUT/device-check.json (+ $OUT/device-check.log), short table on stdout
 # Every stage runs even if an earlier one failed (unless it needs the earlier one's output); the exit status is
-# non-zero if any stage failed. Budget: under 8 minutes.
+# non-zero if any counted stage failed. Budget: under 8 minutes.
 #
 # Usage: native/selective_scan/device-check.sh [--cpu-dry-run]
-#   --cpu-dry-run  on a machine without GPU/nvcc: compiles the harness's host parts with g++ (the kernel replaced by
-#                  a sequential fp32 CPU scan), runs its self-test and a quick matrix against the oracle, syntax-checks
-#                  the Python and the ORT op front end, and runs the summary. Proves nothing about the kernel.
+#   --cpu-dry-run  on a machine without GPU/nvcc: compiles the harness with g++ (the kernel replaced by a sequential
+#                  fp32 CPU scan), runs its self-test and a quick matrix against the oracle, syntax-checks the Python
+#                  and the ORT op front end, and runs the summary. Proves nothing about the kernel itself.
 # Environment: OUT (result folder, default: current folder), ORT_INCLUDE_DIR (default:
 #   native/third_party/ort-include), NVCC, CUDA_HOME; dry run only: CLANG_CUDA_PATH (+ CLANG) to also compile the
 #   kernel to PTX with clang.
@@ -28,7 +32,7 @@ MODE=gpu
 for arg in "$@"; do
   case "$arg" in
     --cpu-dry-run) MODE=cpu ;;
-    -h|--help) sed -n '2,24p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -u/p' "${BASH_SOURCE[0]}" | grep '^#'; exit 0 ;;
     *) echo "device-check.sh: unknown argument '$arg' (expected --cpu-dry-run or --help)" >&2; exit 2 ;;
   esac
 done
