@@ -91,6 +91,9 @@ public sealed class MqttLink : IAsyncDisposable
     /// <summary>True while connected and the retained state has been republished.</summary>
     public bool IsConnected => _connected;
 
+    /// <summary>Why the last connection attempt failed (null once connected): for the status line and health checks.</summary>
+    public string? LastError { get; private set; }
+
     /// <summary>A snapshot of the counters.</summary>
     public MqttLinkCounters Counters => new(
         _connected,
@@ -240,9 +243,10 @@ public sealed class MqttLink : IAsyncDisposable
             }
             catch (Exception e)
             {
+                LastError = Describe(e);
                 if (!outageLogged)
                     _log.LogWarning("MQTT: cannot connect to {Broker}: {Error}; retrying with backoff up to {Max}s (logged once per outage)",
-                        Endpoint, Describe(e), _options.ReconnectMax.TotalSeconds);
+                        Endpoint, LastError, _options.ReconnectMax.TotalSeconds);
                 outageLogged = true;
                 try
                 {
@@ -256,6 +260,7 @@ public sealed class MqttLink : IAsyncDisposable
                 continue;
             }
 
+            LastError = null;
             if (everConnected)
                 Interlocked.Increment(ref _reconnects);
             everConnected = true;

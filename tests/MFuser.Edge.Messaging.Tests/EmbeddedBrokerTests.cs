@@ -1,0 +1,60 @@
+using System.Net;
+using MFuser.Edge.Payloads;
+using MFuser.TestSupport;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace MFuser.Edge.Messaging.Tests;
+
+public sealed class EmbeddedBrokerTests
+{
+    [Fact]
+    public async Task Round_trip_through_the_embedded_broker()
+    {
+        await using var broker = await EmbeddedBroker.StartAsync(0);
+        Assert.Equal($"mqtt://127.0.0.1:{broker.Port}", broker.Uri);
+        var link = await Links.StartedAsync(Links.Options(broker.Port));
+        await using var probe = await MqttProbe.StartAsync("127.0.0.1", broker.Port, link.Topics.Base + "/#");
+        await probe.WaitForAsync(link.Topics.Available, Availability.Online, Links.Wait);
+        Assert.True(link.TryPublish(link.Topics.Drivable, "{\"frame\":9}"u8));
+        await probe.WaitForAsync(link.Topics.Drivable, "{\"frame\":9}", Links.Wait);
+        await link.DisposeAsync();
+        await probe.WaitForAsync(link.Topics.Available, Availability.Stopped, Links.Wait);
+    }
+
+    [Fact]
+    public async Task A_busy_port_is_reported_with_its_number()
+    {
+        await using var first = await EmbeddedBroker.StartAsync(0);
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => EmbeddedBroker.StartAsync(first.Port));
+        Assert.Contains($"cannot listen on 127.0.0.1:{first.Port}", e.Message);
+    }
+
+    [Fact]
+    public async Task Falls_back_to_mqtt_3_1_1_when_the_broker_refuses_mqtt_5()
+    {
+        // A broker that speaks only 3.1.1 (MQTTnet server told to refuse protocol level 5, as a 3.1.1-only broker does).
+        var port = FreePort.Next();
+        var options = new MqttServerOptionsBuilder().WithDefaultEndpoint().WithDefaultEndpointBoundIPAddress(IPAddress.Loopback)
+            .WithDefaultEndpointPort(port).Build();
+        using var server = new MqttServerFactory().CreateMqttServer(options);
+        server.ValidatingConnectionAsync += e =>
+        {
+            if (e.ProtocolVersion == MqttProtocolVersion.V500)
+                e.ReasonCode = MqttConnectReasonCode.UnsupportedProtocolVersion;
+            return Task.CompletedTask;
+        };
+        await server.StartAsync();
+        try
+        {
+            await using var link = await Links.StartedAsync(Links.Options(port));
+            Assert.Equal("3.1.1", link.Counters.Protocol);
+            Assert.True(link.TryPublish(link.Topics.Drivable, "{}"u8));
+        }
+        finally
+        {
+            await server.StopAsync();
+        }
+    }
+}
