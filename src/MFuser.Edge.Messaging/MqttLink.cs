@@ -44,7 +44,8 @@ public sealed class MqttLink : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly X509Certificate2Collection? _trustedCas;
     private readonly X509Certificate2Collection? _clientCertificates;
-    private Task _loops = Task.CompletedTask;
+    private Task _bestEffortLoop = Task.CompletedTask;
+    private Task _otherLoops = Task.CompletedTask;
     private TaskCompletionSource _connectionLost = NewSignal();
     private volatile bool _connected;
     private volatile bool _stopping;
@@ -114,9 +115,9 @@ public sealed class MqttLink : IAsyncDisposable
         if (Interlocked.Exchange(ref _started, 1) != 0)
             throw new InvalidOperationException("MqttLink.Start was already called");
         var ct = _stop.Token;
-        _loops = Task.WhenAll(
+        _bestEffortLoop = Task.Run(() => BestEffortLoopAsync(ct));
+        _otherLoops = Task.WhenAll(
             Task.Run(() => ConnectionLoopAsync(ct)),
-            Task.Run(() => BestEffortLoopAsync(ct)),
             Task.Run(() => MustDeliverLoopAsync(ct)),
             Task.Run(() => RetainedLoopAsync(ct)));
     }
@@ -152,7 +153,7 @@ public sealed class MqttLink : IAsyncDisposable
         if (_queue.Writer.TryWrite(new Outgoing(topic, buffer, payload.Length, meta)))
             return true;
         ArrayPool<byte>.Shared.Return(buffer);
-        Interlocked.Increment(ref _droppedFull);
+        Interlocked.Increment(ref _stopping ? ref _droppedDisconnected : ref _droppedFull);
         return false;
     }
 
@@ -176,22 +177,38 @@ public sealed class MqttLink : IAsyncDisposable
         lock (_subscriptions)
             _subscriptions.Add((topicFilter, handler));
         if (_connected)
-            _ = SubscribeOneAsync(topicFilter, _stop.Token);
+            _ = SubscribeNowAsync(topicFilter);
     }
 
-    /// <summary>Publishes <c>available = stopped</c> (retained) if connected, disconnects cleanly (so the broker does
-    /// not send the Last Will) and stops the background loops. Idempotent.</summary>
+    private async Task SubscribeNowAsync(string topicFilter)
+    {
+        try
+        {
+            await SubscribeOneAsync(topicFilter, _stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _log.LogDebug("MQTT: subscribing to {Filter} failed now ({Error}); retried on reconnect", topicFilter, e.Message);
+        }
+    }
+
+    /// <summary>Refuses new best-effort messages, sends those already queued (for at most
+    /// <see cref="MqttLinkOptions.ConnectTimeout"/>, so the last frames of a bounded run arrive), publishes
+    /// <c>available = stopped</c> (retained) if connected, disconnects cleanly (so the broker does not send the Last
+    /// Will) and stops the background loops. Must-deliver messages not yet acknowledged stay in their store.
+    /// Idempotent.</summary>
     public async Task StopAsync(CancellationToken ct = default)
     {
         if (_stopping)
             return;
         _stopping = true;
         _retained[Topics.Available] = "stopped"u8.ToArray();
-        await _stop.CancelAsync().ConfigureAwait(false);
         _queue.Writer.TryComplete();
+        await Task.WhenAny(_bestEffortLoop, Task.Delay(_options.ConnectTimeout, ct)).ConfigureAwait(false);
+        await _stop.CancelAsync().ConfigureAwait(false);
         try
         {
-            await _loops.ConfigureAwait(false);
+            await Task.WhenAll(_bestEffortLoop, _otherLoops).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

@@ -62,6 +62,23 @@ public sealed class MqttLinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Stopping_sends_what_is_already_queued_before_stopped()
+    {
+        var link = await Links.StartedAsync(Links.Options(_broker.Port) with { QueueCapacity = 512 });
+        await using var probe = await MqttProbe.StartAsync(_broker.Host, _broker.Port, link.Topics.Base + "/#");
+        await probe.WaitForAsync(link.Topics.Available, Availability.Online, Links.Wait);
+        for (var i = 0; i < 300; i++)
+            Assert.True(link.TryPublish(link.Topics.Drivable, Encoding.UTF8.GetBytes($"{i}")));
+        await link.DisposeAsync();
+        Assert.False(link.TryPublish(link.Topics.Drivable, "late"u8));
+        var stopped = await probe.WaitForAsync(link.Topics.Available, Availability.Stopped, Links.Wait);
+        var messages = probe.Messages;
+        var drivable = messages.Where(m => m.Topic == link.Topics.Drivable).Select(m => m.Text).ToList();
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => $"{i}"), drivable);
+        Assert.True(messages.ToList().IndexOf(stopped) > messages.ToList().FindLastIndex(m => m.Topic == link.Topics.Drivable));
+    }
+
+    [Fact]
     public async Task Image_topics_carry_mqtt5_content_type_and_frame_user_properties()
     {
         await using var link = await Links.StartedAsync(Links.Options(_broker.Port));
