@@ -19,6 +19,7 @@ public sealed class DrivableAnalyzer
     private readonly long[] _labelHistogram = new long[256];
     private readonly long[] _confidenceHistogram = new long[256];
     private readonly int[] _blockCounts = new int[256];
+    private readonly bool[] _rowDrivable;
 
     // Free space: per column state while scanning upward, and the bin → column mapping.
     private readonly int[] _columnRow, _columnClass, _columnRun, _columnRunStart;
@@ -46,6 +47,7 @@ public sealed class DrivableAnalyzer
             _drivable[c.Id] = c.Drivable;
         _entropy = PredictionEntropy.Table(classes.Count);
 
+        _rowDrivable = new bool[width];
         _columnRow = new int[width];
         _columnClass = new int[width];
         _columnRun = new int[width];
@@ -101,30 +103,52 @@ public sealed class DrivableAnalyzer
         int openColumns = _width, corridorRun = 0, corridorBlockedRow = -1;
         bool corridorOpen = true, corridorBlocked = false;
 
+        var labelHistogram = _labelHistogram;
+        var confidenceHistogram = _confidenceHistogram;
+        var isDrivableClass = _drivable;
+        var rowDrivable = _rowDrivable;
         for (var y = _height - 1; y >= 0; y--)
         {
+            // Pass 1 over the row: histograms, and which pixels are drivable.
             var rowLabels = labels.Slice(y * _width, _width);
             var rowConfidence = confidence.Slice(y * _width, _width);
-            var corridorStart = _corridorStart[y];
-            var corridorEnd = _corridorEnd[y];
-            var checkCorridor = corridorOpen && corridorEnd > corridorStart;
-            if (corridorOpen && !checkCorridor)
-                corridorOpen = false; // the corridor ended (horizon or range limit) before anything blocked it
-            var rowBlocked = false;
             for (var x = 0; x < rowLabels.Length; x++)
             {
                 var label = rowLabels[x];
                 var conf = rowConfidence[x];
-                _labelHistogram[label]++;
-                _confidenceHistogram[conf]++;
-                var drivable = _drivable[label] && conf >= minConfidence;
-                if (drivable)
-                    drivableCount++;
-                else if (checkCorridor && x >= corridorStart && x < corridorEnd)
-                    rowBlocked = true;
-                if (openColumns == 0 || _columnRow[x] != int.MinValue)
+                labelHistogram[label]++;
+                confidenceHistogram[conf]++;
+                var drivable = isDrivableClass[label] & (conf >= minConfidence);
+                rowDrivable[x] = drivable;
+                drivableCount += drivable ? 1 : 0;
+            }
+
+            // Ego corridor: blocked if any pixel of its span in this row is not drivable.
+            var corridorStart = _corridorStart[y];
+            var corridorEnd = _corridorEnd[y];
+            if (corridorOpen && corridorEnd <= corridorStart)
+                corridorOpen = false; // the corridor ended (horizon or range limit) before anything blocked it
+            if (corridorOpen)
+            {
+                if (rowDrivable.AsSpan(corridorStart, corridorEnd - corridorStart).Contains(false))
+                {
+                    if (corridorRun++ == 0)
+                        corridorBlockedRow = y;
+                    if (corridorRun >= minRun)
+                        (corridorOpen, corridorBlocked) = (false, true);
+                }
+                else
+                    corridorRun = 0;
+            }
+
+            // Free space: per still-open column, the run of non-drivable pixels above the drivable stretch.
+            if (openColumns == 0)
+                continue;
+            for (var x = 0; x < rowDrivable.Length; x++)
+            {
+                if (_columnRow[x] != int.MinValue)
                     continue;
-                if (drivable)
+                if (rowDrivable[x])
                 {
                     _columnRun[x] = 0;
                     continue;
@@ -137,18 +161,6 @@ public sealed class DrivableAnalyzer
                     _columnRow[x] = foot;
                     _columnClass[x] = labels[foot * _width + x];
                     openColumns--;
-                }
-            }
-            if (checkCorridor)
-            {
-                if (!rowBlocked)
-                    corridorRun = 0;
-                else
-                {
-                    if (corridorRun++ == 0)
-                        corridorBlockedRow = y;
-                    if (corridorRun >= minRun)
-                        (corridorOpen, corridorBlocked) = (false, true);
                 }
             }
         }

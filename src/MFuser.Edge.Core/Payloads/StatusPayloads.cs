@@ -75,7 +75,7 @@ public sealed record LatencyPercentiles(double P50, double P90, double P99, doub
 
 /// <summary>The MQTT link's counters since start.</summary>
 public sealed record MqttStats(bool Connected, string? Protocol, long Published, long Dropped, long Reconnects,
-    int QueueDepth, int ReliablePending);
+    int QueueDepth, int MustDeliverPending);
 
 public sealed record MemoryStats(double WorkingSetMb, double ManagedHeapMb);
 

@@ -129,6 +129,7 @@ public class PayloadTests
         Assert.Equal(41, json.GetProperty("latency_ms").GetProperty("inference").GetProperty("p99").GetDouble());
         Assert.Equal(1, json.GetProperty("mqtt").GetProperty("reconnects").GetInt64());
         Assert.Equal(0, json.GetProperty("mqtt").GetProperty("queue_depth").GetInt32());
+        Assert.Equal(0, json.GetProperty("mqtt").GetProperty("must_deliver_pending").GetInt32());
         Assert.Equal(180.5, json.GetProperty("memory").GetProperty("working_set_mb").GetDouble());
     }
 
