@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -57,6 +58,26 @@ std::vector<ScanCase> Matrix() {
     cases.push_back(c);
   }
   return cases;
+}
+
+TEST(Matrix, CoversEveryDimensionValueAndOptionCombination) {
+  std::set<int64_t> batches, groups, per_group, states, lengths;
+  std::set<int> options;
+  for (const ScanCase& c : Matrix()) {
+    batches.insert(c.shape.batch);
+    groups.insert(c.shape.groups);
+    per_group.insert(c.shape.channels / c.shape.groups);
+    states.insert(c.shape.state);
+    lengths.insert(c.shape.length);
+    options.insert(c.has_D | c.has_z << 1 | c.has_bias << 2 | c.has_init << 3 | c.softplus << 4 |
+                   (c.io == IoType::kFloat16) << 5);
+  }
+  EXPECT_EQ(batches, (std::set<int64_t>{1, 2}));
+  EXPECT_EQ(groups, (std::set<int64_t>{1, 4}));
+  EXPECT_EQ(per_group, (std::set<int64_t>{1, 7, 8, 64, 96}));
+  EXPECT_EQ(states, (std::set<int64_t>{1, 4, 16, 64}));
+  EXPECT_EQ(lengths, (std::set<int64_t>{1, 2, 15, 16, 17, 255, 2047, 2048, 2049, 4100}));
+  EXPECT_EQ(options.size(), 64u);
 }
 
 class MatrixTest : public ::testing::TestWithParam<Isa> {};
