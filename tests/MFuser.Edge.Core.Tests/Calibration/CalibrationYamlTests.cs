@@ -104,6 +104,19 @@ public class CalibrationYamlTests
     }
 
     [Fact]
+    public void The_synthetic_drive_calibration_matches_the_renderers_ground_formula()
+    {
+        // MFuser.Scenes draws ground row y at depth z = f·h / (y + 0.5 − Cy) with Cy = 111.1363 (pixel-edge convention).
+        var c = CameraCalibration.Load(Path.Combine(RepoRoot.Path, "calibration", "synthetic-drive-512x256.yaml"));
+        var p = new GroundProjector(c);
+        foreach (var y in new[] { 130, 180, 255 })
+        {
+            Assert.True(p.TryProjectToGround(255.5, y, out var x, out _));
+            Assert.Equal(377.0938 * 1.2809949 / (y + 0.5 - 111.1363), x, 9);
+        }
+    }
+
+    [Fact]
     public void The_bundled_example_calibration_loads()
     {
         var c = CameraCalibration.Load(Path.Combine(RepoRoot.Path, "calibration", "example-1280x720.yaml"));
