@@ -12,6 +12,9 @@ public sealed class DomainLook
     private float[] colour = [];
     private float[] light = [];
     private float[] scratch = [];
+    /// <summary>Atmospheric transmittance exp(−k·z) tabulated every <see cref="TransmittanceStep"/> metres.</summary>
+    private readonly float[] transmittance = new float[(int)(GroundPass.SkylineDistance / TransmittanceStep) + 2];
+    private const float TransmittanceStep = 0.25f;
 
     public void Apply(Raster r, DomainStyle style, ReadOnlySpan<PointLight> lights, ulong noiseSeed, Span<byte> bgr)
     {
@@ -74,7 +77,7 @@ public sealed class DomainLook
             var px = (x + 0.5f - cam.Cx) * z / f; var py = cam.Height - (y + 0.5f - cam.Cy) * z / f;
             var cone = 0.28f * z + 1.1f - MathF.Abs(px);
             if (cone <= 0 || py > 1.6f) continue;
-            var k = 1.6f * MathF.Min(1, cone) * 100f / (100f + z * z);
+            var k = 0.9f * MathF.Min(1, cone) * 100f / (100f + z * z);
             light[i * 3] += k; light[i * 3 + 1] += k * 0.97f; light[i * 3 + 2] += k * 0.9f;
         }
     }
@@ -87,9 +90,17 @@ public sealed class DomainLook
     {
         var cam = r.Camera;
         int w = r.Width, h = r.Height;
-        var amb = s.Ambient; var sun = s.Sun;
+        var amb = s.Ambient; var sun = s.Sun; var fog = s.FogColour;
+        var extinction = s.Haze + s.Fog;
+        var emissive = s.Emissive;
+        var snow = s.SnowCover;
         var fogOnSky = 1 - MathF.Exp(-s.Fog * 1000f);
+        var table = transmittance;
+        for (var j = 0; j < table.Length; j++) table[j] = MathF.Exp(-extinction * j * TransmittanceStep);
+        var lastEntry = table.Length - 1;
         var skySpan = Math.Max(cam.Cy, h * 0.3f);
+        float[] albedoBuf = r.Albedo, emission = r.Emission, depth = r.Depth, sunBuf = r.Sun, ambient = r.Ambient, outBuf = colour, lightBuf = light;
+        byte[] labels = r.Labels;
         for (var y = 0; y < h; y++)
         {
             var elevation = Math.Clamp((cam.Cy - (y + 0.5f)) / skySpan, 0, 1);
@@ -98,38 +109,40 @@ public sealed class DomainLook
             {
                 var i = y * w + x;
                 var k = i * 3;
-                var label = r.Labels[i];
-                Col c;
+                var label = labels[i];
+                float cr, cg, cb;
                 if (label == TrainIds.Sky)
                 {
-                    c = skyBase;
+                    var c = skyBase;
                     if (s.CloudCover > 0)
                     {
                         var cx = (x - cam.Cx) / cam.Focal; var cy = elevation * 2.5f + 0.2f;
-                        var cloud = Hash.Value(cx * 3 / cy + 50, 4 / cy, seed ^ 0xC10D) * 0.65f + Hash.Value(cx * 9 / cy, 12 / cy, seed) * 0.35f;
+                        var cloud = NoiseTexture.Smooth(cx * 3 / cy + 50, 4 / cy, seed ^ 0xC10D) * 0.65f + NoiseTexture.Smooth(cx * 9 / cy, 12 / cy, seed) * 0.35f;
                         var amount = Math.Clamp((cloud - (1 - s.CloudCover)) * 3f, 0, 1);
                         c = Col.Lerp(c, s.CloudColour, amount);
                     }
-                    c = Col.Lerp(c, s.FogColour, fogOnSky);
+                    c = Col.Lerp(c, fog, fogOnSky);
+                    cr = c.R; cg = c.G; cb = c.B;
                 }
                 else
                 {
-                    var albedo = new Col(r.Albedo[k], r.Albedo[k + 1], r.Albedo[k + 2]);
-                    if (s.SnowCover > 0 && label < SnowCoverByClass.Length)
+                    float ar = albedoBuf[k], ag = albedoBuf[k + 1], ab = albedoBuf[k + 2];
+                    if (snow > 0 && label < SnowCoverByClass.Length)
                     {
-                        var patch = Hash.Value(x * 0.15f, y * 0.3f, seed ^ 0x5E0);
-                        var cover = Math.Clamp(s.SnowCover * SnowCoverByClass[label] * (0.6f + 0.8f * patch), 0, 1);
-                        albedo = Col.Lerp(albedo, new Col(0.92f, 0.93f, 0.96f), cover);
+                        var patch = NoiseTexture.Smooth(x * 0.15f, y * 0.3f, seed ^ 0x5E0);
+                        var cover = Math.Clamp(snow * SnowCoverByClass[label] * (0.6f + 0.8f * patch), 0, 1);
+                        ar += (0.92f - ar) * cover; ag += (0.93f - ag) * cover; ab += (0.96f - ab) * cover;
                     }
-                    var sunK = r.Sun[i];
-                    var ao = r.Ambient[i];
-                    c = new Col(albedo.R * (amb.R * ao + sun.R * sunK), albedo.G * (amb.G * ao + sun.G * sunK), albedo.B * (amb.B * ao + sun.B * sunK));
-                    if (artificial) c += new Col(albedo.R * light[k], albedo.G * light[k + 1], albedo.B * light[k + 2]);
-                    c += new Col(r.Emission[k], r.Emission[k + 1], r.Emission[k + 2]) * s.Emissive;
-                    var t = MathF.Exp(-(s.Haze + s.Fog) * r.Depth[i]);
-                    c = Col.Lerp(s.FogColour, c, t);
+                    float sunK = sunBuf[i], ao = ambient[i];
+                    float lr = amb.R * ao + sun.R * sunK, lg = amb.G * ao + sun.G * sunK, lb = amb.B * ao + sun.B * sunK;
+                    if (artificial) { lr += lightBuf[k]; lg += lightBuf[k + 1]; lb += lightBuf[k + 2]; }
+                    cr = ar * lr + emission[k] * emissive;
+                    cg = ag * lg + emission[k + 1] * emissive;
+                    cb = ab * lb + emission[k + 2] * emissive;
+                    var t = table[Math.Min((int)(depth[i] * (1 / TransmittanceStep) + 0.5f), lastEntry)];
+                    cr = fog.R + (cr - fog.R) * t; cg = fog.G + (cg - fog.G) * t; cb = fog.B + (cb - fog.B) * t;
                 }
-                colour[k] = c.R; colour[k + 1] = c.G; colour[k + 2] = c.B;
+                outBuf[k] = cr; outBuf[k + 1] = cg; outBuf[k + 2] = cb;
             }
         }
     }
@@ -149,7 +162,7 @@ public sealed class DomainLook
                 var label = r.Labels[i];
                 if (label != TrainIds.Road && label != TrainIds.Sidewalk) continue;
                 var k = i * 3;
-                var puddle = Hash.Value(x * 0.05f, y * 0.2f, seed ^ 0xAB);
+                var puddle = NoiseTexture.Smooth(x * 0.05f, y * 0.2f, seed ^ 0xAB);
                 var amount = s.Wet * (0.25f + 0.6f * grazing * grazing) * (0.5f + puddle) * (label == TrainIds.Road ? 1f : 0.5f);
                 for (var c = 0; c < 3; c++)
                 {
@@ -181,7 +194,8 @@ public sealed class DomainLook
             var radius = Math.Max(1.2f, cam.Focal * l.GlowSize * spread / l.Z * 2.5f);
             var inv = 1 / (radius * radius);
             var reach = (int)(radius * 2.5f) + 1;
-            var gain = s.Glow * MathF.Min(1, 30 / l.Z + 0.3f);
+            // Halos fade with distance and, more slowly than direct light, with the atmosphere in between.
+            var gain = s.Glow * MathF.Min(1, 30 / l.Z + 0.3f) * MathF.Exp(-(s.Haze + s.Fog) * l.Z * 0.5f);
             for (var y = Math.Max(0, vi - reach); y <= Math.Min(h - 1, vi + reach); y++)
             for (var x = Math.Max(0, ui - reach); x <= Math.Min(w - 1, ui + reach); x++)
             {
@@ -245,23 +259,31 @@ public sealed class DomainLook
         }
     }
 
-    /// <summary>Colour grading (exposure, tint, saturation, contrast), sensor noise and 8-bit BGR output.</summary>
+    /// <summary>Colour grading (exposure, tint, saturation, contrast: together one affine map), sensor noise and
+    /// 8-bit BGR output.</summary>
     private void Quantise(DomainStyle s, uint seed, Span<byte> bgr, int n)
     {
-        var sigma = s.Noise * 1.7f;
+        // out = contrast · (sat · g + (1 − sat) · luma(g)) + (1 − contrast) · 0.45, with g = exposure · tint · c
+        Span<float> m = stackalloc float[9];
+        Span<float> lw = [0.299f, 0.587f, 0.114f];
+        Span<float> g = [s.Tint.R * s.Exposure, s.Tint.G * s.Exposure, s.Tint.B * s.Exposure];
+        for (var row = 0; row < 3; row++)
+        for (var col = 0; col < 3; col++)
+            m[row * 3 + col] = s.Contrast * ((row == col ? s.Saturation : 0) + (1 - s.Saturation) * lw[col]) * g[col];
+        var offset = (1 - s.Contrast) * 0.45f;
+        float m0 = m[0], m1 = m[1], m2 = m[2], m3 = m[3], m4 = m[4], m5 = m[5], m6 = m[6], m7 = m[7], m8 = m[8];
+        var sigma = s.Noise * 1.7f / 1023f;
+        var c = colour;
         for (var i = 0; i < n; i++)
         {
             var k = i * 3;
-            var c = new Col(colour[k] * s.Tint.R, colour[k + 1] * s.Tint.G, colour[k + 2] * s.Tint.B) * s.Exposure;
-            var luma = c.Luma;
-            c = Col.Lerp(new Col(luma, luma, luma), c, s.Saturation);
-            c = new Col((c.R - 0.45f) * s.Contrast + 0.45f, (c.G - 0.45f) * s.Contrast + 0.45f, (c.B - 0.45f) * s.Contrast + 0.45f);
+            float r = c[k], gg = c[k + 1], b = c[k + 2];
             var h = Hash.U32(i, 0, seed);
-            var common = ((int)(h & 1023) + (int)((h >> 10) & 1023) - 1023) / 1023f * sigma;
-            var chroma = ((int)((h >> 20) & 1023) - 511.5f) / 511.5f * sigma * 0.35f;
-            bgr[k] = ToByte(c.B + common - chroma);
-            bgr[k + 1] = ToByte(c.G + common);
-            bgr[k + 2] = ToByte(c.R + common + chroma);
+            var common = ((int)(h & 1023) + (int)((h >> 10) & 1023) - 1023) * sigma;
+            var chroma = ((int)((h >> 20) & 1023) - 511.5f) * sigma * 0.7f;
+            bgr[k] = ToByte(m6 * r + m7 * gg + m8 * b + offset + common - chroma);
+            bgr[k + 1] = ToByte(m3 * r + m4 * gg + m5 * b + offset + common);
+            bgr[k + 2] = ToByte(m0 * r + m1 * gg + m2 * b + offset + common + chroma);
         }
     }
 

@@ -62,13 +62,13 @@ public sealed record DomainStyle
         {
             Ambient = new(0.025f, 0.03f, 0.045f), Sun = default, SkyZenith = new(0.005f, 0.008f, 0.025f),
             SkyHorizon = new(0.05f, 0.05f, 0.08f), CloudColour = new(0.06f, 0.06f, 0.07f), CloudCover = 0.3f,
-            Haze = 0.002f, FogColour = new(0.04f, 0.04f, 0.06f), Emissive = 1.1f, Artificial = 1f, Glow = 1f,
+            Haze = 0.002f, FogColour = new(0.04f, 0.04f, 0.06f), Emissive = 0.9f, Artificial = 0.7f, Glow = 1f,
             EgoHeadlights = true, Noise = 0.02f, Saturation = 0.85f,
         },
         Domain.Fog => new DomainStyle
         {
-            Ambient = new(0.6f, 0.62f, 0.64f), Sun = new(0.12f, 0.12f, 0.11f), SkyZenith = new(0.74f, 0.76f, 0.78f),
-            SkyHorizon = new(0.74f, 0.76f, 0.78f), CloudCover = 0f, Fog = 0.035f, FogColour = new(0.74f, 0.76f, 0.78f),
+            Ambient = new(0.72f, 0.73f, 0.75f), Sun = new(0.05f, 0.05f, 0.05f), SkyZenith = new(0.7f, 0.72f, 0.74f),
+            SkyHorizon = new(0.7f, 0.72f, 0.74f), CloudCover = 0f, Fog = 0.045f, FogColour = new(0.7f, 0.72f, 0.74f),
             Saturation = 0.75f, Emissive = 0.2f, Glow = 0.3f,
         },
         Domain.Rain => new DomainStyle
@@ -93,7 +93,7 @@ public sealed record DomainStyle
         },
         Domain.Sensor => new DomainStyle
         {
-            Exposure = 1.45f, BlurPasses = 1, Noise = 0.045f, JpegQuality = 18, Contrast = 1.1f,
+            Exposure = 1.45f, BlurPasses = 1, Noise = 0.06f, JpegQuality = 18, Contrast = 1.1f,
         },
         _ => throw new ArgumentOutOfRangeException(nameof(domain), domain, "no style for this domain"),
     };

@@ -2,8 +2,8 @@ using MFuser.Scenes.World;
 
 namespace MFuser.Scenes.Rendering;
 
-/// <summary>Renders one frame of a <see cref="SceneWorld"/> seen from a camera at arc length s: ground and
-/// sky, composed objects, then the domain's look. Owns every per-frame buffer, so repeated frames of one size
+/// <summary>Renders one frame of a <see cref="SceneWorld"/> seen from a camera at arc length s: the composed
+/// objects, the ground and sky around them, contact shadows, then the domain's look. Owns every per-frame buffer, so repeated frames of one size
 /// allocate nothing. Not thread-safe: use one instance per thread.</summary>
 public sealed class FramePipeline
 {
@@ -27,8 +27,9 @@ public sealed class FramePipeline
         raster.Palette = style.Palette;
         view.Set(world.Road, camera, s);
         raster.BeginFrame();
-        GroundPass.Run(raster, view, world.Road, world.Chunks, skyline);
         composer.Compose(raster, view, world.Road, world.Chunks, world.Traffic.Agents);
+        GroundPass.Run(raster, view, world.Road, world.Chunks, skyline);
+        composer.DrawShadows(raster);
         look.Apply(raster, style, composer.Lights, noiseSeed, bgr);
         raster.Labels.AsSpan().CopyTo(labels);
     }

@@ -6,7 +6,8 @@ namespace MFuser.Scenes.Rendering;
 /// <summary>First pass of a frame: every pixel below the horizon gets the flat ground it sees (road with lane
 /// markings, zebra crossings and tram rails, side streets, sidewalks with kerbs and paving, grass), with the
 /// building shadows cast from the sun-side facades; every pixel above it gets sky or the distant skyline.
-/// With the image plane vertical, each row sees the ground at one distance, so the work per pixel is small.</summary>
+/// Runs after the objects and fills only the pixels they left empty. With the image plane vertical, each row
+/// sees the ground at one distance, so the work per pixel is small.</summary>
 public static class GroundPass
 {
     /// <summary>Distance of the distant skyline (metres); beyond every modelled object.</summary>
@@ -25,7 +26,8 @@ public static class GroundPass
             var row = y * w;
             if (dv <= 0.05f * cam.Focal / CameraRig.Far)
             {
-                for (var x = 0; x < w; x++) SkyPixel(r, row + x, y, skyline[x], cam, seed, x);
+                for (var x = 0; x < w; x++)
+                    if (r.IsEmpty(row + x)) SkyPixel(r, row + x, y, skyline[x], cam, seed, x);
                 continue;
             }
             var z = cam.Focal * cam.Height / dv;
@@ -37,8 +39,9 @@ public static class GroundPass
             var si = (int)Math.Floor(s * 5);
             for (var x = 0; x < w; x++)
             {
-                var d = (x + 0.5f - cam.Cx) * footprint - offset;
                 var i = row + x;
+                if (!r.IsEmpty(i)) continue;
+                var d = (x + 0.5f - cam.Cx) * footprint - offset;
                 var col = GroundColour(road, chunk, pal, s, d, footprint, si, seed, out var label, out var sun);
                 r.Depth[i] = z;
                 r.Labels[i] = label;
@@ -66,7 +69,6 @@ public static class GroundPass
         else
         {
             r.Labels[i] = TrainIds.Sky;
-            r.Depth[i] = float.PositiveInfinity;
             r.Albedo[k] = r.Albedo[k + 1] = r.Albedo[k + 2] = 0;
             r.Sun[i] = 0;
         }
@@ -97,7 +99,8 @@ public static class GroundPass
         var ad = MathF.Abs(d);
         var side = d < 0 ? -1f : 1f;
         var dj = (int)MathF.Floor(d * 5);
-        var fine = Hash.Unit(si, dj, seed);
+        // Texture grain of 0.2 m cells, faded where a pixel covers many cells (as averaging over the pixel would).
+        var fine = 0.5f + (Hash.Unit(si, dj, seed) - 0.5f) * MathF.Min(1, 0.2f / footprint);
         sun = 1f;
         // Building shadows reach into the street from the sun-side facades.
         if (chunk.ZoneOf(road.SunSide) == Zone.Urban && !InCrossing(chunk, s, 0))
@@ -108,7 +111,7 @@ public static class GroundPass
         if (ad < road.HalfWidth)
         {
             label = TrainIds.Road;
-            var asphalt = pal.Asphalt * (0.88f + 0.16f * fine + 0.2f * (Hash.Value((float)(s * 0.12), d * 0.4f, seed) - 0.5f));
+            var asphalt = pal.Asphalt * (0.88f + 0.16f * fine + 0.2f * (NoiseTexture.Smooth((float)(s * 0.12), d * 0.4f, seed) - 0.5f));
             return Markings(road, chunk, pal, s, d, ad, footprint, asphalt);
         }
         if (InCrossing(chunk, s, road.SidewalkWidth * 0.8f))
@@ -124,7 +127,7 @@ public static class GroundPass
             return pal.Sidewalk * ((joint ? 0.78f : 0.92f) + 0.12f * fine);
         }
         label = TrainIds.Terrain;
-        var patch = Hash.Value((float)(s * 0.2), d * 0.2f, seed + 7);
+        var patch = NoiseTexture.Smooth((float)(s * 0.2), d * 0.2f, seed + 7);
         return Col.Lerp(pal.Grass, pal.GrassDry, patch) * (0.72f + 0.4f * fine);
     }
 
@@ -155,7 +158,7 @@ public static class GroundPass
             var rail = MathF.Max(Stripe(MathF.Abs(ad - road.LaneWidth * 0.5f), 0.72f, 0.035f, footprint), 0);
             if (rail > 0) return Col.Lerp(asphalt, pal.Metal * 1.2f, rail);
         }
-        var worn = 0.8f + 0.2f * Hash.Value((float)(s * 0.5), d, 11);
+        var worn = 0.8f + 0.2f * NoiseTexture.Smooth((float)(s * 0.5), d, 11);
         return cover > 0 ? Col.Lerp(asphalt, paint * worn, cover) : asphalt;
     }
 

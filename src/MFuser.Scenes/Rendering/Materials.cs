@@ -24,7 +24,7 @@ public static class Materials
             {
                 var n = Hash.Unit((int)(a * 12), (int)(b * 12), seed);
                 var joint = Frac(a / 2.5f) < 0.02f || b > h - 0.12f;
-                albedo = pal.Concrete * ((joint ? 0.75f : 0.9f) + 0.18f * n - 0.2f * Hash.Value(a * 0.7f, b * 1.5f, seed));
+                albedo = pal.Concrete * ((joint ? 0.75f : 0.9f) + 0.18f * n - 0.2f * NoiseTexture.Smooth(a * 0.7f, b * 1.5f, seed));
                 return true;
             }
             case Material.Fence:
@@ -38,7 +38,7 @@ public static class Materials
             case Material.Foliage:
             {
                 var nx = 2 * a / w - 1; var ny = 2 * b / h - 1;
-                var leaf = Hash.Value(a * 4f, b * 4f, seed);
+                var leaf = NoiseTexture.Smooth(a * 4f, b * 4f, seed);
                 if (p.Material == Material.Foliage && nx * nx + ny * ny > 1 - 0.45f * leaf) return false;
                 if (p.Material == Material.Hedge && b > h - 0.25f * leaf) return false;
                 var fine = Hash.Unit((int)(a * 18), (int)(b * 18), seed);
@@ -141,7 +141,7 @@ public static class Materials
         var fb = b / floorH - floor;
         var tex = pal.Brick
             ? ((Frac(b / 0.25f) < 0.12f || Frac(a / 0.5f + (((int)(b / 0.25f)) & 1) * 0.5f) < 0.06f) ? 0.72f : 0.95f + 0.1f * Hash.Unit((int)(a * 2), (int)(b * 4), seed))
-            : 0.9f + 0.12f * Hash.Value(a * 1.5f, b * 1.5f, seed) + 0.05f * Hash.Unit((int)(a * 25), (int)(b * 25), seed);
+            : 0.9f + 0.12f * NoiseTexture.Smooth(a * 1.5f, b * 1.5f, seed) + 0.05f * Hash.Unit((int)(a * 25), (int)(b * 25), seed);
         albedo = baseCol * tex;
         if (b > h - 0.45f) { albedo = baseCol * 0.7f; return true; } // cornice
         bool window;

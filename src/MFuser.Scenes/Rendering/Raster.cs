@@ -3,7 +3,8 @@ using MFuser.Scenes.World;
 namespace MFuser.Scenes.Rendering;
 
 /// <summary>The per-pixel buffers of one frame (allocated once per size and reused) and the rasterisation of
-/// primitives into them with a depth test. Colour is stored as albedo and emission; lighting is applied later
+/// primitives into them with a depth test, which runs before any shading so that each pixel is shaded by few
+/// surfaces when objects arrive near→far. Colour is stored as albedo and emission; lighting is applied later
 /// by <see cref="DomainLook"/> so one geometry pass serves every domain.</summary>
 public sealed class Raster
 {
@@ -29,8 +30,16 @@ public sealed class Raster
         Depth = new float[n]; Sun = new float[n]; Ambient = new float[n]; Labels = new byte[n];
     }
 
-    /// <summary>Clears emission; every other buffer is fully overwritten by the ground and sky pass.</summary>
-    public void BeginFrame() => Array.Clear(Emission);
+    /// <summary>Marks every pixel empty (depth +∞) and clears emission; objects are drawn next, then the ground and
+    /// sky pass fills the pixels no object covered.</summary>
+    public void BeginFrame()
+    {
+        Array.Clear(Emission);
+        Array.Fill(Depth, float.PositiveInfinity);
+    }
+
+    /// <summary>True where no object has been drawn yet.</summary>
+    public bool IsEmpty(int i) => float.IsPositiveInfinity(Depth[i]);
 
     public void Draw(in Prim p)
     {
@@ -120,19 +129,22 @@ public sealed class Raster
         }
         var inv = 1 / scale;
         var palette = Palette;
+        float[] depth = Depth, sun = Sun, ambient = Ambient, albedoBuf = Albedo, emission = Emission;
+        var labels = Labels;
+        var w = Width;
         for (var y = r0; y <= r1; y++)
         {
-            var i = y * Width + x;
-            if (z > Depth[i]) continue;
+            var i = y * w + x;
+            if (z > depth[i]) continue;
             var b = Math.Clamp(bottom - (y + 0.5f), 0, bottom - top) * inv;
             if (!Materials.Shade(q, a, b, width, height, palette, out var albedo, out var emit)) continue;
-            Depth[i] = z;
-            Labels[i] = q.Label;
-            Sun[i] = q.Sun;
-            Ambient[i] = 1f;
+            depth[i] = z;
+            labels[i] = q.Label;
+            sun[i] = q.Sun;
+            ambient[i] = 1f;
             var k = i * 3;
-            Albedo[k] = albedo.R; Albedo[k + 1] = albedo.G; Albedo[k + 2] = albedo.B;
-            Emission[k] = emit.R; Emission[k + 1] = emit.G; Emission[k + 2] = emit.B;
+            albedoBuf[k] = albedo.R; albedoBuf[k + 1] = albedo.G; albedoBuf[k + 2] = albedo.B;
+            emission[k] = emit.R; emission[k + 1] = emit.G; emission[k + 2] = emit.B;
         }
     }
 
@@ -154,7 +166,7 @@ public sealed class Raster
             for (var x = c0; x <= c1; x++)
             {
                 var i = row + x;
-                if (Depth[i] < z * 0.995f) continue; // something stands in front of this ground point
+                if (Depth[i] < z * 0.995f) continue; // something stands in front of this ground point (drawn after the ground)
                 Sun[i] *= 1 - q.Sun;
                 Ambient[i] *= 0.55f;
             }

@@ -3,15 +3,18 @@ using MFuser.Scenes.World;
 namespace MFuser.Scenes.Rendering;
 
 /// <summary>Turns the world around the camera (static chunk content and moving agents) into primitives and
-/// lights, sorts the primitives far→near (painter's order) and draws them. The raster's depth test settles
-/// the cases the painter's order cannot (long facades next to trees, riders on their bikes). Buffers grow to
-/// the largest scene seen and are then reused.</summary>
+/// lights, sorts them by object distance and draws them near→far: a reversed painter's order whose depth test
+/// runs before shading, so hidden surfaces cost almost nothing, and which stays exact where a painter's order
+/// is not (long facades next to trees, riders on their bikes). Contact shadows are kept aside and laid on the
+/// ground after the ground pass (<see cref="DrawShadows"/>). Buffers grow to the largest scene and are reused.</summary>
 public sealed class SceneComposer
 {
     private const float MaxSegment = 6f;
     private Prim[] prims = new Prim[1024];
     private double[] keys = new double[1024];
     private int count;
+    private Prim[] shadows = new Prim[256];
+    private int shadowCount;
     private double objectKey;
     private PointLight[] lights = new PointLight[128];
 
@@ -21,6 +24,7 @@ public sealed class SceneComposer
     public void Compose(Raster raster, View view, RoadLayout road, ChunkCache chunks, List<WorldObject> agents)
     {
         count = 0;
+        shadowCount = 0;
         LightCount = 0;
         var first = (long)Math.Floor((view.S - 40) / Chunk.Length);
         var last = (long)Math.Floor((view.S + CameraRig.Far) / Chunk.Length);
@@ -41,7 +45,7 @@ public sealed class SceneComposer
         var zNear = view.ToZ(o.S);
         var zFar = zNear + o.Length;
         if (zFar < CameraRig.Near || zNear > CameraRig.Far) return;
-        objectKey = -(Math.Max(zNear, 0) + zFar) * 0.5;
+        objectKey = (Math.Max(zNear, 0) + zFar) * 0.5;
         var side = o.D < 0 ? -1f : 1f;
         var litFacade = side == -road.SunSide ? 0.95f : 0f;
         switch (o.Kind)
@@ -249,8 +253,17 @@ public sealed class SceneComposer
         Add(new Prim { Shape = PrimShape.Billboard, X0 = x, Z0 = z, X1 = halfWidth, Y0 = y0, Y1 = y1, Label = label,
             Material = m, Sun = sun, Seed = seed });
 
-    private void AddShadow(float x0, float z0, float x1, float z1, float strength) =>
-        Add(new Prim { Shape = PrimShape.Shadow, X0 = x0, Z0 = z0, X1 = x1, Z1 = z1, Sun = strength });
+    private void AddShadow(float x0, float z0, float x1, float z1, float strength)
+    {
+        if (shadowCount == shadows.Length) Array.Resize(ref shadows, shadowCount * 2);
+        shadows[shadowCount++] = new Prim { Shape = PrimShape.Shadow, X0 = x0, Z0 = z0, X1 = x1, Z1 = z1, Sun = strength };
+    }
+
+    /// <summary>Darkens the ground under vehicles, people and trees; call after the ground pass.</summary>
+    public void DrawShadows(Raster raster)
+    {
+        for (var i = 0; i < shadowCount; i++) raster.Draw(shadows[i]);
+    }
 
     private void Add(in Prim p)
     {
@@ -260,7 +273,7 @@ public sealed class SceneComposer
             Array.Resize(ref keys, count * 2);
         }
         prims[count] = p;
-        keys[count] = objectKey + count * 1e-7; // far→near; the object's parts keep their order
+        keys[count] = objectKey + count * 1e-7; // near→far; the object's parts keep their order
         count++;
     }
 

@@ -1,0 +1,50 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace MFuser.Bench;
+
+/// <summary>Writes a benchmark's result as <c>bench/results/&lt;yyyy-MM-dd&gt;-&lt;hostname&gt;-&lt;name&gt;.json</c>, with
+/// the machine description every result needs to be comparable.</summary>
+public static class ResultFile
+{
+    public static string Write(string directory, string name, JsonObject result)
+    {
+        var now = DateTime.UtcNow;
+        var host = Environment.MachineName;
+        var document = new JsonObject
+        {
+            ["benchmark"] = name,
+            ["date_utc"] = now.ToString("yyyy-MM-ddTHH:mm:ssZ"),
+            ["host"] = host,
+            ["cpu"] = CpuModel(),
+            ["logical_cores"] = Environment.ProcessorCount,
+            ["os"] = RuntimeInformation.OSDescription,
+            ["runtime"] = RuntimeInformation.FrameworkDescription,
+            ["architecture"] = RuntimeInformation.ProcessArchitecture.ToString(),
+            ["result"] = result,
+        };
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, $"{now:yyyy-MM-dd}-{host}-{name}.json");
+        File.WriteAllText(path, document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        return path;
+    }
+
+    /// <summary>The repository's bench/results folder, found by walking up from the working directory.</summary>
+    public static string DefaultDirectory()
+    {
+        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir != null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "MFuser.Edge.sln"))) return Path.Combine(dir.FullName, "bench", "results");
+        return Path.Combine(Environment.CurrentDirectory, "bench", "results");
+    }
+
+    private static string CpuModel()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            return line?.Split(':', 2)[1].Trim() ?? "unknown";
+        }
+        catch (IOException) { return "unknown"; }
+    }
+}
