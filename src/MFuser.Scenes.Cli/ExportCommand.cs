@@ -51,32 +51,31 @@ internal static class ExportCommand
     {
         var (w, h) = size;
         var items = new DatasetItem[count];
-        var pixels = new long[TrainIds.Count];
+        var statistics = new ClassStatistics();
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
                 var task = ctx.AddTask($"{domain.Name()} {size}", maxValue: count);
                 Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = jobs },
-                    () => (renderer: new SceneRenderer(), bgr: new byte[w * h * 3], labels: new byte[w * h], histogram: new long[TrainIds.Count]),
+                    () => (renderer: new SceneRenderer(), bgr: new byte[w * h * 3], labels: new byte[w * h], statistics: new ClassStatistics()),
                     (i, _, local) =>
                     {
                         var sceneSeed = SceneSeeds.Derive(seed, i);
                         local.renderer.Render(sceneSeed, domain, w, h, local.bgr, local.labels);
-                        foreach (var l in local.labels) if (l < TrainIds.Count) local.histogram[l]++;
+                        local.statistics.Add(local.labels);
                         PngFiles.WriteBgr(Path.Combine(root, ImagePath(seed, i)), local.bgr, w, h);
                         PngFiles.WriteGray(Path.Combine(root, LabelPath(seed, i)), local.labels, w, h);
                         items[i] = new DatasetItem(Name(seed, i), sceneSeed, ImagePath(seed, i), LabelPath(seed, i));
                         task.Increment(1);
                         return local;
                     },
-                    local => { lock (pixels) for (var c = 0; c < pixels.Length; c++) pixels[c] += local.histogram[c]; });
+                    local => { lock (statistics) statistics.Add(local.statistics); });
             });
-        var total = (double)pixels.Sum();
         var index = new DatasetIndex(
             Generator: "mfuser-scenes", Version: typeof(SceneRenderer).Assembly.GetName().Version?.ToString() ?? "",
             Domain: domain.Name(), Seed: seed, Count: count, Width: w, Height: h, Ignore: TrainIds.Ignore,
-            Classes: TrainIds.Names.Select((n, id) => new DatasetClass(id, n, Math.Round(pixels[id] / total, 6))).ToArray(),
+            Classes: TrainIds.Names.Select((n, id) => new DatasetClass(id, n, Math.Round(statistics.Fraction(id), 6), statistics.MapsWith(id))).ToArray(),
             Items: items);
         File.WriteAllText(Path.Combine(root, "index.json"), JsonSerializer.Serialize(index, JsonOptions) + "\n");
         return index;
@@ -89,8 +88,9 @@ internal static class ExportCommand
 internal sealed record DatasetIndex(string Generator, string Version, string Domain, int Seed, int Count, int Width,
     int Height, int Ignore, DatasetClass[] Classes, DatasetItem[] Items);
 
-/// <summary>A class of the label maps and the fraction of all labelled pixels it covers in this export.</summary>
-internal sealed record DatasetClass(int Id, string Name, double PixelFraction);
+/// <summary>A class of the label maps, the fraction of all pixels it covers in this export and the number of
+/// scenes in which it appears.</summary>
+internal sealed record DatasetClass(int Id, string Name, double PixelFraction, int Scenes);
 
 /// <summary>One scene: its name, the seed that renders it, and its image and label paths relative to the index.</summary>
 internal sealed record DatasetItem(string Name, int SceneSeed, string Image, string Labels);

@@ -5,5 +5,6 @@ var root = new RootCommand("mfuser-scenes: synthetic driving scenes with exact l
 {
     ExportCommand.Create(),
     SheetCommand.Create(),
+    StatsCommand.Create(),
 };
 return root.Parse(args).Invoke();

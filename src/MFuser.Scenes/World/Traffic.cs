@@ -98,10 +98,12 @@ public sealed class Traffic
             var s = pedestrianFrontier;
             var crossing = rng.Chance(0.18f);
             var side = rng.Sign();
-            var d = crossing ? rng.Range(-road.HalfWidth, road.HalfWidth)
+            // Crossing pedestrians are on the oncoming half walking away from the ego lane, so the ego vehicle
+            // never drives through one.
+            var d = crossing ? rng.Range(-road.HalfWidth + 0.3f, -0.3f)
                 : side * (road.HalfWidth + rng.Range(0.5f, road.SidewalkWidth - 0.3f));
             var p = Pedestrians.Make(ref rng, s, d);
-            if (crossing) p.LateralSpeed = rng.Sign() * rng.Range(0.9f, 1.5f);
+            if (crossing) p.LateralSpeed = -rng.Range(0.9f, 1.5f);
             else p.Speed = rng.Sign() * rng.Range(0.9f, 1.6f);
             Agents.Add(p);
             pedestrianFrontier = s + rng.Range(4f, 22f);
