@@ -75,7 +75,7 @@ internal sealed class DecodeHeadWriter(ModuleWriter m, MFuserConfig cfg, Action<
         // Random weights: peaked class logits and wide mask logits, so a random model still gives varied label maps.
         var cls = m.Linear(o, $"{P}.cls_embed", Feat, Classes + 1, randomInit: new WeightInit.Normal(4 / Math.Sqrt(Feat)));
         var me = m.Linear(G.Relu(m.Linear(G.Relu(m.Linear(o, $"{P}.mask_embed.0", Feat, Feat)), $"{P}.mask_embed.2", Feat, Feat)),
-            $"{P}.mask_embed.4", Feat, Feat, randomInit: new WeightInit.Normal(3 / Math.Sqrt(Feat)));
+            $"{P}.mask_embed.4", Feat, Feat);
         return (cls, G.MatMul(me, G.Reshape(maskFeatures, Feat, h0 * w0)));
     }
 

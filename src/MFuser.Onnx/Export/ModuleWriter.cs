@@ -18,7 +18,7 @@ internal sealed class ModuleWriter(GraphBuilder g, IWeightSource weights)
     public Value Param(string key, long[] shape, WeightInit init)
     {
         if (_params.TryGetValue(key, out var existing)) return existing;
-        var value = g.Initializer<float>(key, weights.Read(key, shape, init), shape);
+        var value = g.LazyInitializer(key, () => weights.Read(key, shape, init), shape);
         _params[key] = value;
         return value;
     }

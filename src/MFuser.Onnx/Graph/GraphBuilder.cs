@@ -104,6 +104,22 @@ public sealed partial class GraphBuilder
         return RawInitializer(name, type, MemoryMarshal.AsBytes(data), dims);
     }
 
+    /// <summary>
+    /// An initializer whose data is produced only if the store does not already hold bytes under this name (weights
+    /// shared by the variants of one export are read once).
+    /// </summary>
+    public Value LazyInitializer<T>(string name, Func<T[]> data, params long[] dims) where T : unmanaged
+    {
+        var type = ElementTypeOf<T>();
+        var tensor = new TensorProto { Name = name, DataType = (int)type };
+        tensor.Dims.AddRange(dims);
+        if (!_store.TryReuse(tensor, dims.Aggregate(1L, (a, d) => a * d) * type.ByteSize()))
+            return Initializer<T>(name, data(), dims);
+        Claim(name);
+        _graph.Initializer.Add(tensor);
+        return new Value(name, type);
+    }
+
     /// <summary>An initializer from little-endian bytes already in <paramref name="type"/>'s layout.</summary>
     public Value RawInitializer(string name, ElementType type, ReadOnlySpan<byte> littleEndianData, params long[] dims)
     {

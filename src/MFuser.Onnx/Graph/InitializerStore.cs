@@ -8,6 +8,12 @@ public interface IInitializerStore
 {
     /// <summary>Attaches <paramref name="littleEndianData"/> to <paramref name="tensor"/> (whose name, type and dims are set).</summary>
     void Store(TensorProto tensor, ReadOnlySpan<byte> littleEndianData);
+
+    /// <summary>
+    /// Points <paramref name="tensor"/> at bytes stored earlier under the same name and length, if any, so the caller
+    /// need not produce them again (the variants of one export share their weights).
+    /// </summary>
+    bool TryReuse(TensorProto tensor, long byteLength);
 }
 
 /// <summary>Keeps every initializer inside the protobuf (<c>raw_data</c>). Models must stay under protobuf's 2 GB limit.</summary>
@@ -17,6 +23,8 @@ public sealed class InlineInitializerStore : IInitializerStore
 
     public void Store(TensorProto tensor, ReadOnlySpan<byte> littleEndianData) =>
         tensor.RawData = ByteString.CopyFrom(littleEndianData);
+
+    public bool TryReuse(TensorProto tensor, long byteLength) => false;
 }
 
 /// <summary>
@@ -67,10 +75,23 @@ public sealed class ExternalInitializerStore : IInitializerStore, IDisposable
             _file.Write(littleEndianData);
             _written.Add(tensor.Name, previous);
         }
+        Reference(tensor, previous.Offset, previous.Length);
+    }
+
+    public bool TryReuse(TensorProto tensor, long byteLength)
+    {
+        if (byteLength < MinExternalBytes || !_written.TryGetValue(tensor.Name, out var previous) || previous.Length != byteLength)
+            return false;
+        Reference(tensor, previous.Offset, previous.Length);
+        return true;
+    }
+
+    private void Reference(TensorProto tensor, long offset, long length)
+    {
         tensor.DataLocation = TensorProto.Types.DataLocation.External;
         tensor.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = Path.GetFileName(DataPath) });
-        tensor.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = previous.Offset.ToString() });
-        tensor.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = previous.Length.ToString() });
+        tensor.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = offset.ToString() });
+        tensor.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = length.ToString() });
     }
 
     private static int HashOf(ReadOnlySpan<byte> data)

@@ -55,7 +55,7 @@ public sealed class RandomWeights(int seed) : IWeightSource
     public float[] Read(string key, long[] shape, WeightInit init)
     {
         var count = checked((int)shape.Aggregate(1L, (a, d) => a * d));
-        var rng = new Random(HashCode.Combine(seed, StableHash(key)));
+        var rng = new Random(StableHash(key, seed));
         double Normal() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
         var data = new float[count];
         switch (init)
@@ -81,10 +81,11 @@ public sealed class RandomWeights(int seed) : IWeightSource
         return data;
     }
 
-    private static int StableHash(string s)
+    /// <summary>FNV-1a over the key, seeded: the same in every process (unlike <see cref="HashCode"/>).</summary>
+    private static int StableHash(string key, int seed)
     {
-        var h = 2166136261u;
-        foreach (var ch in s) h = (h ^ ch) * 16777619u;
-        return (int)h;
+        var h = 2166136261u ^ (uint)seed * 2654435761u;
+        foreach (var ch in key) h = (h ^ ch) * 16777619u;
+        return (int)(h & 0x7fffffff);
     }
 }
