@@ -1,25 +1,32 @@
 #!/usr/bin/env bash
-# One-shot GPU device check of the CUDA SelectiveScan kernel (shared/device/README.md rules; issue 8). Stages, in
-# priority order:
-#   build      nvcc: the kernel for sm_90 (run here) and sm_87 (Jetson Orin, build only); g++: the host-only
-#              harness (cuda/harness.cc), linked with the sm_90 kernel and cudart
+# One-shot GPU device check of the CUDA SelectiveScan kernels (shared/device/README.md rules; issues 8 and its
+# follow-up): the block-scan kernel (cuda/selective_scan.cu) and the register-state kernel (cuda/register_scan.cu).
+# Stages, in priority order:
+#   build      nvcc: both kernels for sm_90 (run here) and sm_87 (Jetson Orin, build only); g++: the host-only
+#              harness (cuda/harness.cc), linked with the sm_90 kernels and cudart
 #   ort-op     the ONNX Runtime CUDA custom op front end compiled and linked into a throwaway .so (compile-only:
 #              the GPU host has no ORT CUDA runtime); skipped, saying so, when the ORT headers are absent
-#   matrix     the research note's §6.3 shape/value matrix against the fp64 oracle src/reference.h
-#   bench      kernel timings on MFuser shapes (+ a launch-shape sweep)
-#   torch-eager PyTorch sequential loop and chunked log-depth scan on the same GPU
-#   sanitize   compute-sanitizer memcheck and racecheck on small cases
-#   torch-compiled  torch.compile'd baselines (informational; only while time is left)
+#   matrix-blockscan, matrix-register
+#              the research note's §6.3 shape/value matrix against the fp64 oracle src/reference.h, once per kernel
+#              (each run also holds the forced block-scan launch shapes and register states-per-thread variants)
+#   bench      both kernels side by side on MFuser shapes, the automatic choice marked (+ launch sweeps)
+#   torch-eager PyTorch sequential loop and chunked log-depth scan on the same GPU, same run
+#   sanitize   compute-sanitizer memcheck and racecheck on small cases, once per kernel
+#   torch-compiled  torch.compile'd baselines (informational; only while time is left; not with --quick)
 #   cmake      libmfuser_ops.so built by ../CMakeLists.txt with the CUDA kernels (only while time is left)
-#   ncu        Nsight Compute speed-of-light of one launch (informational; only while time is left)
+#   ncu        Nsight Compute speed-of-light of one launch of each kernel (informational; only while time is left)
 #   summary    $OUT/device-check.json (+ $OUT/device-check.log), short table on stdout
 # Every stage runs even if an earlier one failed (unless it needs the earlier one's output); the exit status is
 # non-zero if any counted stage failed. Budget: under 8 minutes.
 #
-# Usage: native/selective_scan/device-check.sh [--cpu-dry-run]
-#   --cpu-dry-run  on a machine without GPU/nvcc: compiles the harness with g++ (the kernel replaced by a sequential
-#                  fp32 CPU scan), runs its self-test and a quick matrix against the oracle, syntax-checks the Python
-#                  and the ORT op front end, and runs the summary. Proves nothing about the kernel itself.
+# Usage: native/selective_scan/device-check.sh [--quick] [--cpu-dry-run]
+#   --quick        GPU run in about 3 minutes: the bench on B = 1 and 8 only, PyTorch eager on B = 1 and 8, no
+#                  torch.compile; everything else as the full run
+#   --cpu-dry-run  on a machine without GPU/nvcc: compiles the harness with g++ (the register kernel's phase
+#                  functions emulated thread by thread, the block-scan kernel replaced by a sequential fp32 CPU scan),
+#                  runs its self-test and the quick matrix for both kernels against the oracle, syntax-checks the
+#                  Python, the script and the ORT op front end, and runs the summary. Proves nothing about the GPU:
+#                  shuffles, shared-memory races, occupancy and the nvcc build are only checked on the device.
 # Environment: OUT (result folder, default: current folder), ORT_INCLUDE_DIR (default:
 #   native/third_party/ort-include), NVCC, CUDA_HOME; dry run only: CLANG_CUDA_PATH (+ CLANG) to also compile the
 #   kernel to PTX with clang.
@@ -29,13 +36,16 @@ set -o pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 MODE=gpu
+QUICK=no
 for arg in "$@"; do
   case "$arg" in
     --cpu-dry-run) MODE=cpu ;;
+    --quick) QUICK=yes ;;
     -h|--help) sed -n '2,/^set -u/p' "${BASH_SOURCE[0]}" | grep '^#'; exit 0 ;;
-    *) echo "device-check.sh: unknown argument '$arg' (expected --cpu-dry-run or --help)" >&2; exit 2 ;;
+    *) echo "device-check.sh: unknown argument '$arg' (expected --quick, --cpu-dry-run or --help)" >&2; exit 2 ;;
   esac
 done
+KERNELS=(blockscan register)
 
 OUT="${OUT:-$PWD}"
 mkdir -p "$OUT"
@@ -50,6 +60,7 @@ mkdir -p "$BUILD"
 exec > >(tee -a "$LOG") 2>&1
 FAILED=()
 BUDGET_S=440  # stop starting optional stages after this (hard limit 480 s)
+[[ $QUICK == yes ]] && BUDGET_S=230  # --quick: the whole run in about 4 minutes
 
 stage() {  # stage NAME LIMIT_S CMD...: runs CMD with a time limit, records status and duration
   local name=$1 limit=$2
@@ -96,22 +107,32 @@ if [[ $MODE == cpu ]]; then
   } > "$OUT/env.txt"
   stage dry-build 120 g++ -std=c++17 -O2 -Wall -Wextra -Werror -pthread -DMFUSER_HARNESS_CPU_ONLY \
     "$HERE/cuda/harness.cc" -o "$BUILD/harness-cpu"
-  if [[ -x "$BUILD/harness-cpu" ]]; then
-    stage dry-matrix 180 "$BUILD/harness-cpu" --matrix quick --json "$OUT/harness-dryrun.json"
-  else
-    skip dry-matrix "dry-build failed"
-  fi
+  for kernel in "${KERNELS[@]}"; do
+    if [[ -x "$BUILD/harness-cpu" ]]; then
+      stage "dry-matrix-$kernel" 180 "$BUILD/harness-cpu" --matrix quick --kernel "$kernel" \
+        --json "$OUT/harness-dryrun-$kernel.json"
+    else
+      skip "dry-matrix-$kernel" "dry-build failed"
+    fi
+  done
   stage dry-python 60 bash -c "python3 -c \"import ast,sys; [ast.parse(open(p).read(), p) for p in sys.argv[1:]]\" \
     '$HERE/cuda/bench_torch.py' '$HERE/cuda/summarize.py' && python3 '$HERE/cuda/bench_torch.py' --list >/dev/null \
-    && python3 '$HERE/cuda/bench_torch.py' --methods compiled,assoc_scan --list >/dev/null"
+    && python3 '$HERE/cuda/bench_torch.py' --methods compiled,assoc_scan --list >/dev/null \
+    && python3 '$HERE/cuda/bench_torch.py' --batches 1,8 --list >/dev/null"
   stage dry-bash 10 bash -n "${BASH_SOURCE[0]}"
   if [[ -n "${CLANG_CUDA_PATH:-}" ]] && command -v "${CLANG:-clang++-14}" >/dev/null; then
     # Optional: device code compiled to PTX by clang against a CUDA toolkit's headers and libdevice (no nvcc needed).
-    # Checked with clang 14 + CUDA 12.6 headers; the flags work around clang 14 predating CUDA 12.
-    stage dry-kernel-ptx 300 "${CLANG:-clang++-14}" -x cuda --cuda-path="$CLANG_CUDA_PATH" --cuda-gpu-arch=sm_86 \
-      -std=c++17 -O3 --cuda-device-only -S -Wall -Wextra -Wno-unknown-cuda-version -Xclang -fcuda-allow-variadic-functions \
-      -Xclang -target-sdk-version=11.5 -D__CLANG_CUDA_TEXTURE_INTRINSICS_H__ "$HERE/cuda/selective_scan.cu" \
-      -o "$BUILD/selective_scan_sm86.ptx"
+    # Checked with clang 14 + CUDA 12.6 headers; the flags work around clang 14 predating CUDA 12. The register
+    # kernel must not spill its state or staging arrays to local memory.
+    stage dry-kernel-ptx 300 bash -c "set -e
+      for src in selective_scan register_scan; do
+        '${CLANG:-clang++-14}' -x cuda --cuda-path='$CLANG_CUDA_PATH' --cuda-gpu-arch=sm_86 -std=c++17 -O3 \
+          --cuda-device-only -S -Wall -Wextra -Werror -Wno-unknown-cuda-version -Xclang -fcuda-allow-variadic-functions \
+          -Xclang -target-sdk-version=11.5 -D__CLANG_CUDA_TEXTURE_INTRINSICS_H__ '$HERE/cuda/'\$src.cu \
+          -o '$BUILD/'\$src'_sm86.ptx'
+      done
+      ! grep -q 'local' '$BUILD/register_scan_sm86.ptx' || { echo 'register_scan: local memory in PTX'; exit 1; }
+      echo \"register kernel entries: \$(grep -c '^.visible .entry' '$BUILD/register_scan_sm86.ptx')\""
   else
     skip dry-kernel-ptx "set CLANG_CUDA_PATH to a CUDA toolkit (include/, nvvm/libdevice/) to compile the kernel with clang" no
   fi
@@ -151,32 +172,36 @@ cat "$OUT/env.txt"
 
 export NVCC HERE BUILD CUDA_HOME
 export NVFLAGS="-O3 -std=c++17 -lineinfo -Xcompiler=-fPIC,-pthread"
-build_gpu() {  # kernel for sm_87 and sm_90 (nvcc) in parallel with the host-only harness (g++); then link
+build_gpu() {  # both kernels for sm_87 and sm_90 (nvcc) in parallel with the host-only harness (g++); then link
   set -e
-  "$NVCC" $NVFLAGS -gencode arch=compute_87,code=sm_87 -c "$HERE/cuda/selective_scan.cu" \
-    -o "$BUILD/selective_scan_sm87.o" &
-  local orin=$!
-  "$NVCC" $NVFLAGS -gencode arch=compute_90,code=sm_90 --resource-usage -c "$HERE/cuda/selective_scan.cu" \
-    -o "$BUILD/selective_scan_sm90.o" &
-  local hopper=$!
+  local jobs=() src arch
+  for src in selective_scan register_scan; do
+    for arch in 87 90; do
+      "$NVCC" $NVFLAGS -gencode arch=compute_$arch,code=sm_$arch $([[ $arch == 90 ]] && echo --resource-usage) \
+        -c "$HERE/cuda/$src.cu" -o "$BUILD/${src}_sm$arch.o" &
+      jobs+=($!)
+    done
+  done
   g++ -std=c++17 -O2 -Wall -Wextra -pthread -I"$CUDA_HOME/include" -c "$HERE/cuda/harness.cc" -o "$BUILD/harness.o"
-  wait $hopper
-  g++ -pthread "$BUILD/harness.o" "$BUILD/selective_scan_sm90.o" -L"$CUDA_HOME/lib64" -lcudart -Wl,-rpath,"$CUDA_HOME/lib64" \
-    -o "$BUILD/harness"
-  wait $orin
-  echo "sm_87 object built: $(du -h "$BUILD/selective_scan_sm87.o" | cut -f1)"
-  "$CUDA_HOME/bin/cuobjdump" --list-elf "$BUILD/selective_scan_sm87.o" 2>/dev/null | head -3 || true
+  for job in "${jobs[@]}"; do wait "$job"; done
+  g++ -pthread "$BUILD/harness.o" "$BUILD/selective_scan_sm90.o" "$BUILD/register_scan_sm90.o" -L"$CUDA_HOME/lib64" \
+    -lcudart -Wl,-rpath,"$CUDA_HOME/lib64" -o "$BUILD/harness"
+  for src in selective_scan register_scan; do
+    echo "sm_87 object built: $src $(du -h "$BUILD/${src}_sm87.o" | cut -f1)"
+    "$CUDA_HOME/bin/cuobjdump" --list-elf "$BUILD/${src}_sm87.o" 2>/dev/null | head -3 || true
+  done
 }
 export -f build_gpu
-rm -f "$BUILD/harness"
+rm -f "$BUILD/harness" "$BUILD"/*_sm90.o "$BUILD"/*_sm87.o
 stage build 300 bash -c build_gpu
 
 if have_ort; then
   stage ort-op 120 bash -c "set -e
     g++ -std=c++17 -O2 -Wall -Wextra -fPIC -isystem '$ORT_INCLUDE_DIR' -I'$CUDA_HOME/include' -c '$HERE/cuda/cuda_ops.cc' \
       -o '$BUILD/cuda_ops.o'
-    g++ -shared -o '$BUILD/libmfuser_cuda_ops_check.so' '$BUILD/cuda_ops.o' '$BUILD/selective_scan_sm90.o' \
-      -L'$CUDA_HOME/lib64' -lcudart
+    g++ -shared -o '$BUILD/libmfuser_cuda_ops_check.so' '$BUILD/cuda_ops.o' \
+      '$BUILD/selective_scan_sm90.o' '$BUILD/register_scan_sm90.o' -L'$CUDA_HOME/lib64' -lcudart
+    ! nm -C -u '$BUILD/libmfuser_cuda_ops_check.so' | grep 'mfuser::' || { echo 'unresolved mfuser:: symbols'; exit 1; }
     echo 'linked $BUILD/libmfuser_cuda_ops_check.so (compile/link check only: no ORT CUDA runtime on this host)'"
 else
   skip ort-op "no ORT headers at $ORT_INCLUDE_DIR (carry native/third_party/ort-include to compile the ORT CUDA op)" no
@@ -185,31 +210,41 @@ fi
 # Priority order: correctness, kernel timings, PyTorch baselines, sanitizers, then optional stages while time lasts.
 HAVE_HARNESS=no
 [[ -x "$BUILD/harness" ]] && HAVE_HARNESS=yes
+for kernel in "${KERNELS[@]}"; do
+  if [[ $HAVE_HARNESS == yes ]]; then
+    stage "matrix-$kernel" 120 "$BUILD/harness" --matrix full --kernel "$kernel" --json "$OUT/harness-matrix-$kernel.json"
+  else
+    skip "matrix-$kernel" "build failed"
+  fi
+done
 if [[ $HAVE_HARNESS == yes ]]; then
-  stage matrix 240 "$BUILD/harness" --matrix full --json "$OUT/harness-matrix.json"
-  stage bench 150 "$BUILD/harness" --no-matrix --bench --json "$OUT/harness-bench.json"
+  stage bench 150 "$BUILD/harness" --no-matrix --bench --bench-set "$([[ $QUICK == yes ]] && echo quick || echo full)" \
+    --json "$OUT/harness-bench.json"
 else
-  skip matrix "build failed"
   skip bench "build failed"
 fi
 
 if python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
   stage torch-eager 180 python3 -u "$HERE/cuda/bench_torch.py" --methods sequential,chunked --budget-s 120 \
-    --json "$OUT/torch-eager.json"
+    $([[ $QUICK == yes ]] && echo --batches 1,8) --json "$OUT/torch-eager.json"
 else
   skip torch-eager "PyTorch with CUDA not importable"
 fi
 
 for tool in memcheck racecheck; do
-  if [[ $HAVE_HARNESS == yes && -x "$SANITIZER" ]]; then
-    stage "sanitize-$tool" 120 "$SANITIZER" --tool "$tool" --error-exitcode 9 \
-      "$BUILD/harness" --matrix sanitize --json "$OUT/harness-sanitize-$tool.json"
-  else
-    skip "sanitize-$tool" "no harness or compute-sanitizer not found"
-  fi
+  for kernel in "${KERNELS[@]}"; do
+    if [[ $HAVE_HARNESS == yes && -x "$SANITIZER" ]]; then
+      stage "sanitize-$tool-$kernel" 120 "$SANITIZER" --tool "$tool" --error-exitcode 9 \
+        "$BUILD/harness" --matrix sanitize --kernel "$kernel" --json "$OUT/harness-sanitize-$tool-$kernel.json"
+    else
+      skip "sanitize-$tool-$kernel" "no harness or compute-sanitizer not found"
+    fi
+  done
 done
 
-if python3 -c 'import torch' 2>/dev/null && (( SECONDS < BUDGET_S - 160 )); then
+if [[ $QUICK == yes ]]; then
+  skip torch-compiled "--quick" no
+elif python3 -c 'import torch' 2>/dev/null && (( SECONDS < BUDGET_S - 160 )); then
   info_stage torch-compiled 160 python3 -u "$HERE/cuda/bench_torch.py" --methods compiled,assoc_scan --budget-s 110 \
     --json "$OUT/torch-compiled.json"
 else
@@ -237,12 +272,14 @@ else
   skip cmake "time budget (elapsed ${SECONDS}s)" no
 fi
 
-if [[ $HAVE_HARNESS == yes && -x "$NCU" ]] && (( SECONDS < BUDGET_S - 60 )); then
-  info_stage ncu 60 "$NCU" --section SpeedOfLight --launch-skip 3 --launch-count 1 \
-    "$BUILD/harness" --no-matrix --bench --bench-filter paper-l/B=8/fp32
-else
-  skip ncu "ncu missing, no harness, or time budget (elapsed ${SECONDS}s)" no
-fi
+for kernel in RegisterScanKernel SelectiveScanKernel; do
+  if [[ $HAVE_HARNESS == yes && -x "$NCU" ]] && (( SECONDS < BUDGET_S - 60 )); then
+    info_stage "ncu-$kernel" 60 "$NCU" --section SpeedOfLight --kernel-name "regex:$kernel" --launch-skip 3 \
+      --launch-count 1 "$BUILD/harness" --no-matrix --bench --bench-set quick --bench-filter paper-l/B=8/fp32
+  else
+    skip "ncu-$kernel" "ncu missing, no harness, or time budget (elapsed ${SECONDS}s)" no
+  fi
+done
 
 python3 "$HERE/cuda/summarize.py" "$OUT"
 echo "total ${SECONDS}s"

@@ -31,13 +31,13 @@ COMPILED_METHODS = ("compiled", "assoc_scan")
 COMPILED_RUNS = [("paper-l", 1), ("paper-l", 8), ("tiny-d384", 1)]
 
 
-def planned_runs(methods):
+def planned_runs(methods, batches=BATCHES):
     runs = []
     for method in methods:
         if method in COMPILED_METHODS:
-            runs += [(method, name, batch) for name, batch in COMPILED_RUNS]
+            runs += [(method, name, batch) for name, batch in COMPILED_RUNS if batch in batches]
         else:
-            runs += [(method, name, batch) for name, _, _ in SHAPES for batch in BATCHES]
+            runs += [(method, name, batch) for name, _, _ in SHAPES for batch in batches]
     return runs
 
 
@@ -47,8 +47,16 @@ def parse_args(argv):
                    help="comma list of: " + ", ".join(EAGER_METHODS + COMPILED_METHODS))
     p.add_argument("--json", required=False, help="write results here")
     p.add_argument("--budget-s", type=float, default=150.0, help="skip remaining timings after this many seconds")
+    p.add_argument("--batches", default=",".join(map(str, BATCHES)),
+                   help="comma list of batch sizes, a subset of " + ",".join(map(str, BATCHES)))
     p.add_argument("--list", action="store_true", help="print the planned runs and exit (no torch needed)")
     args = p.parse_args(argv)
+    try:
+        args.batches = [int(b) for b in args.batches.split(",") if b]
+    except ValueError:
+        p.error(f"--batches: expected a comma list of integers, got {args.batches!r}")
+    if not args.batches or any(b not in BATCHES for b in args.batches):
+        p.error(f"--batches: {args.batches} is not a non-empty subset of {BATCHES}")
     args.methods = [m for m in args.methods.split(",") if m]
     unknown = [m for m in args.methods if m not in EAGER_METHODS + COMPILED_METHODS]
     if unknown:
@@ -59,7 +67,7 @@ def parse_args(argv):
 def main(argv):
     args = parse_args(argv)
     if args.list:
-        for run in planned_runs(args.methods):
+        for run in planned_runs(args.methods, args.batches):
             print(*run)
         return 0
 
@@ -157,7 +165,7 @@ def main(argv):
 
     broken = {c["method"] for c in result["checks"] if not c["ok"]}
     shapes = {name: (D, L) for name, D, L in SHAPES}
-    for method, name, batch in planned_runs(args.methods):
+    for method, name, batch in planned_runs(args.methods, args.batches):
         D, L = shapes[name]
         entry = {"method": method, "shape": name, "B": batch, "D": D, "L": L, "N": STATE}
         if method in broken:

@@ -1,13 +1,18 @@
-// Standalone correctness and throughput harness for the CUDA SelectiveScan kernel, driven by
-// ../device-check.sh. Host code only (the kernel lives in selective_scan.cu); two builds of this one file:
-//  * with CUDA (g++ + cudart, linked with the nvcc-built kernel): every case of the research note's §6.3 matrix runs
-//    through LaunchSelectiveScan and is compared with the fp64 oracle ../src/reference.h; --bench times the kernel
-//    on MFuser shapes.
-//  * -DMFUSER_HARNESS_CPU_ONLY (device-check.sh --cpu-dry-run, no CUDA needed): the kernel is replaced by a
-//    sequential fp32 CPU scan, so the matrix, data generation, fp16 rounding, parameter packing, oracle, error
-//    metric and JSON output are exercised on a machine without a GPU. That build proves nothing about the kernel.
+// Standalone correctness and throughput harness for the CUDA SelectiveScan kernels, driven by
+// ../device-check.sh. Host code only (the kernels live in selective_scan.cu and register_scan.cu); two builds of
+// this one file:
+//  * with CUDA (g++ + cudart, linked with the nvcc-built kernels): every case of the research note's §6.3 matrix
+//    runs through the kernel named by --kernel (plus cases forcing block-scan launch shapes or register
+//    states-per-thread) and is compared with the fp64 oracle ../src/reference.h; --bench times both kernels side by
+//    side on MFuser shapes.
+//  * -DMFUSER_HARNESS_CPU_ONLY (device-check.sh --cpu-dry-run, no CUDA needed): the register kernel's phase
+//    functions (register_scan.h) run thread by thread on the CPU, the block-scan kernel is replaced by a sequential
+//    fp32 CPU scan, so the register kernel's indexing/staging/padding logic, the dispatch rule, the matrix, data
+//    generation, fp16 rounding, parameter packing, oracle, error metric and JSON output are exercised on a machine
+//    without a GPU. Shuffles, barriers, races and the nvcc build are only checked on the device.
 //
-// Usage: harness [--matrix full|quick|sanitize|none] [--only SUBSTRING] [--bench [--bench-filter S]] [--json PATH]
+// Usage: harness [--matrix full|quick|sanitize|none] [--kernel auto|blockscan|register] [--only SUBSTRING]
+//                [--bench [--bench-filter S] [--bench-set full|quick]] [--json PATH]
 //                [--self-test]
 #include <algorithm>
 #include <cmath>
@@ -23,6 +28,7 @@
 #include <vector>
 
 #include "../src/reference.h"
+#include "register_scan.h"
 #include "scan_params.h"
 #ifndef MFUSER_HARNESS_CPU_ONLY
 #include <cuda_runtime.h>
@@ -33,7 +39,22 @@
 namespace {
 
 using mfuser::cuda::IoType;
+using mfuser::cuda::ScanKernel;
 using mfuser::cuda::ScanParams;
+
+/// Kernel the matrix runs for cases that force none (--kernel); the "launch" and "register" groups force theirs.
+ScanKernel g_kernel = ScanKernel::kAuto;
+/// SM count assumed by the CPU build's kAuto choice (the H100's); the GPU build asks the device.
+constexpr int kCpuAssumedSms = 132;
+
+const char* KernelName(ScanKernel k) {
+  switch (k) {
+    case ScanKernel::kAuto: return "auto";
+    case ScanKernel::kBlockScan: return "blockscan";
+    case ScanKernel::kRegister: return "register";
+  }
+  return "?";
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // fp16 conversion (IEEE binary16, round to nearest even), host-only so both builds use the same bits.
@@ -96,7 +117,8 @@ struct Case {
   Values values = Values::kNormal;
   uint64_t seed = 0;
   int64_t split = 0;  // > 0: two chained calls [0, split) and [split, L)
-  int threads = 0, items = 0;  // forced launch shape (GPU build); 0: the kernel's default table
+  int threads = 0, items = 0;  // forced block-scan launch shape; 0: not forced
+  int states = 0;               // forced register kernel with this many states per thread; 0: not forced
 
   std::string Name() const {
     char buf[256];
@@ -105,7 +127,9 @@ struct Case {
                   fp16 ? "fp16" : "fp32", has_D ? 'D' : '-', has_z ? 'z' : '-', has_bias ? 'b' : '-',
                   has_init ? 'h' : '-', softplus ? 's' : '-', want_last ? 'l' : '-', ValuesName(values),
                   split ? ("/split=" + std::to_string(split)).c_str() : "");
-    return threads ? std::string(buf) + "/launch=" + std::to_string(threads) + "x" + std::to_string(items) : buf;
+    if (threads) return std::string(buf) + "/launch=" + std::to_string(threads) + "x" + std::to_string(items);
+    if (states) return std::string(buf) + "/register-S=" + std::to_string(states);
+    return buf;
   }
   /// §6.3 tolerances. When nothing decays (A -> 0-, or dt -> 0), fp32 rounding of the L-term state sum is never
   /// forgotten, so these long-memory cases get the summation bound 2·L·2^-24 in fp32 (a sequential fp32 scan
@@ -133,6 +157,11 @@ std::vector<Case> BuildMatrix(const std::string& which) {
       }
     Case c{"sanitize", {1, 2, 300, 256, 1}};
     add(c);
+    for (int S : {1, 4, 16}) {  // the register kernel's variants, partial blocks, odd chunk count
+      Case r{"sanitize", {1, 2 * 9, 130, 16, 2}};
+      r.states = S;
+      add(r);
+    }
     return cases;
   }
   for (int64_t L : {1, 2, 15, 16, 17, 255, 2047, 2048, 2049, 4100})
@@ -180,6 +209,17 @@ std::vector<Case> BuildMatrix(const std::string& which) {
       c.threads = shape.first;
       c.items = shape.second;
       add(c);
+    }
+  for (int S : {1, 4, 16})  // register kernel, every states-per-thread: padded lanes, partial blocks, many chunks
+    for (int64_t N : {1, 7, 16, 64, 256}) {
+      if ((N + S - 1) / S > 32) continue;  // S cannot cover N
+      for (bool fp16 : {false, true}) {
+        if (quick && fp16 && N != 16) continue;
+        Case c{"register", {2, 2 * 37, N > 64 ? 700 : quick ? 1100 : 2100, N, 2}};
+        c.fp16 = fp16;
+        c.states = S;
+        add(c);
+      }
     }
   for (int64_t split : {1, 1000, 2048, 2049, 4099})
     for (bool init : {false, true}) {
@@ -361,10 +401,77 @@ float LoadIo(const ScanParams& p, const void* base, int64_t i) {
                                        : static_cast<const float*>(base)[i];
 }
 
+struct HostIoFloat {
+  static float Load(const void* base, int64_t i) { return static_cast<const float*>(base)[i]; }
+  static void Store(void* base, int64_t i, float v) { static_cast<float*>(base)[i] = v; }
+};
+struct HostIoHalf {
+  static float Load(const void* base, int64_t i) { return HalfBitsToFloat(static_cast<const uint16_t*>(base)[i]); }
+  static void Store(void* base, int64_t i, float v) { static_cast<uint16_t*>(base)[i] = FloatToHalfBits(v); }
+};
+
+/// The register kernel's phase functions (register_scan.h) run block by block, thread by thread, with the warp
+/// shuffle reduction replaced by the same xor-butterfly over an array: the kernel's indexing, staging, padding and
+/// chunking logic on the CPU.
+template <typename Io, int S>
+void EmulateRegisterKernel(const ScanParams& p, const mfuser::cuda::RegisterPlan& plan) {
+  using namespace mfuser::cuda;
+  std::vector<float> su(kRegRowSmem), sdt(kRegRowSmem), sy(kRegRowSmem), sB(kRegBcCap), sC(kRegBcCap);
+  const RegisterSmem m{su.data(), sdt.data(), sy.data(), sB.data(), sC.data()};
+  struct Thread {
+    RegisterCoords k;
+    float h[S], a2[S], part[kRegUnroll];
+    RegisterStage stage;
+  };
+  std::vector<Thread> th(kRegThreads);
+  const int T = plan.chunk, P = plan.lanes;
+  for (int64_t block = 0; block < plan.grid; ++block) {
+    for (int tid = 0; tid < kRegThreads; ++tid) {
+      Thread& x = th[tid];
+      x.k = MakeRegisterCoords(p, plan, block, tid);
+      InitRegisterState<S>(p, x.k, x.h, x.a2);
+      LoadRegisterChunk<Io>(p, plan, x.k, 0, x.stage);
+    }
+    for (int64_t start = 0; start < p.length; start += T) {
+      for (Thread& x : th) StoreRegisterChunk(p, plan, x.k, start, x.stage, m);
+      if (start + T < p.length)
+        for (Thread& x : th) LoadRegisterChunk<Io>(p, plan, x.k, start + T, x.stage);
+      for (int t0 = 0; t0 < T; t0 += kRegUnroll) {
+        for (Thread& x : th) StepRegisterTokens<S>(plan, x.k, m, t0, x.h, x.a2, x.part);
+        for (int base = 0; base < kRegThreads; base += P)  // one channel's lanes: xor-butterfly as the shuffles
+          for (int j = 0; j < kRegUnroll; ++j) {
+            float v[32];
+            for (int l = 0; l < P; ++l) v[l] = th[base + l].part[j];
+            for (int off = P / 2; off >= 1; off /= 2) {
+              float w[32];
+              for (int l = 0; l < P; ++l) w[l] = v[l] + v[l ^ off];
+              std::copy(w, w + P, v);
+            }
+            sy[th[base].k.c * (T + 1) + t0 + j] = v[0];
+          }
+      }
+      for (Thread& x : th) WriteRegisterChunk<Io>(p, plan, x.k, start, m);
+    }
+    for (Thread& x : th) WriteRegisterLastState<S>(p, x.k, x.h);
+  }
+}
+
+template <typename Io>
+std::string EmulateRegister(const ScanParams& p, int states) {
+  mfuser::cuda::RegisterPlan plan;
+  if (!mfuser::cuda::MakeRegisterPlan(p, states, &plan))
+    return "register kernel: no plan for S=" + std::to_string(states) + " N=" + std::to_string(p.state);
+  switch (states) {
+    case 1: EmulateRegisterKernel<Io, 1>(p, plan); break;
+    case 4: EmulateRegisterKernel<Io, 4>(p, plan); break;
+    case 16: EmulateRegisterKernel<Io, 16>(p, plan); break;
+    default: return "register kernel: S must be 1, 4 or 16";
+  }
+  return {};
+}
+
 /// Sequential fp32 scan with the kernel's arithmetic (exp2 with A·log2e, softplus threshold 20, fp32 state).
-std::string Execute(const ScanParams& p, int /*threads*/, int /*items*/) {
-  const std::string invalid = mfuser::cuda::ValidateScanParams(p);
-  if (!invalid.empty()) return invalid;
+std::string ExecuteSequential(const ScanParams& p) {
   const int64_t L = p.length, N = p.state, Dn = p.channels, G = p.groups;
   std::vector<float> h(N);
   for (int64_t row = 0; row < p.batch * Dn; ++row) {
@@ -394,7 +501,18 @@ std::string Execute(const ScanParams& p, int /*threads*/, int /*items*/) {
   }
   return {};
 }
-const char* kImplementation = "cpu-fp32-sequential (dry run; the CUDA kernel is NOT exercised)";
+/// Stand-in of the GPU dispatch: the register kernel emulated, the block-scan kernel replaced by the sequential scan.
+std::string Execute(const ScanParams& p, const Case& c) {
+  const std::string invalid = mfuser::cuda::ValidateScanParams(p);
+  if (!invalid.empty()) return invalid;
+  ScanKernel kernel = c.states ? ScanKernel::kRegister : c.threads ? ScanKernel::kBlockScan : g_kernel;
+  if (kernel == ScanKernel::kAuto) kernel = mfuser::cuda::ChooseScanKernel(p, kCpuAssumedSms);
+  if (kernel == ScanKernel::kBlockScan) return ExecuteSequential(p);
+  const int states = c.states ? c.states : mfuser::cuda::ChooseStatesPerThread(p, kCpuAssumedSms);
+  return p.io_type == IoType::kFloat16 ? EmulateRegister<HostIoHalf>(p, states) : EmulateRegister<HostIoFloat>(p, states);
+}
+const char* kImplementation =
+    "cpu dry run: register kernel emulated from register_scan.h; block-scan kernel replaced by a sequential fp32 scan";
 #else
 #define CUDA_OK(expr)                                                                                      \
   do {                                                                                                     \
@@ -424,11 +542,12 @@ class Buffer {
   void* ptr_ = nullptr;
 };
 
-std::string Execute(const ScanParams& p, int threads, int items) {
+std::string Execute(const ScanParams& p, const Case& c) {
   const std::string invalid = mfuser::cuda::ValidateScanParams(p);
   if (!invalid.empty()) return invalid;
-  cudaError_t err = threads ? mfuser::cuda::LaunchSelectiveScanWithShape(p, {threads, items}, nullptr)
-                            : mfuser::cuda::LaunchSelectiveScan(p, nullptr);
+  cudaError_t err = c.threads  ? mfuser::cuda::LaunchSelectiveScanWithShape(p, {c.threads, c.items}, nullptr)
+                    : c.states ? mfuser::cuda::LaunchRegisterScan(p, c.states, nullptr)
+                               : mfuser::cuda::LaunchSelectiveScanWith(p, g_kernel, nullptr);
   if (err == cudaSuccess) err = cudaDeviceSynchronize();
   return err == cudaSuccess ? std::string() : std::string("CUDA: ") + cudaGetErrorString(err);
 }
@@ -485,7 +604,7 @@ std::string RunImpl(const Case& c, const HostData& h, const std::vector<float>* 
   p.initial_state = static_cast<const float*>(h0.get());
   p.y = ybuf.get();
   p.last_state = want_last ? static_cast<float*>(lbuf.get()) : nullptr;
-  const std::string err = Execute(p, c.threads, c.items);
+  const std::string err = Execute(p, c);
   if (!err.empty()) return err;
   y.resize(ny);
   if (c.fp16) {
@@ -591,6 +710,39 @@ int SelfTest() {
   p.Cm = nullptr;
   expect(mfuser::cuda::ValidateScanParams(p).find("'C' is null") != std::string::npos,
          "null C message: " + mfuser::cuda::ValidateScanParams(p));
+  // Register kernel plans: every N and S that can cover it gets a geometry within the staging capacities.
+  for (int64_t N = 1; N <= mfuser::cuda::kMaxState; ++N)
+    for (int S : {1, 4, 16}) {
+      p.state = N;
+      mfuser::cuda::RegisterPlan plan;
+      const bool ok = mfuser::cuda::MakeRegisterPlan(p, S, &plan);
+      if (ok != ((N + S - 1) / S <= 32)) {
+        expect(false, "MakeRegisterPlan(N=" + std::to_string(N) + ", S=" + std::to_string(S) + ") = " +
+                          (ok ? "true" : "false"));
+        continue;
+      }
+      if (!ok) continue;
+      const bool sane = plan.lanes >= 1 && plan.lanes <= 32 && (plan.lanes & (plan.lanes - 1)) == 0 &&
+                        plan.padded_state >= N && plan.lanes * plan.channels_per_block == mfuser::cuda::kRegThreads &&
+                        plan.chunk == (1 << plan.chunk_log2) && plan.chunk >= mfuser::cuda::kRegUnroll &&
+                        plan.channels_per_block * plan.chunk <= mfuser::cuda::kRegRowCap &&
+                        plan.padded_state * plan.chunk <= mfuser::cuda::kRegBcCap &&
+                        plan.grid == p.batch * p.groups * ((p.channels / p.groups + plan.channels_per_block - 1) /
+                                                           plan.channels_per_block);
+      expect(sane, "register plan N=" + std::to_string(N) + " S=" + std::to_string(S) + " out of bounds");
+    }
+  // Dispatch rule on the H100's 132 SMs (MFuser shapes, N = 16).
+  p.state = 16;
+  p.groups = 1;
+  auto pick = [&](int64_t B, int64_t D) {
+    p.batch = B;
+    p.channels = D;
+    return std::make_pair(mfuser::cuda::ChooseScanKernel(p, 132), mfuser::cuda::ChooseStatesPerThread(p, 132));
+  };
+  expect(pick(1, 384) == std::make_pair(ScanKernel::kRegister, 1), "tiny-d384 B=1: register kernel, S=1");
+  expect(pick(8, 2048) == std::make_pair(ScanKernel::kRegister, 4), "paper-l-d2048 B=8: register kernel, S=4");
+  expect(pick(64, 2048) == std::make_pair(ScanKernel::kRegister, 16), "B=64 D=2048: register kernel, S=16");
+  expect(pick(1, 2).first == ScanKernel::kBlockScan, "B=1 D=2: block-scan kernel");
   std::printf("self-test: %s\n", failures ? "FAILED" : "ok");
   return failures;
 }
@@ -643,7 +795,8 @@ DeviceInfo QueryDevice() {
 #endif
 
 struct BenchResult {
-  std::string name, launch;
+  std::string name, launch, kernel;
+  bool is_default, is_auto;  // the kernel's own default launch; the one LaunchSelectiveScan picks
   Shape s;
   bool fp16;
   double ms, bytes, exps, gbps, frac_mem, frac_exp;
@@ -651,7 +804,7 @@ struct BenchResult {
 
 constexpr double kExp2PerSmPerClock = 16.0;  // MUFU.EX2 throughput, CUDA C++ Programming Guide (cc 8.x/9.0)
 
-std::vector<BenchResult> RunBench(const DeviceInfo& dev, const std::string& filter) {
+std::vector<BenchResult> RunBench(const DeviceInfo& dev, const std::string& filter, bool quick) {
   std::vector<BenchResult> results;
 #ifndef MFUSER_HARNESS_CPU_ONLY
   struct Config {
@@ -660,91 +813,114 @@ std::vector<BenchResult> RunBench(const DeviceInfo& dev, const std::string& filt
   };
   const Config configs[] = {{"tiny-d384", 384, 1298}, {"tiny-d768", 768, 1298}, {"mtenhancer", 128, 1335},
                             {"paper-l", 512, 2594}, {"paper-l-d2048", 2048, 2594}};
-  struct Run {
-    Config cfg;
-    int64_t B;
-    bool fp16;
-    int threads, items;  // 0: default shape
+  /// One timed launch variant: the block-scan kernel (threads x items, 0 = default table) or the register kernel
+  /// (states per thread, 0 = automatic choice).
+  struct Variant {
+    ScanKernel kernel;
+    int threads, items, states;
   };
-  std::vector<Run> runs;
+  const int sms = mfuser::cuda::CurrentDeviceSmCount();
   for (const Config& cfg : configs)
     for (int64_t B : {1, 2, 4, 8})
-      for (bool fp16 : {false, true}) runs.push_back({cfg, B, fp16, 0, 0});
-  const std::pair<int, int> sweep_shapes[] = {{32, 16}, {64, 16}, {128, 16}};
-  // Launch-shape sweep (informs the default table): tiny and paper-l at B = 1 and 8, paper-l-d2048 at B = 8.
-  const std::pair<const Config*, int64_t> sweep_sets[] = {
-      {&configs[0], 1}, {&configs[0], 8}, {&configs[3], 1}, {&configs[3], 8}, {&configs[4], 8}};
-  for (const auto& set : sweep_sets)
-    for (bool fp16 : {false, true})
-      for (const auto& shape : sweep_shapes) runs.push_back({*set.first, set.second, fp16, shape.first, shape.second});
-  for (const Run& run : runs) {
-    const Config& cfg = run.cfg;
-    const int64_t B = run.B;
-    const bool fp16 = run.fp16;
-    const mfuser::cuda::LaunchShape shape =
-        run.threads ? mfuser::cuda::LaunchShape{run.threads, run.items} : mfuser::cuda::DefaultLaunchShape(cfg.L);
-    const std::string launch = (run.threads ? "forced " : "default ") + std::to_string(shape.threads) + "x" +
-                               std::to_string(shape.items);
-    const std::string label = std::string(cfg.name) + "/B=" + std::to_string(B) + (fp16 ? "/fp16" : "/fp32") +
-                              (run.threads ? "/" + launch : "");
-    if (!filter.empty() && label.find(filter) == std::string::npos) continue;
-    Case c{"bench", {B, cfg.D, cfg.L, 16, 1}};
-    c.fp16 = fp16;
-    c.has_z = c.has_init = false;
-    c.seed = 42;
-    const HostData h = Generate(c);
-    const Shape& s = c.s;
-    IoTensor u = IoTensor::From(h.u, fp16), delta = IoTensor::From(h.delta, fp16),
-             Bm = IoTensor::From(h.Bm, fp16), Cm = IoTensor::From(h.Cm, fp16), A = IoTensor::From(h.A, false),
-             D = IoTensor::From(h.D, false), bias = IoTensor::From(h.bias, false);
-    Buffer y(s.B * s.D * s.L * (fp16 ? 2 : 4));
-    ScanParams p;
-    p.batch = s.B; p.channels = s.D; p.length = s.L; p.state = s.N; p.groups = s.G;
-    p.io_type = fp16 ? IoType::kFloat16 : IoType::kFloat32;
-    p.u = u.get(); p.delta = delta.get(); p.Bm = Bm.get(); p.Cm = Cm.get();
-    p.A = static_cast<const float*>(A.get());
-    p.D = static_cast<const float*>(D.get());
-    p.delta_bias = static_cast<const float*>(bias.get());
-    p.y = y.get();
-    for (int i = 0; i < 3; ++i) CUDA_OK(mfuser::cuda::LaunchSelectiveScanWithShape(p, shape, nullptr));
-    CUDA_OK(cudaDeviceSynchronize());
-    cudaEvent_t t0, t1;
-    CUDA_OK(cudaEventCreate(&t0));
-    CUDA_OK(cudaEventCreate(&t1));
-    std::vector<float> times;
-    for (int rep = 0; rep < 20; ++rep) {
-      CUDA_OK(cudaEventRecord(t0));
-      CUDA_OK(mfuser::cuda::LaunchSelectiveScanWithShape(p, shape, nullptr));
-      CUDA_OK(cudaEventRecord(t1));
-      CUDA_OK(cudaEventSynchronize(t1));
-      float ms = 0;
-      CUDA_OK(cudaEventElapsedTime(&ms, t0, t1));
-      times.push_back(ms);
-    }
-    cudaEventDestroy(t0);
-    cudaEventDestroy(t1);
-    std::sort(times.begin(), times.end());
-    BenchResult r{};
-    r.name = cfg.name;
-    r.launch = launch;
-    r.s = s;
-    r.fp16 = fp16;
-    r.ms = times[times.size() / 2];
-    const double es = fp16 ? 2 : 4;
-    r.bytes = es * (3.0 * s.B * s.D * s.L + 2.0 * s.B * s.G * s.N * s.L);  // u, delta, y + B, C
-    r.exps = 1.0 * s.B * s.D * s.L * s.N;
-    r.gbps = r.bytes / (r.ms * 1e-3) / 1e9;
-    r.frac_mem = (r.bytes / dev.peak_bytes_per_s) / (r.ms * 1e-3);
-    r.frac_exp = (r.exps / (dev.sm_count * kExp2PerSmPerClock * dev.sm_clock_hz)) / (r.ms * 1e-3);
-    results.push_back(r);
-    std::printf("bench %-14s B=%lld D=%-4lld L=%lld N=16 %s %-16s: %8.4f ms  %7.1f GB/s  %5.1f%% of HBM peak  "
-                "%5.1f%% of exp2 bound\n",
-                cfg.name, (long long)B, (long long)s.D, (long long)s.L, fp16 ? "fp16" : "fp32", launch.c_str(),
-                r.ms, r.gbps, 100 * r.frac_mem, 100 * r.frac_exp);
-  }
+      for (bool fp16 : {false, true}) {
+        if (quick && (B == 2 || B == 4)) continue;
+        // Both kernels at their defaults everywhere; sweeps (register S, block-scan shapes) on tiny-d384 and
+        // paper-l at B = 1 and 8 and paper-l-d2048 at B = 8, fp32 (block-scan shapes only in the full set).
+        std::vector<Variant> variants = {{ScanKernel::kBlockScan, 0, 0, 0}, {ScanKernel::kRegister, 0, 0, 0}};
+        const std::string n = cfg.name;
+        const bool sweep = !fp16 && (((n == "tiny-d384" || n == "paper-l") && (B == 1 || B == 8)) ||
+                                     (n == "paper-l-d2048" && B == 8));
+        if (sweep) {
+          for (int S : {1, 4, 16}) variants.push_back({ScanKernel::kRegister, 0, 0, S});
+          if (!quick)
+            for (const auto& shape : {std::pair<int, int>{32, 16}, {64, 16}, {128, 16}})
+              variants.push_back({ScanKernel::kBlockScan, shape.first, shape.second, 0});
+        }
+        const std::string label = n + "/B=" + std::to_string(B) + (fp16 ? "/fp16" : "/fp32");
+        if (!filter.empty() && label.find(filter) == std::string::npos) continue;
+        Case c{"bench", {B, cfg.D, cfg.L, 16, 1}};
+        c.fp16 = fp16;
+        c.has_z = c.has_init = false;
+        c.seed = 42;
+        const HostData h = Generate(c);
+        const Shape& s = c.s;
+        IoTensor u = IoTensor::From(h.u, fp16), delta = IoTensor::From(h.delta, fp16),
+                 Bm = IoTensor::From(h.Bm, fp16), Cm = IoTensor::From(h.Cm, fp16), A = IoTensor::From(h.A, false),
+                 D = IoTensor::From(h.D, false), bias = IoTensor::From(h.bias, false);
+        Buffer y(s.B * s.D * s.L * (fp16 ? 2 : 4));
+        ScanParams p;
+        p.batch = s.B; p.channels = s.D; p.length = s.L; p.state = s.N; p.groups = s.G;
+        p.io_type = fp16 ? IoType::kFloat16 : IoType::kFloat32;
+        p.u = u.get(); p.delta = delta.get(); p.Bm = Bm.get(); p.Cm = Cm.get();
+        p.A = static_cast<const float*>(A.get());
+        p.D = static_cast<const float*>(D.get());
+        p.delta_bias = static_cast<const float*>(bias.get());
+        p.y = y.get();
+        const ScanKernel auto_kernel = mfuser::cuda::ChooseScanKernel(p, sms);
+        const int auto_states = mfuser::cuda::ChooseStatesPerThread(p, sms);
+        for (const Variant& v : variants) {
+          std::string launch;
+          bool is_auto = false;
+          if (v.kernel == ScanKernel::kBlockScan) {
+            const mfuser::cuda::LaunchShape shape =
+                v.threads ? mfuser::cuda::LaunchShape{v.threads, v.items} : mfuser::cuda::DefaultLaunchShape(cfg.L);
+            launch = std::string("blockscan ") + (v.threads ? "forced " : "default ") + std::to_string(shape.threads) +
+                     "x" + std::to_string(shape.items);
+            is_auto = !v.threads && auto_kernel == ScanKernel::kBlockScan;
+          } else {
+            launch = "register S=" + std::to_string(v.states ? v.states : auto_states) + (v.states ? " forced" : "");
+            is_auto = !v.states && auto_kernel == ScanKernel::kRegister;
+          }
+          auto launch_once = [&]() {
+            if (v.kernel == ScanKernel::kBlockScan)
+              return v.threads ? mfuser::cuda::LaunchSelectiveScanWithShape(p, {v.threads, v.items}, nullptr)
+                               : mfuser::cuda::LaunchSelectiveScanWith(p, ScanKernel::kBlockScan, nullptr);
+            return mfuser::cuda::LaunchRegisterScan(p, v.states, nullptr);
+          };
+          for (int i = 0; i < 3; ++i) CUDA_OK(launch_once());
+          CUDA_OK(cudaDeviceSynchronize());
+          cudaEvent_t t0, t1;
+          CUDA_OK(cudaEventCreate(&t0));
+          CUDA_OK(cudaEventCreate(&t1));
+          std::vector<float> times;
+          for (int rep = 0; rep < 20; ++rep) {
+            CUDA_OK(cudaEventRecord(t0));
+            CUDA_OK(launch_once());
+            CUDA_OK(cudaEventRecord(t1));
+            CUDA_OK(cudaEventSynchronize(t1));
+            float ms = 0;
+            CUDA_OK(cudaEventElapsedTime(&ms, t0, t1));
+            times.push_back(ms);
+          }
+          cudaEventDestroy(t0);
+          cudaEventDestroy(t1);
+          std::sort(times.begin(), times.end());
+          BenchResult r{};
+          r.name = cfg.name;
+          r.launch = launch;
+          r.kernel = KernelName(v.kernel);
+          r.is_default = v.threads == 0 && v.states == 0;
+          r.is_auto = is_auto;
+          r.s = s;
+          r.fp16 = fp16;
+          r.ms = times[times.size() / 2];
+          const double es = fp16 ? 2 : 4;
+          r.bytes = es * (3.0 * s.B * s.D * s.L + 2.0 * s.B * s.G * s.N * s.L);  // u, delta, y + B, C
+          r.exps = 1.0 * s.B * s.D * s.L * s.N;
+          r.gbps = r.bytes / (r.ms * 1e-3) / 1e9;
+          r.frac_mem = (r.bytes / dev.peak_bytes_per_s) / (r.ms * 1e-3);
+          r.frac_exp = (r.exps / (dev.sm_count * kExp2PerSmPerClock * dev.sm_clock_hz)) / (r.ms * 1e-3);
+          results.push_back(r);
+          std::printf("bench %-14s B=%lld D=%-4lld L=%lld N=16 %s %-26s%s: %8.4f ms  %7.1f GB/s  %5.1f%% of HBM "
+                      "peak  %5.1f%% of exp2 bound\n",
+                      cfg.name, (long long)B, (long long)s.D, (long long)s.L, fp16 ? "fp16" : "fp32", launch.c_str(),
+                      is_auto ? "*" : " ", r.ms, r.gbps, 100 * r.frac_mem, 100 * r.frac_exp);
+        }
+      }
 #else
   (void)dev;
   (void)filter;
+  (void)quick;
 #endif
   return results;
 }
@@ -774,8 +950,8 @@ void WriteJson(const std::string& path, const std::vector<Outcome>& outcomes, co
     std::fprintf(stderr, "cannot write %s\n", path.c_str());
     return;
   }
-  std::fprintf(f, "{\n  \"implementation\": \"%s\",\n  \"self_test_ok\": %s,\n", kImplementation,
-               self_test_ok ? "true" : "false");
+  std::fprintf(f, "{\n  \"implementation\": \"%s\",\n  \"matrix_kernel\": \"%s\",\n  \"self_test_ok\": %s,\n",
+               kImplementation, KernelName(g_kernel), self_test_ok ? "true" : "false");
   std::fprintf(f, "  \"device\": {\"name\": \"%s\", \"sm_count\": %d, \"compute_capability\": \"%d.%d\", "
                "\"peak_bytes_per_s\": %s, \"peak_source\": \"%s\", \"sm_clock_hz\": %s, \"clock_source\": \"%s\", "
                "\"exp2_per_sm_per_clock\": %s},\n",
@@ -794,9 +970,10 @@ void WriteJson(const std::string& path, const std::vector<Outcome>& outcomes, co
   std::fprintf(f, "  ],\n  \"bench\": [\n");
   for (size_t i = 0; i < bench.size(); ++i) {
     const BenchResult& r = bench[i];
-    std::fprintf(f, "    {\"shape\": \"%s\", \"launch\": \"%s\", \"B\": %lld, \"D\": %lld, \"L\": %lld, \"N\": %lld, \"io\": \"%s\", "
+    std::fprintf(f, "    {\"shape\": \"%s\", \"kernel\": \"%s\", \"default\": %s, \"auto\": %s, \"launch\": \"%s\", \"B\": %lld, \"D\": %lld, \"L\": %lld, \"N\": %lld, \"io\": \"%s\", "
                  "\"ms\": %s, \"bytes\": %s, \"gb_per_s\": %s, \"frac_mem_bound\": %s, \"frac_exp_bound\": %s}%s\n",
-                 r.name.c_str(), r.launch.c_str(), (long long)r.s.B, (long long)r.s.D, (long long)r.s.L, (long long)r.s.N,
+                 r.name.c_str(), r.kernel.c_str(), r.is_default ? "true" : "false", r.is_auto ? "true" : "false",
+                 r.launch.c_str(), (long long)r.s.B, (long long)r.s.D, (long long)r.s.L, (long long)r.s.N,
                  r.fp16 ? "fp16" : "fp32", Num(r.ms).c_str(), Num(r.bytes).c_str(), Num(r.gbps).c_str(),
                  Num(r.frac_mem).c_str(), Num(r.frac_exp).c_str(), i + 1 < bench.size() ? "," : "");
   }
@@ -808,7 +985,7 @@ void WriteJson(const std::string& path, const std::vector<Outcome>& outcomes, co
 
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // line-buffered: a crash or time limit keeps what was printed
-  std::string matrix = "full", only, json, bench_filter;
+  std::string matrix = "full", only, json, bench_filter, bench_set = "full";
   bool bench = false, self_test_only = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -824,19 +1001,34 @@ int main(int argc, char** argv) {
     else if (a == "--json") json = value();
     else if (a == "--bench") bench = true;
     else if (a == "--bench-filter") bench_filter = value();
+    else if (a == "--bench-set") bench_set = value();
     else if (a == "--self-test") self_test_only = true;
     else if (a == "--no-matrix") matrix = "none";
+    else if (a == "--kernel") {
+      const std::string k = value();
+      if (k == "auto") g_kernel = ScanKernel::kAuto;
+      else if (k == "blockscan") g_kernel = ScanKernel::kBlockScan;
+      else if (k == "register") g_kernel = ScanKernel::kRegister;
+      else {
+        std::fprintf(stderr, "harness: --kernel must be auto, blockscan or register, got '%s'\n", k.c_str());
+        return 2;
+      }
+    }
     else {
       std::fprintf(stderr, "harness: unknown argument '%s' (expected --matrix full|quick|sanitize|none, --only S, "
-                   "--json PATH, --bench, --bench-filter S, --self-test)\n", a.c_str());
+                   "--kernel auto|blockscan|register, --json PATH, --bench, --bench-filter S, --bench-set full|quick, --self-test)\n", a.c_str());
       return 2;
     }
+  }
+  if (bench_set != "full" && bench_set != "quick") {
+    std::fprintf(stderr, "harness: --bench-set must be full or quick, got '%s'\n", bench_set.c_str());
+    return 2;
   }
   if (matrix != "full" && matrix != "quick" && matrix != "sanitize" && matrix != "none") {
     std::fprintf(stderr, "harness: --matrix must be full, quick, sanitize or none, got '%s'\n", matrix.c_str());
     return 2;
   }
-  std::printf("implementation under test: %s\n", kImplementation);
+  std::printf("implementation under test: %s; matrix kernel: %s\n", kImplementation, KernelName(g_kernel));
   const bool self_ok = SelfTest() == 0;
   if (self_test_only) return self_ok ? 0 : 1;
 
@@ -870,7 +1062,7 @@ int main(int argc, char** argv) {
                 matrix.c_str(), outcomes.size(), failed, worst32, worst_long, worst16);
   }
   std::vector<BenchResult> bench_results;
-  if (bench) bench_results = RunBench(dev, bench_filter);
+  if (bench) bench_results = RunBench(dev, bench_filter, bench_set == "quick");
   if (!json.empty()) WriteJson(json, outcomes, bench_results, dev, self_ok);
   return (failed == 0 && self_ok) ? 0 : 1;
 }

@@ -1,4 +1,6 @@
-// CUDA forward kernel of com.mfuser::SelectiveScan (research/scan-kernels.md §1.2, §6.4): one thread block per
+// Block-scan CUDA forward kernel of com.mfuser::SelectiveScan (research/scan-kernels.md §1.2, §6.4) and the
+// kernel dispatch (LaunchSelectiveScan). The faster register-state kernel is in register_scan.cu; this one stays as
+// fallback (one or two very long rows) and as oracle peer. One thread block per
 // (batch, channel) row; the row is processed in chunks of kThreads·kItems tokens. For every state n the block
 // builds the affine pairs (a_t, b_t) = (exp2(dt·A·log2e), dt·u·B), runs a block-wide inclusive scan with the
 // composition (a0,b0)∘(a1,b1) = (a1·a0, a1·b0 + b1), and carries the chunk aggregate across chunks in shared
@@ -166,8 +168,16 @@ cudaError_t LaunchSelectiveScanWithShape(const ScanParams& p, LaunchShape shape,
   return p.io_type == IoType::kFloat16 ? LaunchTyped<__half>(p, shape, stream) : LaunchTyped<float>(p, shape, stream);
 }
 
+cudaError_t LaunchSelectiveScanWith(const ScanParams& p, ScanKernel kernel, cudaStream_t stream) {
+  if (!ValidateScanParams(p).empty()) return cudaErrorInvalidValue;
+  if (p.batch == 0) return cudaSuccess;
+  if (kernel == ScanKernel::kAuto) kernel = ChooseScanKernel(p, CurrentDeviceSmCount());
+  return kernel == ScanKernel::kRegister ? LaunchRegisterScan(p, 0, stream)
+                                         : LaunchSelectiveScanWithShape(p, DefaultLaunchShape(p.length), stream);
+}
+
 cudaError_t LaunchSelectiveScan(const ScanParams& p, cudaStream_t stream) {
-  return LaunchSelectiveScanWithShape(p, DefaultLaunchShape(p.length), stream);
+  return LaunchSelectiveScanWith(p, ScanKernel::kAuto, stream);
 }
 
 }  // namespace mfuser::cuda
