@@ -62,9 +62,11 @@ public sealed class SafetensorsFile : IDisposable
                 var dtype = o["dtype"]!.GetValue<string>();
                 var shape = o["shape"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
                 var offsets = o["data_offsets"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
+                if (offsets.Length != 2)
+                    throw new InvalidDataException($"{path}: tensor '{name}' has {offsets.Length} data_offsets, expected [begin, end]");
                 var entry = new SafetensorsEntry(name, dtype, shape, offsets[0], offsets[1]);
                 var expected = entry.ElementCount * DTypeSize(dtype, path, name);
-                if (offsets.Length != 2 || entry.Begin < 0 || entry.End > dataLength || entry.End - entry.Begin != expected)
+                if (entry.Begin < 0 || entry.End > dataLength || entry.End - entry.Begin != expected)
                     throw new InvalidDataException(
                         $"{path}: tensor '{name}' ({dtype} [{string.Join(',', shape)}]) has data_offsets [{string.Join(',', offsets)}], " +
                         $"expected {expected} bytes inside a data section of {dataLength}");
