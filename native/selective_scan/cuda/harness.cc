@@ -410,21 +410,20 @@ struct HostIoHalf {
   static void Store(void* base, int64_t i, float v) { static_cast<uint16_t*>(base)[i] = FloatToHalfBits(v); }
 };
 
-/// The register kernel's phase functions (register_scan.h) run block by block, thread by thread, with the warp
-/// shuffle reduction replaced by the same xor-butterfly over an array: the kernel's indexing, staging, padding and
-/// chunking logic on the CPU.
+/// The register kernel's phase functions (register_scan.h) run block by block, each phase for every thread of the
+/// block before the next phase (the kernel's barriers): its indexing, staging, padding and chunking logic on the CPU.
 template <typename Io, int S>
 void EmulateRegisterKernel(const ScanParams& p, const mfuser::cuda::RegisterPlan& plan) {
   using namespace mfuser::cuda;
-  std::vector<float> su(kRegRowSmem), sdt(kRegRowSmem), sy(kRegRowSmem), sB(kRegBcCap), sC(kRegBcCap);
-  const RegisterSmem m{su.data(), sdt.data(), sy.data(), sB.data(), sC.data()};
+  std::vector<float> smem(plan.smem_floats, NAN);  // NaN: a read of anything not staged poisons y
+  const RegisterSmem m = RegisterSmemLayout(plan, smem.data());
   struct Thread {
     RegisterCoords k;
-    float h[S], a2[S], part[kRegUnroll];
+    float h[S], a2[S];
     RegisterStage stage;
   };
   std::vector<Thread> th(kRegThreads);
-  const int T = plan.chunk, P = plan.lanes;
+  const int T = plan.chunk;
   for (int64_t block = 0; block < plan.grid; ++block) {
     for (int tid = 0; tid < kRegThreads; ++tid) {
       Thread& x = th[tid];
@@ -436,20 +435,8 @@ void EmulateRegisterKernel(const ScanParams& p, const mfuser::cuda::RegisterPlan
       for (Thread& x : th) StoreRegisterChunk(p, plan, x.k, start, x.stage, m);
       if (start + T < p.length)
         for (Thread& x : th) LoadRegisterChunk<Io>(p, plan, x.k, start + T, x.stage);
-      for (int t0 = 0; t0 < T; t0 += kRegUnroll) {
-        for (Thread& x : th) StepRegisterTokens<S>(plan, x.k, m, t0, x.h, x.a2, x.part);
-        for (int base = 0; base < kRegThreads; base += P)  // one channel's lanes: xor-butterfly as the shuffles
-          for (int j = 0; j < kRegUnroll; ++j) {
-            float v[32];
-            for (int l = 0; l < P; ++l) v[l] = th[base + l].part[j];
-            for (int off = P / 2; off >= 1; off /= 2) {
-              float w[32];
-              for (int l = 0; l < P; ++l) w[l] = v[l] + v[l ^ off];
-              std::copy(w, w + P, v);
-            }
-            sy[th[base].k.c * (T + 1) + t0 + j] = v[0];
-          }
-      }
+      for (Thread& x : th)
+        for (int t0 = 0; t0 < T; t0 += kRegUnroll) StepRegisterTokens<S>(plan, x.k, m, t0, x.h, x.a2);
       for (Thread& x : th) WriteRegisterChunk<Io>(p, plan, x.k, start, m);
     }
     for (Thread& x : th) WriteRegisterLastState<S>(p, x.k, x.h);
@@ -727,6 +714,7 @@ int SelfTest() {
                         plan.chunk == (1 << plan.chunk_log2) && plan.chunk >= mfuser::cuda::kRegUnroll &&
                         plan.channels_per_block * plan.chunk <= mfuser::cuda::kRegRowCap &&
                         plan.padded_state * plan.chunk <= mfuser::cuda::kRegBcCap &&
+                        plan.smem_floats * sizeof(float) <= 48 * 1024 &&
                         plan.grid == p.batch * p.groups * ((p.channels / p.groups + plan.channels_per_block - 1) /
                                                            plan.channels_per_block);
       expect(sane, "register plan N=" + std::to_string(N) + " S=" + std::to_string(S) + " out of bounds");

@@ -28,10 +28,8 @@ struct IoHalf {
 
 template <typename Io, int S>
 __global__ void __launch_bounds__(kRegThreads) RegisterScanKernel(ScanParams p, RegisterPlan plan) {
-  __shared__ float s_u[kRegRowSmem], s_dt[kRegRowSmem], s_y[kRegRowSmem];
-  __shared__ __align__(16) float s_B[kRegBcCap];
-  __shared__ __align__(16) float s_C[kRegBcCap];
-  const RegisterSmem m{s_u, s_dt, s_y, s_B, s_C};
+  extern __shared__ float4 smem_base[];  // float4: 16-byte alignment for the vector reads of B and C
+  const RegisterSmem m = RegisterSmemLayout(plan, reinterpret_cast<float*>(smem_base));
   const RegisterCoords k = MakeRegisterCoords(p, plan, blockIdx.x, static_cast<int>(threadIdx.x));
   const int T = plan.chunk;
 
@@ -44,20 +42,7 @@ __global__ void __launch_bounds__(kRegThreads) RegisterScanKernel(ScanParams p, 
     StoreRegisterChunk(p, plan, k, start, stage, m);
     __syncthreads();
     if (start + T < p.length) LoadRegisterChunk<Io>(p, plan, k, start + T, stage);  // in flight during the compute
-    for (int t0 = 0; t0 < T; t0 += kRegUnroll) {
-      float part[kRegUnroll];
-      StepRegisterTokens<S>(plan, k, m, t0, h, a2, part);
-#pragma unroll
-      for (int off = 16; off >= 1; off >>= 1)
-        if (off < plan.lanes) {
-#pragma unroll
-          for (int j = 0; j < kRegUnroll; ++j) part[j] += __shfl_xor_sync(0xffffffffu, part[j], off);
-        }
-      if (k.lane == 0) {
-#pragma unroll
-        for (int j = 0; j < kRegUnroll; ++j) m.y[k.c * (T + 1) + t0 + j] = part[j];
-      }
-    }
+    for (int t0 = 0; t0 < T; t0 += kRegUnroll) StepRegisterTokens<S>(plan, k, m, t0, h, a2);
     __syncthreads();
     WriteRegisterChunk<Io>(p, plan, k, start, m);
   }
@@ -67,10 +52,11 @@ __global__ void __launch_bounds__(kRegThreads) RegisterScanKernel(ScanParams p, 
 template <typename Io>
 cudaError_t LaunchRegisterTyped(const ScanParams& p, const RegisterPlan& plan, cudaStream_t stream) {
   const dim3 grid(static_cast<unsigned>(plan.grid));
+  const size_t smem = sizeof(float) * plan.smem_floats;  // < 48 KiB by the plan's caps: no opt-in attribute needed
   switch (plan.states_per_thread) {
-    case 1: RegisterScanKernel<Io, 1><<<grid, kRegThreads, 0, stream>>>(p, plan); break;
-    case 4: RegisterScanKernel<Io, 4><<<grid, kRegThreads, 0, stream>>>(p, plan); break;
-    case 16: RegisterScanKernel<Io, 16><<<grid, kRegThreads, 0, stream>>>(p, plan); break;
+    case 1: RegisterScanKernel<Io, 1><<<grid, kRegThreads, smem, stream>>>(p, plan); break;
+    case 4: RegisterScanKernel<Io, 4><<<grid, kRegThreads, smem, stream>>>(p, plan); break;
+    case 16: RegisterScanKernel<Io, 16><<<grid, kRegThreads, smem, stream>>>(p, plan); break;
     default: return cudaErrorInvalidValue;
   }
   return cudaGetLastError();

@@ -3,14 +3,16 @@
 // executes exactly these phase functions (one simulated thread at a time) and checks them against the oracle.
 //
 // Design: sequential in time, state in registers. A thread owns S consecutive states of one (batch, channel) row;
-// the P = pow2ceil(ceil(N/S)) lanes of a row sit side by side in one warp and sum y over the states with
-// xor-shuffles. A block of kRegThreads threads covers kRegThreads/P channels of ONE (batch, group), so B and C of a
-// token are shared by the whole block: each chunk of `chunk` tokens of u, softplus(delta) (per channel) and B, C
-// (per group, transposed to [token][state]) is staged through shared memory with coalesced loads; the loads of
-// chunk k+1 are issued into registers before chunk k is computed (software pipelining). Per token and state the
-// thread does one exp2 (A pre-scaled by log2 e) and three FMA-class operations, with S independent recurrences and
-// 4 tokens unrolled for instruction-level parallelism. Tokens past L are (dt, u) = (0, 0), i.e. the identity step;
-// states past N have A = B = C = 0 and stay 0; channels past the group's end compute and write nothing.
+// the P = pow2ceil(ceil(N/S)) lanes of a row sit side by side. A block of kRegThreads threads covers
+// kRegThreads/P channels of ONE (batch, group), so B and C of a token are shared by the whole block: each chunk of
+// `chunk` tokens of u, softplus(delta) (per channel) and B, C (per group, transposed to [token][state]) is staged
+// through (dynamic) shared memory with coalesced loads; the loads of chunk k+1 are issued into registers before
+// chunk k is computed (software pipelining). Per token and state the thread does one exp2 (A pre-scaled by log2 e)
+// and three FMA-class operations, with S independent recurrences and 4 tokens unrolled for instruction-level
+// parallelism; it stores its partial y (Σ of h·C over its states) per token to shared memory, and the coalesced
+// output pass sums the P partials of each (channel, token) — no shuffle latency on the recurrence's critical path.
+// Tokens past L are (dt, u) = (0, 0), i.e. the identity step; states past N have A = B = C = 0 and stay 0;
+// channels past the group's end compute and write nothing.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -33,6 +35,7 @@ constexpr int kRegBcPerThread = 16;   // staged B / C elements per thread and ch
 constexpr int kRegRowCap = kRegThreads * kRegRowPerThread;  // channels_per_block · chunk ≤ this
 constexpr int kRegBcCap = kRegThreads * kRegBcPerThread;    // padded_state · chunk ≤ this
 constexpr int kRegMaxChunk = 128;
+constexpr int kRegSmemTarget = 4608;  // floats (18 KiB) of shared memory per block, unless chunk = kRegUnroll needs more
 constexpr int kRegUnroll = 4;  // tokens per step of the compute loop (chunk is a multiple of it)
 constexpr float kRegLog2e = 1.4426950408889634f;
 
@@ -44,6 +47,7 @@ struct RegisterPlan {
   int channels_per_block = 0;  // kRegThreads / P
   int chunk = 0;               // tokens per staged chunk: power of two in [kRegUnroll, kRegMaxChunk]
   int chunk_log2 = 0;          // log2(chunk): staging indices use shifts, not divisions
+  int smem_floats = 0;         // dynamic shared memory (RegisterSmemLayout)
   int64_t blocks_per_group = 0;  // ceil((D / G) / channels_per_block)
   int64_t grid = 0;              // B · G · blocks_per_group
 };
@@ -60,12 +64,16 @@ inline bool MakeRegisterPlan(const ScanParams& p, int S, RegisterPlan* plan) {
   while (r.lanes < per_channel) r.lanes *= 2;
   r.padded_state = r.lanes * S;
   r.channels_per_block = kRegThreads / r.lanes;
+  auto smem_floats = [&r](int chunk) {  // RegisterSmemLayout's arrays
+    return 2 * r.padded_state * chunk + (kRegThreads + 1) * chunk + 2 * r.channels_per_block * (chunk + 1);
+  };
   r.chunk = kRegMaxChunk;
-  while (r.chunk > kRegUnroll &&
-         (r.channels_per_block * r.chunk > kRegRowCap || r.padded_state * r.chunk > kRegBcCap))
+  while (r.chunk > kRegUnroll && (r.channels_per_block * r.chunk > kRegRowCap ||
+                                  r.padded_state * r.chunk > kRegBcCap || smem_floats(r.chunk) > kRegSmemTarget))
     r.chunk /= 2;
   if (r.channels_per_block * r.chunk > kRegRowCap || r.padded_state * r.chunk > kRegBcCap) return false;
   while ((1 << r.chunk_log2) < r.chunk) ++r.chunk_log2;
+  r.smem_floats = smem_floats(r.chunk);
   const int64_t per_group = p.channels / p.groups;
   r.blocks_per_group = (per_group + r.channels_per_block - 1) / r.channels_per_block;
   r.grid = p.batch * p.groups * r.blocks_per_group;
@@ -106,16 +114,26 @@ inline ScanKernel ChooseScanKernel(const ScanParams& p, int sm_count) {
 // Phase functions of one block (the kernel in register_scan.cu; the CPU emulation in harness.cc). `Io` converts the
 // I/O element type: static float Load(const void* base, int64_t i); static void Store(void* base, int64_t i, float).
 
-/// Shared-memory arrays of one block (floats). Row arrays are [channel][chunk + 1] (padded against bank conflicts),
-/// B and C are [token][padded_state].
+/// Shared-memory arrays of one block (floats), carved from plan.smem_floats: B and C [token][padded_state] (first,
+/// 16-byte aligned), partial y [token][kRegThreads + 1], u and dt [channel][chunk + 1] (the +1s against bank
+/// conflicts).
 struct RegisterSmem {
-  float* u;
-  float* dt;
-  float* y;
   float* B;
   float* C;
+  float* part;
+  float* u;
+  float* dt;
 };
-constexpr int kRegRowSmem = kRegRowCap + kRegThreads;  // channels_per_block · (chunk + 1) ≤ this
+
+MFUSER_HD RegisterSmem RegisterSmemLayout(const RegisterPlan& plan, float* base) {
+  RegisterSmem m;
+  m.B = base;
+  m.C = m.B + plan.padded_state * plan.chunk;
+  m.part = m.C + plan.padded_state * plan.chunk;
+  m.u = m.part + (kRegThreads + 1) * plan.chunk;
+  m.dt = m.u + plan.channels_per_block * (plan.chunk + 1);
+  return m;
+}
 
 /// Where a block and a thread sit.
 struct RegisterCoords {
@@ -206,11 +224,11 @@ MFUSER_UNROLL
   }
 }
 
-/// Advances this thread's S states over tokens t0 .. t0 + kRegUnroll - 1 of the staged chunk and returns each
-/// token's partial y (Σ over this thread's states of h·C); the caller sums the partials over the row's lanes.
+/// Advances this thread's S states over tokens t0 .. t0 + kRegUnroll - 1 of the staged chunk and stores each
+/// token's partial y (Σ over this thread's states of h·C) to m.part; WriteRegisterChunk sums a row's lanes.
 template <int S>
 MFUSER_HD void StepRegisterTokens(const RegisterPlan& plan, const RegisterCoords& k, const RegisterSmem& m, int t0,
-                                  float (&h)[S], const float (&a2)[S], float (&partial)[kRegUnroll]) {
+                                  float (&h)[S], const float (&a2)[S]) {
   const int T = plan.chunk, n0 = k.lane * S, c = k.c;  // c < channels_per_block as tid < kRegThreads
 MFUSER_UNROLL
   for (int j = 0; j < kRegUnroll; ++j) {
@@ -242,7 +260,7 @@ MFUSER_UNROLL
       h[s] = fmaf(exp2f(dt * a2[s]), h[s], du * Bt[s]);
       acc = fmaf(h[s], Ct[s], acc);
     }
-    partial[j] = acc;
+    m.part[t * (kRegThreads + 1) + k.tid] = acc;
   }
 }
 
@@ -255,7 +273,9 @@ MFUSER_HD void WriteRegisterChunk(const ScanParams& p, const RegisterPlan& plan,
     const int c = i >> plan.chunk_log2, t = i & (T - 1);
     if (start + t >= p.length) continue;
     const int64_t d = k.d0 + c, at = (k.b * p.channels + d) * p.length + start + t;
-    float out = m.y[c * (T + 1) + t];
+    float out = 0.f;
+    const float* part = m.part + t * (kRegThreads + 1) + c * plan.lanes;
+    for (int l = 0; l < plan.lanes; ++l) out += part[l];
     if (p.D) out = fmaf(p.D[d], m.u[c * (T + 1) + t], out);
     if (p.z) {
       const float zv = Io::Load(p.z, at);
