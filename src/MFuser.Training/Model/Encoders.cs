@@ -179,7 +179,7 @@ public sealed class Rope2d : nn.Module
     {
         var cls = t.narrow(2, 0, 1);
         var p = t.narrow(2, 1, t.shape[2] - 1);
-        var pairs = p.unflatten(-1, [p.shape[3] / 2, 2]);
+        var pairs = p.unflatten(3, [p.shape[3] / 2, 2]);
         var rotated = stack([-pairs.select(-1, 1), pairs.select(-1, 0)], -1).flatten(-2);    // (a,b) → (−b, a)
         return cat([cls, p * freqs_cos + rotated * freqs_sin], 2);
     }

@@ -29,6 +29,27 @@ internal static class Layers
         }
     }
 
+    /// <summary>
+    /// Sets every normalisation layer's affine parameters to PyTorch's defaults (weight 1, bias 0). TorchSharp 0.107
+    /// was seen to leave GroupNorm's affine parameters uninitialised (NaN), so the model does this once for all norms.
+    /// </summary>
+    public static void ResetNorms(nn.Module m)
+    {
+        using var _ = no_grad();
+        foreach (var (_, child) in m.named_modules())
+        {
+            var (w, b) = child switch
+            {
+                GroupNorm g => (g.weight, g.bias),
+                LayerNorm l => (l.weight, l.bias),
+                BatchNorm2d bn => (bn.weight, bn.bias),
+                _ => (null, null),
+            };
+            w?.fill_(1);
+            b?.zero_();
+        }
+    }
+
     /// <summary>Multi-head attention over (B, L, C) tensors via softmax(QKᵀ/√d)V, with an optional additive mask.</summary>
     public static Tensor Attend(Tensor q, Tensor k, Tensor v, int heads, Tensor? additiveMask = null)
     {

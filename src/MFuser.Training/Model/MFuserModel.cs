@@ -53,6 +53,7 @@ public sealed class MFuserModel : nn.Module<Tensor, MFuserOutput>
             text_embeddings = t0;      // replaced by the precomputed T0 of the frozen text tower when weights are loaded
             register_buffer("text_embeddings", text_embeddings);
         }
+        Layers.ResetNorms(this);
     }
 
     /// <summary>x: CLIP-normalised RGB (B, 3, H, W) at the config's resolution.</summary>
