@@ -136,6 +136,32 @@ TEST(OrtSession, MatchesOracleForEveryOptionalInputPattern) {
   }
 }
 
+/// last_state named "" (present in the node's output list but not produced) is the same as leaving it out.
+TEST(OrtSession, EmptyLastStateOutputNameIsSkipped) {
+  const std::vector<std::string> bdl{"b", "d", "l"}, bgnl{"b", "g", "n", "l"};
+  onnx::Node node{"SelectiveScan", "com.mfuser", {"u", "delta", "A", "B", "C"}, {"y", ""}, {}};
+  const std::string model = onnx::EncodeModel(
+      node, {{"u", kFloat, bdl}, {"delta", kFloat, bdl}, {"A", kFloat, {"d", "n"}}, {"B", kFloat, bgnl}, {"C", kFloat, bgnl}},
+      {{"y", kFloat, bdl}});
+  Ort::Session session = OpenModel(model, Options());
+  ScanCase c;
+  c.shape = {1, 4, 9, 2, 1};
+  c.has_D = c.has_z = c.has_bias = false;
+  c.want_last = false;
+  const ScanData d = MakeData(c);
+  const auto mem = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+  const int64_t su[] = {1, 4, 9}, sa[] = {4, 2}, sb[] = {1, 1, 2, 9};
+  auto in = [&](const std::vector<float>& v, const int64_t* shape, size_t rank) {
+    return Ort::Value::CreateTensor<float>(mem, const_cast<float*>(v.data()), v.size(), shape, rank);
+  };
+  Ort::Value values[] = {in(d.u, su, 3), in(d.delta, su, 3), in(d.A, sa, 2), in(d.B, sb, 4), in(d.C, sb, 4)};
+  const char* names[] = {"u", "delta", "A", "B", "C"};
+  const char* out[] = {"y"};
+  auto outputs = session.Run(Ort::RunOptions{nullptr}, names, values, 5, out, 1);
+  const float* y = outputs[0].GetTensorData<float>();
+  EXPECT_LE(ScaledError(std::vector<double>(y, y + d.u.size()), RunOracle(c, d).y), 1e-5);
+}
+
 /// Session creation must fail with `expected` somewhere in ORT's message.
 void ExpectSessionError(const std::string& model, const std::string& expected, bool register_library = true) {
   try {
