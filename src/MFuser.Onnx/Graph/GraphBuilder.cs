@@ -44,11 +44,9 @@ public sealed partial class GraphBuilder
     }
 
     /// <summary>A graph-unique name built from the scope path and <paramref name="hint"/>.</summary>
-    public string FreshName(string hint) => FreshName(hint, scoped: true);
-
-    private string FreshName(string hint, bool scoped)
+    public string FreshName(string hint)
     {
-        var baseName = !scoped || _scopes.Count == 0 ? hint : string.Join('/', _scopes.Reverse()) + "/" + hint;
+        var baseName = _scopes.Count == 0 ? hint : string.Join('/', _scopes.Reverse()) + "/" + hint;
         var name = baseName;
         for (var i = 1; !_names.Add(name); i++) name = $"{baseName}_{i}";
         return name;
@@ -131,16 +129,21 @@ public sealed partial class GraphBuilder
         return new Value(name, type);
     }
 
-    /// <summary>A constant initializer with a generated name; identical small constants are shared.</summary>
+    /// <summary>
+    /// A constant initializer named after a hash of its type, shape and bytes: identical constants are shared, and the
+    /// same constant gets the same name in every variant of a model (so an external-data store can share it too).
+    /// </summary>
     public Value Constant<T>(ReadOnlySpan<T> data, params long[] dims) where T : unmanaged
     {
-        var key = $"{typeof(T).Name}[{string.Join(',', dims)}]:{Convert.ToHexString(MemoryMarshal.AsBytes(data))}";
-        var cacheable = data.Length <= 64;
-        if (cacheable && _constants.TryGetValue(key, out var existing)) return existing;
-        var name = FreshName("const", scoped: false);
-        _names.Remove(name);  // claimed again by Initializer
+        var bytes = MemoryMarshal.AsBytes(data);
+        var header = System.Text.Encoding.UTF8.GetBytes($"{typeof(T).Name}[{string.Join(',', dims)}]");
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        sha.AppendData(header);
+        sha.AppendData(bytes);
+        var name = "const_" + Convert.ToHexStringLower(sha.GetHashAndReset())[..20];
+        if (_constants.TryGetValue(name, out var existing)) return existing;
         var value = Initializer(name, data, dims);
-        if (cacheable) _constants[key] = value;
+        _constants[name] = value;
         return value;
     }
 

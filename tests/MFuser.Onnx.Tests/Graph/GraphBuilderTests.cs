@@ -107,6 +107,30 @@ public class GraphBuilderTests
     }
 
     [Fact]
+    public void Constants_are_named_by_content_so_variants_share_them_in_any_order()
+    {
+        var dir = Directory.CreateTempSubdirectory("mfuser-onnx-ext").FullName;
+        try
+        {
+            var big1 = Enumerable.Range(0, 512).Select(i => (float)i).ToArray();
+            var big2 = Enumerable.Range(0, 512).Select(i => (float)-i).ToArray();
+            using var store = new ExternalInitializerStore(Path.Combine(dir, "w.bin"));
+            var a = new GraphBuilder("a", store);
+            var a1 = a.Constant<float>(big1, 512);
+            var a2 = a.Constant<float>(big2, 512);
+            Assert.Equal(a1, a.Constant<float>(big1, 512));       // shared within a graph
+            var b = new GraphBuilder("b", store);
+            b.Scalar(3f);                                          // a different constant first shifts nothing
+            var b2 = b.Constant<float>(big2, 512);
+            var b1 = b.Constant<float>(big1, 512);
+            Assert.Equal((a1.Name, a2.Name), (b1.Name, b2.Name));
+            Assert.NotEqual(a1.Name, a2.Name);
+            Assert.True(store.BytesWritten <= 2 * 512 * 4 + 64, $"{store.BytesWritten} bytes: constants written twice");
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
     public void External_store_refuses_a_name_reused_with_different_bytes()
     {
         var dir = Directory.CreateTempSubdirectory("mfuser-onnx-ext").FullName;
