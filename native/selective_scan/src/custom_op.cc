@@ -5,6 +5,7 @@
 #include "onnxruntime_cxx_api.h"
 #undef ORT_API_MANUAL_INIT
 
+#include <algorithm>
 #include <cstdint>
 #include <exception>
 #include <mutex>
@@ -45,10 +46,18 @@ struct IoTraits<Ort::Float16_t> {
 /// Inputs whose element type follows T (the others are always float32).
 bool IsIoTyped(size_t input) { return input == kU || input == kDelta || input == kB || input == kC || input == kZ; }
 
-std::string ShapeString(const std::vector<int64_t>& shape) {
+/// A tensor shape held inline: every operand has rank <= 4, so validation allocates nothing per call.
+struct Dims {
+  size_t rank = 0;
+  int64_t d[4] = {};
+  bool operator==(const Dims& o) const { return rank == o.rank && std::equal(d, d + rank, o.d); }
+  bool operator!=(const Dims& o) const { return !(*this == o); }
+};
+
+std::string ShapeString(const Dims& shape) {
   std::ostringstream s;
   s << '[';
-  for (size_t i = 0; i < shape.size(); ++i) s << (i ? ", " : "") << shape[i];
+  for (size_t i = 0; i < shape.rank; ++i) s << (i ? ", " : "") << shape.d[i];
   s << ']';
   return s.str();
 }
@@ -57,8 +66,17 @@ std::string ShapeString(const std::vector<int64_t>& shape) {
   throw Ort::Exception(std::string(kOpName) + ": " + message, ORT_INVALID_ARGUMENT);
 }
 
+Dims ShapeOf(const Ort::TensorTypeAndShapeInfo& info, size_t input) {
+  Dims s;
+  s.rank = info.GetDimensionsCount();
+  if (s.rank > 4)
+    Fail(std::string("input '") + kInputNames[input] + "' has rank " + std::to_string(s.rank) + "; at most 4 expected");
+  Ort::ThrowOnError(Ort::GetApi().GetDimensions(info, s.d, s.rank));
+  return s;
+}
+
 /// Throws unless `shape` equals `expected`; `what` describes the expected dims, e.g. "(B, D, L)".
-void ExpectShape(size_t input, const std::vector<int64_t>& shape, const std::vector<int64_t>& expected, const char* what) {
+void ExpectShape(size_t input, const Dims& shape, const Dims& expected, const char* what) {
   if (shape != expected)
     Fail(std::string("input '") + kInputNames[input] + "' must have shape " + what + " = " + ShapeString(expected) +
          "; got " + ShapeString(shape));
@@ -83,7 +101,7 @@ struct SelectiveScanKernel {
   void Compute(const Ort::KernelContext& ctx) const {
     const size_t present = ctx.GetInputCount();
     Ort::ConstValue in[kInputCount];
-    std::vector<int64_t> shape[kInputCount];
+    Dims shape[kInputCount];
     for (size_t i = 0; i < kInputCount; ++i) {
       in[i] = i < present ? ctx.GetInput(i) : Ort::ConstValue{nullptr};
       if (in[i] == nullptr) {
@@ -95,35 +113,35 @@ struct SelectiveScanKernel {
       if (info.GetElementType() != want)
         Fail(std::string("input '") + kInputNames[i] + "' has element type " + std::to_string(info.GetElementType()) +
              "; expected " + std::to_string(want));
-      shape[i] = info.GetShape();
+      shape[i] = ShapeOf(info, i);
     }
 
-    if (shape[kU].size() != 3) Fail("input 'u' must be rank 3 (B, D, L); got " + ShapeString(shape[kU]));
-    if (shape[kA].size() != 2) Fail("input 'A' must be rank 2 (D, N); got " + ShapeString(shape[kA]));
-    if (shape[kB].size() != 4) Fail("input 'B' must be rank 4 (B, G, N, L); got " + ShapeString(shape[kB]));
+    if (shape[kU].rank != 3) Fail("input 'u' must be rank 3 (B, D, L); got " + ShapeString(shape[kU]));
+    if (shape[kA].rank != 2) Fail("input 'A' must be rank 2 (D, N); got " + ShapeString(shape[kA]));
+    if (shape[kB].rank != 4) Fail("input 'B' must be rank 4 (B, G, N, L); got " + ShapeString(shape[kB]));
     cpu::ScanShape s;
-    s.batch = shape[kU][0];
-    s.channels = shape[kU][1];
-    s.length = shape[kU][2];
-    s.state = shape[kA][1];
-    s.groups = shape[kB][1];
+    s.batch = shape[kU].d[0];
+    s.channels = shape[kU].d[1];
+    s.length = shape[kU].d[2];
+    s.state = shape[kA].d[1];
+    s.groups = shape[kB].d[1];
     if (s.batch < 1 || s.channels < 1 || s.length < 1 || s.state < 1 || s.groups < 1)
       Fail("B, D, L, N and G must all be >= 1; got u " + ShapeString(shape[kU]) + ", A " + ShapeString(shape[kA]) +
            ", B " + ShapeString(shape[kB]));
     if (s.channels % s.groups != 0)
       Fail("D = " + std::to_string(s.channels) + " (u's dim 1) must be a multiple of G = " + std::to_string(s.groups) +
            " (B's dim 1)");
-    const std::vector<int64_t> bdl = shape[kU];
-    const std::vector<int64_t> bgnl{s.batch, s.groups, s.state, s.length};
+    const Dims bdl = shape[kU];
+    const Dims bgnl{4, {s.batch, s.groups, s.state, s.length}};
     ExpectShape(kDelta, shape[kDelta], bdl, "(B, D, L) like u");
-    ExpectShape(kA, shape[kA], {s.channels, s.state}, "(D, N)");
+    ExpectShape(kA, shape[kA], Dims{2, {s.channels, s.state}}, "(D, N)");
     ExpectShape(kB, shape[kB], bgnl, "(B, G, N, L)");
     ExpectShape(kC, shape[kC], bgnl, "(B, G, N, L)");
-    if (in[kD] != nullptr) ExpectShape(kD, shape[kD], {s.channels}, "(D)");
+    if (in[kD] != nullptr) ExpectShape(kD, shape[kD], Dims{1, {s.channels}}, "(D)");
     if (in[kZ] != nullptr) ExpectShape(kZ, shape[kZ], bdl, "(B, D, L) like u");
-    if (in[kDeltaBias] != nullptr) ExpectShape(kDeltaBias, shape[kDeltaBias], {s.channels}, "(D)");
+    if (in[kDeltaBias] != nullptr) ExpectShape(kDeltaBias, shape[kDeltaBias], Dims{1, {s.channels}}, "(D)");
     if (in[kInitialState] != nullptr)
-      ExpectShape(kInitialState, shape[kInitialState], {s.batch, s.channels, s.state}, "(B, D, N)");
+      ExpectShape(kInitialState, shape[kInitialState], Dims{3, {s.batch, s.channels, s.state}}, "(B, D, N)");
 
     cpu::ScanArgs a;
     a.shape = s;
@@ -138,9 +156,10 @@ struct SelectiveScanKernel {
     a.delta_bias = in[kDeltaBias] != nullptr ? in[kDeltaBias].GetTensorData<float>() : nullptr;
     a.initial_state = in[kInitialState] != nullptr ? in[kInitialState].GetTensorData<float>() : nullptr;
     a.delta_softplus = delta_softplus;
-    a.y = ctx.GetOutput(0, bdl).GetTensorMutableRawData();
+    a.y = ctx.GetOutput(0, bdl.d, bdl.rank).GetTensorMutableRawData();
     if (ctx.GetOutputCount() > 1) {
-      Ort::UnownedValue last = ctx.GetOutput(1, {s.batch, s.channels, s.state});
+      const int64_t bdn[] = {s.batch, s.channels, s.state};
+      Ort::UnownedValue last = ctx.GetOutput(1, bdn, 3);
       if (last != nullptr) a.last_state = last.GetTensorMutableData<float>();
     }
 
