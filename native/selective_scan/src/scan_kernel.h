@@ -23,7 +23,6 @@
 namespace mfuser::cpu::detail {
 
 constexpr int kTileTokens = 64;
-constexpr int kMaxStateBlock = 8;
 constexpr float kLog2e = 1.44269504088896341f;
 
 /// Vector math shared by every ISA. Error bounds are measured by tests/fast_math_test.cc.
