@@ -13,17 +13,27 @@ public static class RenderBenchmark
     public static Command Create()
     {
         var size = new Option<string>("--size") { Description = "image size WIDTHxHEIGHT", DefaultValueFactory = _ => "512x256" };
-        var frames = new Option<int>("--frames") { Description = "frames per timed repeat", DefaultValueFactory = _ => 60 };
-        var repeats = new Option<int>("--repeats") { Description = "timed repeats (the median is reported)", DefaultValueFactory = _ => 7 };
-        var warmup = new Option<int>("--warmup") { Description = "untimed frames first (lets tiered JIT optimise)", DefaultValueFactory = _ => 60 };
+        var frames = new Option<int>("--frames") { Description = "frames per timed repeat", DefaultValueFactory = _ => 30 };
+        var repeats = new Option<int>("--repeats") { Description = "timed repeats (the median is reported)", DefaultValueFactory = _ => 5 };
+        var warmup = new Option<int>("--warmup") { Description = "untimed frames first (lets tiered JIT optimise)", DefaultValueFactory = _ => 40 };
         var domains = new Option<string>("--domains") { Description = "comma-separated domains, or 'all'", DefaultValueFactory = _ => "all" };
         var output = new Option<string>("--out") { Description = "results folder", DefaultValueFactory = _ => ResultFile.DefaultDirectory() };
         var command = new Command("render", "synthetic scene render speed, single thread") { size, frames, repeats, warmup, domains, output };
         command.SetAction(parse =>
         {
-            var s = ImageSize.Parse(parse.GetValue(size)!);
-            var list = parse.GetValue(domains) is "all" or null ? Domains.All.ToArray()
-                : parse.GetValue(domains)!.Split(',').Select(Domains.Parse).ToArray();
+            ImageSize s;
+            Domain[] list;
+            try
+            {
+                s = ImageSize.Parse(parse.GetValue(size)!);
+                list = parse.GetValue(domains) is "all" or null ? Domains.All.ToArray()
+                    : parse.GetValue(domains)!.Split(',').Select(Domains.Parse).ToArray();
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException)
+            {
+                Console.Error.WriteLine($"render: {e.Message}");
+                return 2;
+            }
             var result = Run(s, list, parse.GetValue(frames), parse.GetValue(repeats), parse.GetValue(warmup));
             Console.WriteLine($"wrote {ResultFile.Write(parse.GetValue(output)!, "render", result)}");
             return 0;

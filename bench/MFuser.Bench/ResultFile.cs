@@ -19,6 +19,7 @@ public static class ResultFile
             ["host"] = host,
             ["cpu"] = CpuModel(),
             ["logical_cores"] = Environment.ProcessorCount,
+            ["load_average_1min"] = LoadAverage(),
             ["os"] = RuntimeInformation.OSDescription,
             ["runtime"] = RuntimeInformation.FrameworkDescription,
             ["architecture"] = RuntimeInformation.ProcessArchitecture.ToString(),
@@ -36,6 +37,18 @@ public static class ResultFile
         for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir != null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "MFuser.Edge.sln"))) return Path.Combine(dir.FullName, "bench", "results");
         return Path.Combine(Environment.CurrentDirectory, "bench", "results");
+    }
+
+    /// <summary>The 1-minute load average when the result was written: on a shared machine it says how far the
+    /// wall-clock figures are from an idle core's.</summary>
+    private static double? LoadAverage()
+    {
+        try
+        {
+            var first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+            return double.Parse(first, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException) { return null; }
     }
 
     private static string CpuModel()

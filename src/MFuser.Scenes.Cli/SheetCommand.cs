@@ -56,7 +56,7 @@ internal static class SheetCommand
             Cv2.PutText(target, tiles[t].caption, new Point(6, (int)(34 * scale) + 2), HersheyFonts.HersheySimplex, scale, Scalar.White, 1, LineTypes.AntiAlias);
         }
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        if (!Cv2.ImWrite(path, sheet)) throw new IOException($"could not write PNG '{path}'");
+        if (!Cv2.ImWrite(path, sheet, new ImageEncodingParam(ImwriteFlags.PngCompression, 9))) throw new IOException($"could not write PNG '{path}'");
         Console.WriteLine($"wrote {path} ({Columns * w}x{rows * h}, seed {seed})");
     }
 }

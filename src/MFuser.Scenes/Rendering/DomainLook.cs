@@ -22,7 +22,12 @@ public sealed class DomainLook
         if (colour.Length != n * 3) { colour = new float[n * 3]; light = new float[n * 3]; scratch = new float[n * 3]; }
         var artificial = style.Artificial > 0 || style.EgoHeadlights;
         if (artificial) AccumulateLights(r, style, lights);
-        Light(r, style, artificial, (uint)noiseSeed);
+        var grade = new Grade(style, (uint)noiseSeed);
+        // Without screen-space effects the lit colour goes straight to bytes (one pass less over the frame).
+        var direct = style.Wet == 0 && style.Glow == 0 && style.RainStreaks == 0 && style.SnowFlakes == 0
+            && style.BlurPasses == 0 && style.JpegQuality == 0;
+        Light(r, style, artificial, (uint)noiseSeed, direct ? bgr : default, grade);
+        if (direct) return;
         if (style.Wet > 0) WetRoad(r, style, (uint)noiseSeed);
         if (style.Glow > 0) Glow(r, style, lights);
         var rng = new Rng(noiseSeed);
@@ -30,7 +35,7 @@ public sealed class DomainLook
         if (style.SnowFlakes > 0) Flakes(r.Width, r.Height, style.SnowFlakes, ref rng);
         for (var p = 0; p < style.BlurPasses; p++) Blur(r.Width, r.Height);
         if (style.JpegQuality > 0) JpegLike.Compress(colour, r.Width, r.Height, style.JpegQuality);
-        Quantise(style, (uint)noiseSeed, bgr, n);
+        for (var i = 0; i < n; i++) grade.Write(bgr, i, colour[i * 3], colour[i * 3 + 1], colour[i * 3 + 2]);
     }
 
     /// <summary>Adds the illumination of lamps and oncoming headlights (spheres of influence projected to screen
@@ -86,7 +91,9 @@ public sealed class DomainLook
         // road, sidewalk, building, wall, fence, pole, light, sign, vegetation, terrain, sky, person, rider, car, truck, bus, train, moto, bike
         [0.45f, 0.8f, 0.1f, 0.25f, 0.1f, 0.05f, 0.05f, 0.05f, 0.4f, 0.95f, 0f, 0.05f, 0.05f, 0.15f, 0.15f, 0.15f, 0.15f, 0.05f, 0.05f];
 
-    private void Light(Raster r, DomainStyle s, bool artificial, uint seed)
+    /// <summary>Lights every pixel; writes graded bytes to <paramref name="direct"/> when it is not empty, else
+    /// the linear colour to the float buffer for the screen-space effects.</summary>
+    private void Light(Raster r, DomainStyle s, bool artificial, uint seed, Span<byte> direct, in Grade grade)
     {
         var cam = r.Camera;
         int w = r.Width, h = r.Height;
@@ -142,7 +149,8 @@ public sealed class DomainLook
                     var t = table[Math.Min((int)(depth[i] * (1 / TransmittanceStep) + 0.5f), lastEntry)];
                     cr = fog.R + (cr - fog.R) * t; cg = fog.G + (cg - fog.G) * t; cb = fog.B + (cb - fog.B) * t;
                 }
-                outBuf[k] = cr; outBuf[k + 1] = cg; outBuf[k + 2] = cb;
+                if (direct.IsEmpty) { outBuf[k] = cr; outBuf[k + 1] = cg; outBuf[k + 2] = cb; }
+                else grade.Write(direct, i, cr, cg, cb);
             }
         }
     }
@@ -260,30 +268,36 @@ public sealed class DomainLook
     }
 
     /// <summary>Colour grading (exposure, tint, saturation, contrast: together one affine map), sensor noise and
-    /// 8-bit BGR output.</summary>
-    private void Quantise(DomainStyle s, uint seed, Span<byte> bgr, int n)
+    /// 8-bit BGR output of one pixel.</summary>
+    private readonly struct Grade
     {
-        // out = contrast · (sat · g + (1 − sat) · luma(g)) + (1 − contrast) · 0.45, with g = exposure · tint · c
-        Span<float> m = stackalloc float[9];
-        Span<float> lw = [0.299f, 0.587f, 0.114f];
-        Span<float> g = [s.Tint.R * s.Exposure, s.Tint.G * s.Exposure, s.Tint.B * s.Exposure];
-        for (var row = 0; row < 3; row++)
-        for (var col = 0; col < 3; col++)
-            m[row * 3 + col] = s.Contrast * ((row == col ? s.Saturation : 0) + (1 - s.Saturation) * lw[col]) * g[col];
-        var offset = (1 - s.Contrast) * 0.45f;
-        float m0 = m[0], m1 = m[1], m2 = m[2], m3 = m[3], m4 = m[4], m5 = m[5], m6 = m[6], m7 = m[7], m8 = m[8];
-        var sigma = s.Noise * 1.7f / 1023f;
-        var c = colour;
-        for (var i = 0; i < n; i++)
+        private readonly float m0, m1, m2, m3, m4, m5, m6, m7, m8, offset, sigma;
+        private readonly uint seed;
+
+        public Grade(DomainStyle s, uint seed)
         {
-            var k = i * 3;
-            float r = c[k], gg = c[k + 1], b = c[k + 2];
+            // out = contrast · (sat · g + (1 − sat) · luma(g)) + (1 − contrast) · 0.45, with g = exposure · tint · c
+            Span<float> m = stackalloc float[9];
+            Span<float> lw = [0.299f, 0.587f, 0.114f];
+            Span<float> g = [s.Tint.R * s.Exposure, s.Tint.G * s.Exposure, s.Tint.B * s.Exposure];
+            for (var row = 0; row < 3; row++)
+            for (var col = 0; col < 3; col++)
+                m[row * 3 + col] = s.Contrast * ((row == col ? s.Saturation : 0) + (1 - s.Saturation) * lw[col]) * g[col];
+            (m0, m1, m2, m3, m4, m5, m6, m7, m8) = (m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8]);
+            offset = (1 - s.Contrast) * 0.45f;
+            sigma = s.Noise * 1.7f / 1023f;
+            this.seed = seed;
+        }
+
+        public void Write(Span<byte> bgr, int i, float r, float g, float b)
+        {
             var h = Hash.U32(i, 0, seed);
             var common = ((int)(h & 1023) + (int)((h >> 10) & 1023) - 1023) * sigma;
             var chroma = ((int)((h >> 20) & 1023) - 511.5f) * sigma * 0.7f;
-            bgr[k] = ToByte(m6 * r + m7 * gg + m8 * b + offset + common - chroma);
-            bgr[k + 1] = ToByte(m3 * r + m4 * gg + m5 * b + offset + common);
-            bgr[k + 2] = ToByte(m0 * r + m1 * gg + m2 * b + offset + common + chroma);
+            var k = i * 3;
+            bgr[k] = ToByte(m6 * r + m7 * g + m8 * b + offset + common - chroma);
+            bgr[k + 1] = ToByte(m3 * r + m4 * g + m5 * b + offset + common);
+            bgr[k + 2] = ToByte(m0 * r + m1 * g + m2 * b + offset + common + chroma);
         }
     }
 

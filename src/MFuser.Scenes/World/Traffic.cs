@@ -36,7 +36,7 @@ public sealed class Traffic
             var (lane, side) = LaneOf(i);
             // The ego lane moves with the ego vehicle (it follows), the other lanes with traffic are slower (the
             // ego overtakes them), so every lane is refilled from the far end and nothing drives through the ego.
-            laneSpeed[i] = side < 0 ? -rng.Range(6f, 14f) : lane == egoLane ? egoSpeed : egoSpeed * rng.Range(0.45f, 0.9f);
+            laneSpeed[i] = side < 0 ? -rng.Range(6f, 14f) : lane == egoLane ? egoSpeed : egoSpeed * rng.Range(0.35f, 0.8f);
             laneFrontier[i] = egoS - Behind + rng.Range(0f, 20f);
         }
         pedestrianFrontier = egoS - Behind;
