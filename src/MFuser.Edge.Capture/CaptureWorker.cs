@@ -59,7 +59,6 @@ public sealed class CaptureWorker : IDisposable
         var delay = _config.ReopenInitial;
         var failingSince = (DateTimeOffset?)null;
         var attempts = 0;
-        var minInterval = _config.MaxFps > 0 ? Stopwatch.Frequency / _config.MaxFps : 0;
         while (!token.IsCancellationRequested)
         {
             IFrameSource? source = null;
@@ -70,6 +69,13 @@ public sealed class CaptureWorker : IDisposable
                 source = _open();
                 source.Open();
                 _connected = true;
+                var fps = (_config.MaxFps, source.PacingFps) switch
+                {
+                    ( > 0, > 0) => Math.Min(_config.MaxFps, source.PacingFps),
+                    ( > 0, _) => _config.MaxFps,
+                    _ => source.PacingFps,
+                };
+                var minInterval = fps > 0 ? Stopwatch.Frequency / fps : 0;
                 failure = ReadUntilBroken(source, minInterval, token, out ended, onFirstFrame: () =>
                 {
                     if (failingSince is { } since && _lastError != EndOfSource)

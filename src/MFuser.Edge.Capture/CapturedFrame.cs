@@ -10,13 +10,13 @@ public sealed class CapturedFrame : IDisposable
     public Mat Image { get; } = new();
 
     /// <summary>Monotonic frame id: counts every frame captured since start, across source reopenings.</summary>
-    public long Id { get; internal set; }
+    public long Id { get; set; }
 
     /// <summary>Wall-clock capture time (UTC).</summary>
-    public DateTimeOffset CapturedAt { get; internal set; }
+    public DateTimeOffset CapturedAt { get; set; }
 
     /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of the capture, for latency measurements.</summary>
-    public long Timestamp { get; internal set; }
+    public long Timestamp { get; set; }
 
     public void Dispose() => Image.Dispose();
 }

@@ -23,6 +23,10 @@ public interface IFrameSource : IDisposable
 
     /// <summary>Reads the next frame into <paramref name="into"/> (8-bit, 3 channels, BGR).</summary>
     ReadResult Read(Mat into);
+
+    /// <summary>The rate at which capture must pace this source because it has no clock of its own (a simulator);
+    /// 0 when reads already wait for frames (cameras, streams) or should run as fast as decoding allows (files).</summary>
+    double PacingFps => 0;
 }
 
 /// <summary>A source could not be opened or read.</summary>

@@ -6,7 +6,9 @@ namespace MFuser.Edge.Capture;
 /// <summary>Files, network streams, V4L2 devices and GStreamer pipelines through OpenCV's VideoCapture.
 /// Backends: FFmpeg for files and streams, V4L2 for devices, GStreamer for <c>gst:</c> pipelines.
 /// The x64 OpenCvSharp NuGet native is built without GStreamer, so <c>gst:</c> fails there with a message saying so;
-/// on a Jetson, build libOpenCvSharpExtern against JetPack's OpenCV (which has GStreamer) — see docs/configuration.md.</summary>
+/// on a Jetson, build libOpenCvSharpExtern against JetPack's OpenCV (which has GStreamer) — see docs/configuration.md.
+/// The same x64 native's bundled FFmpeg has no network protocols (no tcp/rtsp/http), so rtsp:// and http:// streams
+/// only open with an OpenCV built against a full FFmpeg or GStreamer (a Jetson's, or a self-built native).</summary>
 public sealed class VideoCaptureSource(SourceUri uri, TimeSpan streamTimeout) : IFrameSource
 {
     // cv::CAP_PROP_OPEN_TIMEOUT_MSEC / CAP_PROP_READ_TIMEOUT_MSEC (FFmpeg backend).
@@ -43,7 +45,7 @@ public sealed class VideoCaptureSource(SourceUri uri, TimeSpan streamTimeout) : 
             capture.Dispose();
             throw new SourceException(uri.Kind switch
             {
-                SourceKind.Stream => $"cannot open stream {uri.Target} (unreachable, refused or not a video stream)",
+                SourceKind.Stream => $"cannot open stream {uri.Target} (unreachable, refused or not a video stream; note that the x64 OpenCvSharp NuGet native's FFmpeg has no network protocols, see docs/configuration.md)",
                 SourceKind.File => $"cannot decode video file {uri.Target}",
                 SourceKind.V4l2 => $"cannot open V4L2 device {uri.Target}",
                 _ => $"GStreamer could not start the pipeline '{uri.Target}'",

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MFuser.Edge.Capture;
 using MFuser.Edge.Config;
 
 namespace MFuser.Edge.Daemon.Cli;
@@ -34,6 +35,18 @@ internal sealed class CommonOptions
         Add(Broker, "broker.url");
         Add(MaxFrames, "run.max_frames");
         Add(DeviceId, "device_id");
-        return ConfigLoader.Load(parse.GetValue(Config), Environment.GetEnvironmentVariables(), overrides);
+        var config = ConfigLoader.Load(parse.GetValue(Config), Environment.GetEnvironmentVariables(), overrides);
+        if (config.Source.Uri.Kind == SourceKind.Synthetic)
+        {
+            try
+            {
+                SyntheticSource.Validate(config.Source.Uri);
+            }
+            catch (Exception e) when (e is ArgumentException or UriFormatException)
+            {
+                throw new ConfigException([new ConfigProblem("source", "source.uri", config.Source.Uri.Original, e.Message)]);
+            }
+        }
+        return config;
     }
 }

@@ -30,11 +30,29 @@ public sealed class EdgeDaemon(
     IHostApplicationLifetime lifetime,
     ILoggerFactory loggers) : BackgroundService
 {
+    /// <summary>How long start-up waits for the broker before processing frames regardless.</summary>
+    private static readonly TimeSpan BrokerGrace = TimeSpan.FromSeconds(3);
+
     private readonly ILogger _log = loggers.CreateLogger("mfuser-edge");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
+        try
+        {
+            await RunAsync(stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _log.LogError(e, "daemon failed");
+            outcome.ExitCode = ExitCodes.Unexpected;
+            outcome.Error = e.Message;
+            lifetime.StopApplication();
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         await using var broker = config.Broker.Endpoint.Embedded ? await EmbeddedBroker.StartAsync(config.Broker.Endpoint.Port) : null;
@@ -45,6 +63,9 @@ public sealed class EdgeDaemon(
             new DrivableAnalyzerOptions { FreeSpaceBins = config.FreeSpaceBins }, calibration);
         link.SetRetained(link.Topics.Info, Info(started, analyzer).ToUtf8Json());
         link.Start();
+        // Give the broker a moment so the first frames are not dropped; a broker that is down does not hold up the start.
+        if (!await link.WaitConnectedAsync(BrokerGrace, stoppingToken))
+            _log.LogWarning("MQTT broker {Broker} not reachable yet; processing frames anyway and reconnecting in the background", config.Broker.Endpoint);
 
         using var slot = new FrameSlot();
         using var capture = new CaptureWorker(config.Source, () => FrameSources.Create(config.Source.Uri), slot, _log);
