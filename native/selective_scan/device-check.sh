@@ -105,7 +105,7 @@ if [[ $MODE == cpu ]]; then
     echo "gxx_version=$(g++ --version | head -1)"
     echo "python_version=$(python3 --version 2>&1)"
   } > "$OUT/env.txt"
-  stage dry-build 120 g++ -std=c++17 -O2 -Wall -Wextra -Werror -pthread -DMFUSER_HARNESS_CPU_ONLY \
+  stage dry-build 120 g++ -std=c++17 -O2 -fno-strict-aliasing -Wall -Wextra -Werror -pthread -DMFUSER_HARNESS_CPU_ONLY \
     "$HERE/cuda/harness.cc" -o "$BUILD/harness-cpu"
   for kernel in "${KERNELS[@]}"; do
     if [[ -x "$BUILD/harness-cpu" ]]; then

@@ -35,7 +35,7 @@ constexpr int kRegBcPerThread = 16;   // staged B / C elements per thread and ch
 constexpr int kRegRowCap = kRegThreads * kRegRowPerThread;  // channels_per_block · chunk ≤ this
 constexpr int kRegBcCap = kRegThreads * kRegBcPerThread;    // padded_state · chunk ≤ this
 constexpr int kRegMaxChunk = 128;
-constexpr int kRegSmemTarget = 4608;  // floats (18 KiB) of shared memory per block, unless chunk = kRegUnroll needs more
+constexpr int kRegSmemTarget = 4864;  // floats (19 KiB) of shared memory per block, unless chunk = kRegUnroll needs more
 constexpr int kRegUnroll = 4;  // tokens per step of the compute loop (chunk is a multiple of it)
 constexpr float kRegLog2e = 1.4426950408889634f;
 
@@ -65,7 +65,7 @@ inline bool MakeRegisterPlan(const ScanParams& p, int S, RegisterPlan* plan) {
   r.padded_state = r.lanes * S;
   r.channels_per_block = kRegThreads / r.lanes;
   auto smem_floats = [&r](int chunk) {  // RegisterSmemLayout's arrays
-    return 2 * r.padded_state * chunk + (kRegThreads + 1) * chunk + 2 * r.channels_per_block * (chunk + 1);
+    return 2 * r.padded_state * chunk + (kRegThreads + 1) * chunk + 3 * r.channels_per_block * (chunk + 1);
   };
   r.chunk = kRegMaxChunk;
   while (r.chunk > kRegUnroll && (r.channels_per_block * r.chunk > kRegRowCap ||
@@ -114,24 +114,27 @@ inline ScanKernel ChooseScanKernel(const ScanParams& p, int sm_count) {
 // Phase functions of one block (the kernel in register_scan.cu; the CPU emulation in harness.cc). `Io` converts the
 // I/O element type: static float Load(const void* base, int64_t i); static void Store(void* base, int64_t i, float).
 
-/// Shared-memory arrays of one block (floats), carved from plan.smem_floats: B and C [token][padded_state] (first,
-/// 16-byte aligned), partial y [token][kRegThreads + 1], u and dt [channel][chunk + 1] (the +1s against bank
-/// conflicts).
+/// (B, C) of one token and state, and (dt, dt·u) of one token and channel: one 8-byte shared-memory access each.
+struct alignas(8) FloatPair {
+  float x, y;
+};
+
+/// Shared-memory arrays of one block, carved from plan.smem_floats floats: bc = (B, C) [token][padded_state]
+/// (first: 16-byte aligned, so S ≥ 4 reads two states per 16 bytes), partial y [token][kRegThreads + 1],
+/// dtdu = (dt, dt·u) and u [channel][chunk + 1] (the +1s against bank conflicts).
 struct RegisterSmem {
-  float* B;
-  float* C;
+  FloatPair* bc;
   float* part;
+  FloatPair* dtdu;
   float* u;
-  float* dt;
 };
 
 MFUSER_HD RegisterSmem RegisterSmemLayout(const RegisterPlan& plan, float* base) {
   RegisterSmem m;
-  m.B = base;
-  m.C = m.B + plan.padded_state * plan.chunk;
-  m.part = m.C + plan.padded_state * plan.chunk;
-  m.u = m.part + (kRegThreads + 1) * plan.chunk;
-  m.dt = m.u + plan.channels_per_block * (plan.chunk + 1);
+  m.bc = reinterpret_cast<FloatPair*>(base);
+  m.part = base + 2 * plan.padded_state * plan.chunk;
+  m.dtdu = reinterpret_cast<FloatPair*>(m.part + (kRegThreads + 1) * plan.chunk);  // offset a multiple of 4 floats
+  m.u = reinterpret_cast<float*>(m.dtdu + plan.channels_per_block * (plan.chunk + 1));
   return m;
 }
 
@@ -199,14 +202,13 @@ MFUSER_UNROLL
       if (p.delta_softplus) v = v <= 20.f ? log1pf(expf(v)) : v;
     }
     m.u[c * (T + 1) + t] = s.u[j];
-    m.dt[c * (T + 1) + t] = v;
+    m.dtdu[c * (T + 1) + t] = FloatPair{v, v * s.u[j]};
   }
 MFUSER_UNROLL
   for (int j = 0; j < kRegBcPerThread; ++j) {
     const int i = k.tid + j * kRegThreads, n = i >> plan.chunk_log2, t = i & (T - 1);
     if (n >= plan.padded_state) continue;
-    m.B[t * plan.padded_state + n] = s.B[j];
-    m.C[t * plan.padded_state + n] = s.C[j];
+    m.bc[t * plan.padded_state + n] = FloatPair{s.B[j], s.C[j]};
   }
 }
 
@@ -233,25 +235,24 @@ MFUSER_HD void StepRegisterTokens(const RegisterPlan& plan, const RegisterCoords
 MFUSER_UNROLL
   for (int j = 0; j < kRegUnroll; ++j) {
     const int t = t0 + j;
-    const float dt = m.dt[c * (T + 1) + t];
-    const float du = dt * m.u[c * (T + 1) + t];
+    const FloatPair dtdu = m.dtdu[c * (T + 1) + t];
+    const float dt = dtdu.x, du = dtdu.y;
     float Bt[S], Ct[S];
 #if defined(__CUDA_ARCH__)
-    if constexpr (S % 4 == 0) {  // 16-byte aligned: padded_state and n0 are multiples of 4
+    if constexpr (S % 2 == 0) {  // 16-byte aligned: padded_state and n0 are even
 MFUSER_UNROLL
-      for (int q = 0; q < S / 4; ++q) {
-        const float4 b4 = reinterpret_cast<const float4*>(m.B + t * plan.padded_state + n0)[q];
-        const float4 c4 = reinterpret_cast<const float4*>(m.C + t * plan.padded_state + n0)[q];
-        Bt[4 * q] = b4.x; Bt[4 * q + 1] = b4.y; Bt[4 * q + 2] = b4.z; Bt[4 * q + 3] = b4.w;
-        Ct[4 * q] = c4.x; Ct[4 * q + 1] = c4.y; Ct[4 * q + 2] = c4.z; Ct[4 * q + 3] = c4.w;
+      for (int q = 0; q < S / 2; ++q) {
+        const float4 v = reinterpret_cast<const float4*>(m.bc + t * plan.padded_state + n0)[q];
+        Bt[2 * q] = v.x; Ct[2 * q] = v.y; Bt[2 * q + 1] = v.z; Ct[2 * q + 1] = v.w;
       }
     } else
 #endif
     {
 MFUSER_UNROLL
       for (int s = 0; s < S; ++s) {
-        Bt[s] = m.B[t * plan.padded_state + n0 + s];
-        Ct[s] = m.C[t * plan.padded_state + n0 + s];
+        const FloatPair v = m.bc[t * plan.padded_state + n0 + s];
+        Bt[s] = v.x;
+        Ct[s] = v.y;
       }
     }
     float acc = 0.f;
