@@ -138,6 +138,15 @@ public class DriveTests
         Assert.Contains(expected, e.Message);
     }
 
+    [Theory]
+    [InlineData(0, 11, "fps 0")]
+    [InlineData(15, -1, "speed -1")]
+    public void OutOfRangeOptionsAreRejected(double fps, float speed, string expected)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new DriveSimulator(new DriveOptions { Fps = fps, Speed = speed }));
+        Assert.Contains(expected, e.Message);
+    }
+
     [Fact]
     public void WrongBufferIsRejected()
     {

@@ -15,8 +15,13 @@ public sealed class DriveSimulator
     private readonly FramePipeline pipeline = new();
     private readonly CameraRig[] rigs = new CameraRig[Domains.All.Count];
 
+    /// <exception cref="ArgumentOutOfRangeException">Fps outside (0, 240] or speed outside [0, 40] m/s.</exception>
     public DriveSimulator(DriveOptions options)
     {
+        if (!(options.Fps > 0 && options.Fps <= 240))
+            throw new ArgumentOutOfRangeException(nameof(options), $"drive fps {options.Fps} is outside (0, 240]");
+        if (!(options.Speed >= 0 && options.Speed <= 40))
+            throw new ArgumentOutOfRangeException(nameof(options), $"drive speed {options.Speed} m/s is outside [0, 40]");
         Options = options;
         world.Reset(options.Seed, options.Speed, 0);
         foreach (var d in Domains.All)

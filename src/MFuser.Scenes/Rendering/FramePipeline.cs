@@ -12,6 +12,7 @@ public sealed class FramePipeline
     private readonly DomainLook look = new();
     private readonly View view = new();
     private float[] skyline = [];
+    private byte[] skylineKind = [];
     private readonly DomainStyle[] styles = Domains.All.Select(DomainStyle.For).ToArray();
 
     /// <summary>Depth of every pixel of the last frame (metres; +∞ for sky), row-major.</summary>
@@ -21,14 +22,14 @@ public sealed class FramePipeline
         int width, int height, Span<byte> bgr, Span<byte> labels)
     {
         raster.Resize(width, height);
-        if (skyline.Length != width) skyline = new float[width];
+        if (skyline.Length != width) { skyline = new float[width]; skylineKind = new byte[width]; }
         var style = styles[(int)domain];
         raster.Camera = camera;
         raster.Palette = style.Palette;
         view.Set(world.Road, camera, s);
         raster.BeginFrame();
         composer.Compose(raster, view, world.Road, world.Chunks, world.Traffic.Agents);
-        GroundPass.Run(raster, view, world.Road, world.Chunks, skyline);
+        GroundPass.Run(raster, view, world.Road, world.Chunks, skyline, skylineKind);
         composer.DrawShadows(raster);
         look.Apply(raster, style, composer.Lights, noiseSeed, bgr);
         raster.Labels.AsSpan().CopyTo(labels);

@@ -13,12 +13,14 @@ public static class GroundPass
     /// <summary>Distance of the distant skyline (metres); beyond every modelled object.</summary>
     public const float SkylineDistance = 600f;
 
-    public static void Run(Raster r, View view, RoadLayout road, ChunkCache chunks, Span<float> skyline)
+    /// <param name="skyline">Scratch of one entry per column: top row of the distant skyline.</param>
+    /// <param name="skylineKind">Scratch of one entry per column: skyline class (building or vegetation).</param>
+    public static void Run(Raster r, View view, RoadLayout road, ChunkCache chunks, Span<float> skyline, Span<byte> skylineKind)
     {
         var cam = view.Camera;
         var pal = r.Palette;
         int w = r.Width, h = r.Height;
-        ComputeSkyline(view, skyline, w, chunks.Generator.Seed);
+        ComputeSkyline(view, skyline, skylineKind, w, chunks.Generator.Seed);
         var seed = (uint)chunks.Generator.Seed;
         for (var y = 0; y < h; y++)
         {
@@ -27,7 +29,7 @@ public static class GroundPass
             if (dv <= 0.05f * cam.Focal / CameraRig.Far)
             {
                 for (var x = 0; x < w; x++)
-                    if (r.IsEmpty(row + x)) SkyPixel(r, row + x, y, skyline[x], cam, seed, x);
+                    if (r.IsEmpty(row + x)) SkyPixel(r, row + x, y, skyline[x], skylineKind[x], cam, seed, x);
                 continue;
             }
             var z = cam.Focal * cam.Height / dv;
@@ -53,12 +55,12 @@ public static class GroundPass
         }
     }
 
-    private static void SkyPixel(Raster r, int i, int y, float skylineRow, CameraRig cam, uint seed, int x)
+    private static void SkyPixel(Raster r, int i, int y, float skylineRow, byte kind, CameraRig cam, uint seed, int x)
     {
         var k = i * 3;
         if (y + 0.5f >= skylineRow && skylineRow < cam.Cy + 1)
         {
-            var building = Hash.U32((int)skylineRow, x / 64, seed) % 5 != 0 || skylineRow < cam.Cy - cam.Focal * 0.02f;
+            var building = kind == TrainIds.Building;
             var c = building ? new Col(0.45f, 0.47f, 0.52f) : new Col(0.25f, 0.33f, 0.22f);
             c *= 0.9f + 0.15f * Hash.Unit(x / 2, y / 3, seed);
             r.Labels[i] = building ? TrainIds.Building : TrainIds.Vegetation;
@@ -77,7 +79,7 @@ public static class GroundPass
 
     /// <summary>Top row of the distant skyline per column: blocky towers where the world's skyline hash says so,
     /// soft tree lines elsewhere, anchored to the absolute heading so it stays put during a drive.</summary>
-    private static void ComputeSkyline(View view, Span<float> skyline, int width, long seed)
+    private static void ComputeSkyline(View view, Span<float> skyline, Span<byte> kind, int width, long seed)
     {
         var cam = view.Camera;
         var s = (uint)seed;
@@ -90,6 +92,7 @@ public static class GroundPass
                 ? 10 + 45 * Hash.Unit(cell, 1, s) * Hash.Value(angle * 6, 2.5f, s)
                 : 8 + 12 * Hash.Value(angle * 60, 4.5f, s);
             skyline[x] = cam.Cy - cam.Focal * (metres - cam.Height) / SkylineDistance;
+            kind[x] = towers ? TrainIds.Building : TrainIds.Vegetation;
         }
     }
 

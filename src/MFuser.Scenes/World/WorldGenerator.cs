@@ -27,7 +27,7 @@ public sealed class WorldGenerator(RoadLayout road)
         foreach (var side in stackalloc float[] { -1f, 1f })
         {
             // Zones persist over blocks of three chunks so the street has a character, not a patchwork.
-            var block = Rng.For(Seed, side < 0 ? 101 : 102, Math.DivRem(index, 3) is var (q, r) && r < 0 ? q - 1 : q);
+            var block = Rng.For(Seed, side < 0 ? 101 : 102, (long)Math.Floor(index / 3.0));
             var roll = block.NextFloat();
             var zone = roll < 0.55f ? Zone.Urban : roll < 0.8f ? Zone.Green : Zone.Walled;
             var paved = block.Chance(0.6f);
