@@ -57,6 +57,8 @@ public static class ModelPackageExporter
             }
             weightBytes = store.BytesWritten;
         }
+        if (weights is CheckpointWeights { UnusedKeys: { Count: > 0 } unused })
+            Say($"checkpoint tensors not used by the graph ({unused.Count}): {string.Join(", ", unused.Take(8))}{(unused.Count > 8 ? ", ..." : "")}");
         var external = weightBytes >= options.ExternalDataThresholdBytes;
         if (!external)
         {

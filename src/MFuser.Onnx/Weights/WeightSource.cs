@@ -26,8 +26,14 @@ public interface IWeightSource
 /// <summary>Weights from a safetensors checkpoint; a missing key or a shape mismatch is an error naming both.</summary>
 public sealed class CheckpointWeights(SafetensorsFile file) : IWeightSource
 {
+    private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+
+    /// <summary>Checkpoint tensors the export never asked for (e.g. training-only buffers), for the export log.</summary>
+    public IReadOnlyList<string> UnusedKeys => file.Entries.Keys.Where(k => !_read.Contains(k)).Order(StringComparer.Ordinal).ToArray();
+
     public float[] Read(string key, long[] shape, WeightInit init)
     {
+        _read.Add(key);
         if (!file.Entries.TryGetValue(key, out var entry))
         {
             if (init is WeightInit.Fixed fixedValue) return fixedValue.Data;  // architecture constants may be absent

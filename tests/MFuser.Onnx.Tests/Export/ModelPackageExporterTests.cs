@@ -22,7 +22,8 @@ public sealed class ModelPackageExporterTests : IDisposable
         var random = new RandomWeights(7) { Record = true };
         var reference = MFuserGraphWriter.Write(cfg, random, ScanVariant.Portable).ToModel();
         var checkpoint = Path.Combine(_dir, "tiny.safetensors");
-        SafetensorsWriter.Write(checkpoint, random.Recorded, new Dictionary<string, string> { ["preset"] = "tiny" });
+        var tensors = new Dictionary<string, (float[], long[])>(random.Recorded) { ["backbone.fpn1.1.num_batches_tracked"] = ([3], []) };
+        SafetensorsWriter.Write(checkpoint, tensors, new Dictionary<string, string> { ["preset"] = "tiny" });
 
         using var file = new SafetensorsFile(checkpoint);
         var lines = new List<string>();
@@ -53,6 +54,7 @@ public sealed class ModelPackageExporterTests : IDisposable
         Assert.Equal(3, sums.Length);
         Assert.Contains(sums, l => l == $"{result.Sha256["model.trt.onnx"]}  model.trt.onnx");
         Assert.Contains(lines, l => l.Contains("writing model.portable.onnx"));
+        Assert.Contains(lines, l => l.Contains("not used by the graph (1): backbone.fpn1.1.num_batches_tracked"));
 
         using var session = new InferenceSession(result.Models[ScanVariant.Portable]);
         Assert.Equal("Portable", session.ModelMetadata.CustomMetadataMap["mfuser.scan_variant"]);
