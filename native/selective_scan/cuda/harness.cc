@@ -730,6 +730,7 @@ int SelfTest() {
   expect(pick(1, 384) == std::make_pair(ScanKernel::kRegister, 1), "tiny-d384 B=1: register kernel, S=1");
   expect(pick(8, 2048) == std::make_pair(ScanKernel::kRegister, 4), "paper-l-d2048 B=8: register kernel, S=4");
   expect(pick(64, 2048) == std::make_pair(ScanKernel::kRegister, 16), "B=64 D=2048: register kernel, S=16");
+  expect(pick(1, 128) == std::make_pair(ScanKernel::kRegister, 1), "mtenhancer B=1: register kernel, S=1");
   expect(pick(1, 2).first == ScanKernel::kBlockScan, "B=1 D=2: block-scan kernel");
   std::printf("self-test: %s\n", failures ? "FAILED" : "ok");
   return failures;

@@ -67,9 +67,12 @@ inline bool MakeRegisterPlan(const ScanParams& p, int S, RegisterPlan* plan) {
   auto smem_floats = [&r](int chunk) {  // RegisterSmemLayout's arrays
     return 2 * r.padded_state * chunk + (kRegThreads + 1) * chunk + 3 * r.channels_per_block * (chunk + 1);
   };
+  // S = 1 is chosen when threads are scarce (ChooseStatesPerThread), where occupancy matters less than a long
+  // prefetch distance: it may use twice the shared memory.
+  const int smem_target = S == 1 ? 2 * kRegSmemTarget : kRegSmemTarget;
   r.chunk = kRegMaxChunk;
   while (r.chunk > kRegUnroll && (r.channels_per_block * r.chunk > kRegRowCap ||
-                                  r.padded_state * r.chunk > kRegBcCap || smem_floats(r.chunk) > kRegSmemTarget))
+                                  r.padded_state * r.chunk > kRegBcCap || smem_floats(r.chunk) > smem_target))
     r.chunk /= 2;
   if (r.channels_per_block * r.chunk > kRegRowCap || r.padded_state * r.chunk > kRegBcCap) return false;
   while ((1 << r.chunk_log2) < r.chunk) ++r.chunk_log2;
@@ -100,13 +103,13 @@ inline int ChooseStatesPerThread(const ScanParams& p, int sm_count) {
 /// Which kernel LaunchSelectiveScan runs.
 enum class ScanKernel { kAuto, kBlockScan, kRegister };
 
-/// The automatic rule: the register kernel wherever it has a plan and at least half a warp per SM
-/// (B·D·P ≥ 16·SMs); else the block-scan kernel, which spreads each row over 128 threads (one or two very long rows).
+/// The automatic rule: the register kernel wherever it has a plan and at least a quarter warp per SM
+/// (B·D·P ≥ 8·SMs); else the block-scan kernel, which spreads each row over 128 threads (a few very long rows).
 inline ScanKernel ChooseScanKernel(const ScanParams& p, int sm_count) {
   const int S = ChooseStatesPerThread(p, sm_count);
   RegisterPlan plan;
   if (S == 0 || !MakeRegisterPlan(p, S, &plan)) return ScanKernel::kBlockScan;
-  if (p.batch * p.channels * plan.lanes < int64_t{16} * (sm_count > 0 ? sm_count : 1)) return ScanKernel::kBlockScan;
+  if (p.batch * p.channels * plan.lanes < int64_t{8} * (sm_count > 0 ? sm_count : 1)) return ScanKernel::kBlockScan;
   return ScanKernel::kRegister;
 }
 
