@@ -83,6 +83,25 @@ public sealed class MqttLinkResilienceTests
     }
 
     [Fact]
+    public async Task A_silently_dead_connection_is_detected_by_keep_alive_and_replaced()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        await using var proxy = new TcpProxy(broker.Port);
+        proxy.Start();
+        await using var link = await Links.StartedAsync(Links.Options(proxy.Port) with { KeepAlive = TimeSpan.FromSeconds(1) });
+        await using var probe = await MqttProbe.StartAsync(broker.Host, broker.Port, link.Topics.Available);
+        await probe.WaitForAsync(link.Topics.Available, Availability.Online, Links.Wait);
+
+        proxy.Blackhole(); // no RST, no FIN: only keep-alive can tell
+        await probe.WaitForAsync(link.Topics.Available, Availability.Offline, Links.Wait); // the broker's side: 1.5 × keep-alive
+        await WaitUntilAsync(() => !link.IsConnected, "the link noticed the dead connection");
+        var count = probe.Messages.Count;
+        proxy.Blackhole(false);
+        await probe.WaitForAsync(link.Topics.Available, Availability.Online, Links.Wait, skip: count);
+        Assert.Equal(1, link.Counters.Reconnects);
+    }
+
+    [Fact]
     public async Task Full_queue_drops_and_counts_without_blocking_the_caller()
     {
         await using var broker = await MosquittoBroker.StartAsync();

@@ -6,7 +6,8 @@ namespace MFuser.TestSupport;
 /// <summary>
 /// Forwards 127.0.0.1:<see cref="Port"/> to a target port, so a test can cut live connections abruptly
 /// (<see cref="SeverAll"/>: TCP reset, no MQTT DISCONNECT — the broker then sends the client's Last Will) or make
-/// the target unreachable (<see cref="StopListening"/>) without touching the broker.
+/// the target unreachable (<see cref="StopListening"/>) or silently dead (<see cref="Blackhole"/>) without touching
+/// the broker.
 /// </summary>
 public sealed class TcpProxy : IAsyncDisposable
 {
@@ -14,6 +15,7 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly List<(Socket A, Socket B)> _pairs = [];
     private TcpListener? _listener;
     private CancellationTokenSource _cts = new();
+    private volatile bool _blackhole;
 
     public TcpProxy(int targetPort, int port = 0)
     {
@@ -55,6 +57,24 @@ public sealed class TcpProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>While on, bytes on the current connections are swallowed without closing anything — a half-open
+    /// link (pulled cable, dead NAT entry) that only keep-alive timeouts can detect. New connections made after
+    /// <see cref="Blackhole"/>(false) forward normally.</summary>
+    public void Blackhole(bool on = true)
+    {
+        _blackhole = on;
+        if (!on)
+            lock (_pairs)
+            {
+                foreach (var (a, b) in _pairs)
+                {
+                    Reset(a);
+                    Reset(b);
+                }
+                _pairs.Clear();
+            }
+    }
+
     public ValueTask DisposeAsync()
     {
         StopListening();
@@ -93,7 +113,7 @@ public sealed class TcpProxy : IAsyncDisposable
         }
     }
 
-    private static async Task PumpAsync(Socket from, Socket to)
+    private async Task PumpAsync(Socket from, Socket to)
     {
         var buffer = new byte[16384];
         try
@@ -103,6 +123,8 @@ public sealed class TcpProxy : IAsyncDisposable
                 var n = await from.ReceiveAsync(buffer, SocketFlags.None);
                 if (n == 0)
                     break;
+                if (_blackhole)
+                    continue;
                 await to.SendAsync(buffer.AsMemory(0, n), SocketFlags.None);
             }
             to.Shutdown(SocketShutdown.Send);
