@@ -30,6 +30,7 @@ public sealed class DaemonIntegrationTests : IDisposable
             new Dictionary<string, string>
             {
                 ["MFUSER_PUBLISH_SEGMENTATION_HZ"] = "60", ["MFUSER_INFERENCE_PROVIDERS"] = "cpu", ["MFUSER_SOURCE_MAX_FPS"] = "20",
+                ["MFUSER_PUBLISH_OVERLAY_HZ"] = "2", ["MFUSER_PUBLISH_STATS_INTERVAL_S"] = "0.5",
             });
 
         await probe.WaitForAsync(m => m.Topic == "mfuser/it1/drivable", TimeSpan.FromSeconds(30));
@@ -69,6 +70,19 @@ public sealed class DaemonIntegrationTests : IDisposable
             png.GetArray(out byte[] labels);
             Assert.Equal(_model.LabelsOf(TestVideo.Frame((int)(frame % 40), _model.Width, _model.Height)), labels);
         }
+
+        var overlay = probe.On("mfuser/it1/overlay");
+        Assert.NotEmpty(overlay);
+        var span = (overlay[^1].ReceivedAt - overlay[0].ReceivedAt).TotalSeconds;
+        Assert.True(overlay.Count - 1 <= 2 * span + 1, $"overlay is rate-limited to 2 Hz: {overlay.Count} images in {span:F1} s");
+        Assert.Equal("image/jpeg", overlay[0].ContentType);
+        using (var jpeg = Cv2.ImDecode(overlay[0].Payload, ImreadModes.Color))
+            Assert.Equal((_model.Width, _model.Height), (jpeg.Width, jpeg.Height));
+
+        var stats = JsonDocument.Parse(probe.On("mfuser/it1/stats").Last().Payload).RootElement;
+        Assert.True(stats.GetProperty("frames_processed").GetInt64() > 0);
+        foreach (var stage in new[] { "preprocess", "inference", "analysis", "publish", "capture_to_publish" })
+            Assert.True(stats.GetProperty("latency_ms").GetProperty(stage).GetProperty("p50").GetDouble() >= 0, stage);
 
         await using var after = await MqttProbe.StartAsync(broker.Host, broker.Port, "mfuser/it1/#");
         var stopped = await after.WaitForAsync(m => m.Topic == "mfuser/it1/available", TimeSpan.FromSeconds(5));
