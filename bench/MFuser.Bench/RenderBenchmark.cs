@@ -62,8 +62,11 @@ public static class RenderBenchmark
             drive.Add(Row(domain.Name(), m));
             Print("drive", domain.Name(), m);
         }
+        var reference = Runner.ReferenceLoopNanoseconds();
+        Console.WriteLine($"reference loop {reference:F2} ns/pixel (about 1 on an idle core)");
         return new JsonObject
         {
+            ["reference_loop_ns_per_pixel"] = Math.Round(reference, 2),
             ["width"] = w, ["height"] = h, ["threads"] = 1, ["warmup_frames"] = warmup, ["repeats"] = repeats,
             ["frames_per_repeat"] = frames, ["target_fps"] = 100,
             ["scenes"] = scenes, ["drive"] = drive,

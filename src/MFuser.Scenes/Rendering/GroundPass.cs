@@ -22,6 +22,8 @@ public static class GroundPass
         int w = r.Width, h = r.Height;
         ComputeSkyline(view, skyline, skylineKind, w, chunks.Generator.Seed);
         var seed = (uint)chunks.Generator.Seed;
+        float[] depth = r.Depth, sunBuf = r.Sun, ambient = r.Ambient, albedo = r.Albedo;
+        var labels = r.Labels;
         for (var y = 0; y < h; y++)
         {
             var dv = y + 0.5f - cam.Cy;
@@ -35,22 +37,21 @@ public static class GroundPass
             var z = cam.Focal * cam.Height / dv;
             var zc = Math.Min(z, CameraRig.Far);
             var s = view.S + zc;
-            var chunk = chunks.At(s);
             var offset = view.CentreX(zc) - cam.LateralOffset;
             var footprint = zc / cam.Focal;
-            var si = (int)Math.Floor(s * 5);
+            var ground = new GroundRow(road, chunks.At(s), s, footprint);
             for (var x = 0; x < w; x++)
             {
                 var i = row + x;
-                if (!r.IsEmpty(i)) continue;
+                if (!float.IsPositiveInfinity(depth[i])) continue; // an object covers it
                 var d = (x + 0.5f - cam.Cx) * footprint - offset;
-                var col = GroundColour(road, chunk, pal, s, d, footprint, si, seed, out var label, out var sun);
-                r.Depth[i] = z;
-                r.Labels[i] = label;
-                r.Sun[i] = sun;
-                r.Ambient[i] = 1f;
+                var col = GroundColour(road, ground, pal, d, seed, out var label, out var sun);
+                depth[i] = z;
+                labels[i] = label;
+                sunBuf[i] = sun;
+                ambient[i] = 1f;
                 var k = i * 3;
-                r.Albedo[k] = col.R; r.Albedo[k + 1] = col.G; r.Albedo[k + 2] = col.B;
+                albedo[k] = col.R; albedo[k + 1] = col.G; albedo[k + 2] = col.B;
             }
         }
     }
@@ -96,41 +97,64 @@ public static class GroundPass
         }
     }
 
-    private static Col GroundColour(RoadLayout road, Chunk chunk, Palette pal, double s, float d, float footprint,
-        int si, uint seed, out byte label, out float sun)
+    /// <summary>Everything about the ground that is constant along one image row (one distance, one arc length).</summary>
+    private readonly struct GroundRow
+    {
+        public readonly double S;
+        public readonly float Footprint, GrainFade, AsphaltS, GrassS, WornS, SunFacade;
+        public readonly int GrainS;
+        public readonly bool SunShadow, CrossingRoad, CrossingAny, LeftPaved, RightPaved, Dash, Zebra, Joint, Tiles;
+
+        public GroundRow(RoadLayout road, Chunk chunk, double s, float footprint)
+        {
+            S = s;
+            Footprint = footprint;
+            GrainFade = MathF.Min(1, 0.2f / footprint);
+            GrainS = (int)Math.Floor(s * 5);
+            AsphaltS = (float)(s * 0.12); GrassS = (float)(s * 0.2); WornS = (float)(s * 0.5);
+            CrossingAny = InCrossing(chunk, s, 0);
+            CrossingRoad = InCrossing(chunk, s, road.SidewalkWidth * 0.8f);
+            SunShadow = chunk.ZoneOf(road.SunSide) == Zone.Urban && !CrossingAny;
+            SunFacade = chunk.FacadeOf(road.SunSide);
+            LeftPaved = chunk.LeftZone == Zone.Urban && chunk.LeftPaved;
+            RightPaved = chunk.RightZone == Zone.Urban && chunk.RightPaved;
+            Dash = Frac((float)(s / 12.0)) < 0.4f;
+            var zebraStart = chunk.CrossingS - chunk.CrossingHalfWidth - 4.5;
+            Zebra = chunk.HasZebra && s > zebraStart && s < zebraStart + 3.5;
+            Tiles = footprint < 0.12f;
+            Joint = Frac((float)(s * 2)) < 0.07f;
+        }
+    }
+
+    private static Col GroundColour(RoadLayout road, in GroundRow row, Palette pal, float d, uint seed, out byte label, out float sun)
     {
         var ad = MathF.Abs(d);
-        var side = d < 0 ? -1f : 1f;
-        var dj = (int)MathF.Floor(d * 5);
         // Texture grain of 0.2 m cells, faded where a pixel covers many cells (as averaging over the pixel would).
-        var fine = 0.5f + (Hash.Unit(si, dj, seed) - 0.5f) * MathF.Min(1, 0.2f / footprint);
+        var fine = 0.5f + (Hash.Unit(row.GrainS, (int)MathF.Floor(d * 5), seed) - 0.5f) * row.GrainFade;
         sun = 1f;
         // Building shadows reach into the street from the sun-side facades.
-        if (chunk.ZoneOf(road.SunSide) == Zone.Urban && !InCrossing(chunk, s, 0))
-        {
-            var dist = chunk.FacadeOf(road.SunSide) - d * road.SunSide;
-            sun = Math.Clamp(1 + (dist - road.SunShadowReach) / 0.6f, 0, 1); // soft 0.6 m penumbra
-        }
+        if (row.SunShadow)
+            sun = Math.Clamp(1 + (row.SunFacade - d * road.SunSide - road.SunShadowReach) / 0.6f, 0, 1); // 0.6 m penumbra
         if (ad < road.HalfWidth)
         {
             label = TrainIds.Road;
-            var asphalt = pal.Asphalt * (0.88f + 0.16f * fine + 0.2f * (NoiseTexture.Smooth((float)(s * 0.12), d * 0.4f, seed) - 0.5f));
-            return Markings(road, chunk, pal, s, d, ad, footprint, asphalt);
+            var asphalt = pal.Asphalt * (0.88f + 0.16f * fine + 0.2f * (NoiseTexture.Smooth(row.AsphaltS, d * 0.4f, seed) - 0.5f));
+            return Markings(road, row, pal, d, ad, asphalt);
         }
-        if (InCrossing(chunk, s, road.SidewalkWidth * 0.8f))
+        if (row.CrossingRoad)
         {
             label = TrainIds.Road;
             return pal.Asphalt * (0.9f + 0.14f * fine);
         }
-        if (ad < road.SidewalkOuter || InCrossing(chunk, s, 0) || chunk.ZoneOf(side) == Zone.Urban && chunk.PavedOf(side))
+        if (ad < road.SidewalkOuter || row.CrossingAny || (d < 0 ? row.LeftPaved : row.RightPaved))
         {
             label = TrainIds.Sidewalk;
             if (ad < road.HalfWidth + 0.25f) return pal.Kerb * (0.92f + 0.1f * fine);
-            var joint = footprint < 0.12f && (Frac((float)(s * 2)) < 0.07f || Frac(d * 2) < 0.07f);
+            var joint = row.Tiles && (row.Joint || Frac(d * 2) < 0.07f);
             return pal.Sidewalk * ((joint ? 0.78f : 0.92f) + 0.12f * fine);
         }
         label = TrainIds.Terrain;
-        var patch = NoiseTexture.Smooth((float)(s * 0.2), d * 0.2f, seed + 7);
+        var patch = NoiseTexture.Smooth(row.GrassS, d * 0.2f, seed + 7);
         return Col.Lerp(pal.Grass, pal.GrassDry, patch) * (0.72f + 0.4f * fine);
     }
 
@@ -138,31 +162,32 @@ public static class GroundPass
         chunk.HasCrossing && Math.Abs(s - chunk.CrossingS) < chunk.CrossingHalfWidth - inset;
 
     /// <summary>Paints lane markings; a marking thinner than a pixel's footprint is blended by its coverage.</summary>
-    private static Col Markings(RoadLayout road, Chunk chunk, Palette pal, double s, float d, float ad, float footprint, Col asphalt)
+    private static Col Markings(RoadLayout road, in GroundRow row, Palette pal, float d, float ad, Col asphalt)
     {
         float cover = 0;
         var paint = pal.Marking;
         var lanes = road.LanesPerDirection;
-        var dash = Frac((float)(s / 12.0)) < 0.4f;
+        var footprint = row.Footprint;
         // centre line: dashed single for one lane per direction, solid double for two
-        if (lanes == 1) { if (dash) cover = Stripe(ad, 0, 0.07f, footprint); }
-        else cover = MathF.Max(Stripe(ad, 0.13f, 0.06f, footprint), 0);
+        if (lanes == 1) { if (row.Dash) cover = Stripe(ad, 0, 0.07f, footprint); }
+        else cover = Stripe(ad, 0.13f, 0.06f, footprint);
         if (cover > 0) paint = pal.CentreMarking;
         for (var k = 1; k < lanes && cover == 0; k++)
-            if (dash) cover = Stripe(ad, k * road.LaneWidth, 0.06f, footprint);
+            if (row.Dash) cover = Stripe(ad, k * road.LaneWidth, 0.06f, footprint);
         if (cover == 0) cover = Stripe(ad, lanes * road.LaneWidth + (road.Parking ? 0 : -0.3f), 0.07f, footprint);
-        if (chunk.HasZebra)
+        if (row.Zebra && Frac(d / 1.1f) < 0.5f)
         {
-            var lo = chunk.CrossingS - chunk.CrossingHalfWidth - 4.5;
-            if (s > lo && s < lo + 3.5 && Frac(d / 1.1f) < 0.5f) { cover = MathF.Max(cover, Math.Min(1, 3 * 0.5f / Math.Max(footprint, 0.01f))); paint = pal.Marking; }
+            cover = MathF.Max(cover, Math.Min(1, 1.5f / Math.Max(footprint, 0.01f)));
+            paint = pal.Marking;
         }
         if (road.HasTram && cover == 0)
         {
-            var rail = MathF.Max(Stripe(MathF.Abs(ad - road.LaneWidth * 0.5f), 0.72f, 0.035f, footprint), 0);
+            var rail = Stripe(MathF.Abs(ad - road.LaneWidth * 0.5f), 0.72f, 0.035f, footprint);
             if (rail > 0) return Col.Lerp(asphalt, pal.Metal * 1.2f, rail);
         }
-        var worn = 0.8f + 0.2f * NoiseTexture.Smooth((float)(s * 0.5), d, 11);
-        return cover > 0 ? Col.Lerp(asphalt, paint * worn, cover) : asphalt;
+        if (cover == 0) return asphalt;
+        var worn = 0.8f + 0.2f * NoiseTexture.Smooth(row.WornS, d, 11);
+        return Col.Lerp(asphalt, paint * worn, cover);
     }
 
     /// <summary>Coverage (0..1) of a stripe of half width <paramref name="half"/> centred at <paramref name="at"/>.</summary>
