@@ -1,0 +1,20 @@
+using System.Diagnostics;
+
+namespace MFuser.Edge.Serial.Tests;
+
+internal static class Wait
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>Polls <paramref name="condition"/> until true; fails with <paramref name="what"/> after the timeout.</summary>
+    public static void Until(Func<bool> condition, Func<string> what, TimeSpan? timeout = null)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > (timeout ?? Timeout))
+                Assert.Fail($"timed out after {clock.Elapsed.TotalSeconds:F1} s waiting for: {what()}");
+            Thread.Sleep(10);
+        }
+    }
+}
