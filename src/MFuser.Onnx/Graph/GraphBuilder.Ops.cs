@@ -10,26 +10,18 @@ public sealed partial class GraphBuilder
     public Value Sub(Value a, Value b) => Node("Sub", [a, b]);
     public Value Mul(Value a, Value b) => Node("Mul", [a, b]);
     public Value Div(Value a, Value b) => Node("Div", [a, b]);
-    public Value Pow(Value a, Value b) => Node("Pow", [a, b]);
-    public Value Min(Value a, Value b) => Node("Min", [a, b]);
-    public Value Max(Value a, Value b) => Node("Max", [a, b]);
     public Value Neg(Value x) => Node("Neg", [x]);
     public Value Exp(Value x) => Node("Exp", [x]);
-    public Value Log(Value x) => Node("Log", [x]);
     public Value Sqrt(Value x) => Node("Sqrt", [x]);
     public Value Reciprocal(Value x) => Node("Reciprocal", [x]);
     public Value Sigmoid(Value x) => Node("Sigmoid", [x]);
-    public Value Tanh(Value x) => Node("Tanh", [x]);
     public Value Erf(Value x) => Node("Erf", [x]);
     public Value Relu(Value x) => Node("Relu", [x]);
     public Value Round(Value x) => Node("Round", [x]);
-    public Value Greater(Value a, Value b) => Node("Greater", [a, b], ElementType.Bool);
     public Value Less(Value a, Value b) => Node("Less", [a, b], ElementType.Bool);
     public Value Not(Value x) => Node("Not", [x], ElementType.Bool);
     public Value Where(Value condition, Value whenTrue, Value whenFalse) => Node("Where", [condition, whenTrue, whenFalse], whenTrue.Type);
-    public Value Clip(Value x, Value min, Value max) => Node("Clip", [x, min, max]);
     public Value Cast(Value x, ElementType to) => Node("Cast", [x], to, attributes: Attr.Int("to", (long)to));
-    public Value Identity(Value x) => Node("Identity", [x]);
 
     /// <summary>x · sigmoid(x).</summary>
     public Value Silu(Value x) => Mul(x, Sigmoid(x));
@@ -83,8 +75,6 @@ public sealed partial class GraphBuilder
     public Value Unsqueeze(Value x, params long[] axes) => Node("Unsqueeze", [x, Ints(axes)]);
     public Value Squeeze(Value x, params long[] axes) => Node("Squeeze", [x, Ints(axes)]);
     public Value Concat(long axis, params Value[] parts) => Node("Concat", parts, attributes: Attr.Int("axis", axis));
-    public Value Expand(Value x, params long[] shape) => Node("Expand", [x, Ints(shape)]);
-    public Value Tile(Value x, params long[] repeats) => Node("Tile", [x, Ints(repeats)]);
     public Value Gather(Value x, Value indices, long axis) => Node("Gather", [x, indices], attributes: Attr.Int("axis", axis));
 
     /// <summary>Slice [start, end) with optional step along the given axes.</summary>
