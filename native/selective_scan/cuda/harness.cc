@@ -727,10 +727,10 @@ int SelfTest() {
     p.channels = D;
     return std::make_pair(mfuser::cuda::ChooseScanKernel(p, 132), mfuser::cuda::ChooseStatesPerThread(p, 132));
   };
-  expect(pick(1, 384) == std::make_pair(ScanKernel::kRegister, 1), "tiny-d384 B=1: register kernel, S=1");
+  expect(pick(1, 384).first == ScanKernel::kBlockScan, "tiny-d384 B=1: block-scan kernel");
+  expect(pick(1, 2048).first == ScanKernel::kBlockScan, "paper-l-d2048 B=1: block-scan kernel");
+  expect(pick(8, 512) == std::make_pair(ScanKernel::kRegister, 4), "paper-l B=8: register kernel, S=4");
   expect(pick(8, 2048) == std::make_pair(ScanKernel::kRegister, 4), "paper-l-d2048 B=8: register kernel, S=4");
-  expect(pick(64, 2048) == std::make_pair(ScanKernel::kRegister, 16), "B=64 D=2048: register kernel, S=16");
-  expect(pick(1, 128) == std::make_pair(ScanKernel::kRegister, 1), "mtenhancer B=1: register kernel, S=1");
   expect(pick(1, 2).first == ScanKernel::kBlockScan, "B=1 D=2: block-scan kernel");
   std::printf("self-test: %s\n", failures ? "FAILED" : "ok");
   return failures;

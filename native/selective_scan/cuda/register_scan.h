@@ -67,8 +67,8 @@ inline bool MakeRegisterPlan(const ScanParams& p, int S, RegisterPlan* plan) {
   auto smem_floats = [&r](int chunk) {  // RegisterSmemLayout's arrays
     return 2 * r.padded_state * chunk + (kRegThreads + 1) * chunk + 3 * r.channels_per_block * (chunk + 1);
   };
-  // S = 1 is chosen when threads are scarce (ChooseStatesPerThread), where occupancy matters less than a long
-  // prefetch distance: it may use twice the shared memory.
+  // S = 1 (forced, or N < 4 lanes' worth) trades occupancy for a long prefetch distance: it may use twice the
+  // shared memory.
   const int smem_target = S == 1 ? 2 * kRegSmemTarget : kRegSmemTarget;
   r.chunk = kRegMaxChunk;
   while (r.chunk > kRegUnroll && (r.channels_per_block * r.chunk > kRegRowCap ||
@@ -85,31 +85,33 @@ inline bool MakeRegisterPlan(const ScanParams& p, int S, RegisterPlan* plan) {
   return true;
 }
 
-/// States per thread for the automatic choice: the largest S whose B·D·P threads give at least 8 warps per SM
-/// (fewer lanes per channel = fewer shuffles per exp2), else the smallest S that covers N (most parallelism).
+/// States per thread for the automatic choice: S = 4 wherever it has a plan (N ≤ 128), else the smallest S that covers
+/// N. Measured on an H100 (bench/results/2026-11-26-nvidia-h100-selective-scan-cuda-register.json): S = 4 beat S = 1
+/// by 1.3-1.7x on the shapes where the register kernel wins at all (B·D ≥ 4096); S = 16 was 2-3x slower than S = 4.
 /// 0 when no S covers N (cannot happen for N ≤ kMaxState).
-inline int ChooseStatesPerThread(const ScanParams& p, int sm_count) {
-  const int64_t want_threads = int64_t{8} * 32 * (sm_count > 0 ? sm_count : 1);
-  int fallback = 0;
-  for (int S : {16, 4, 1}) {
+inline int ChooseStatesPerThread(const ScanParams& p, int /*sm_count*/) {
+  for (int S : {4, 16, 1}) {
     RegisterPlan plan;
-    if (!MakeRegisterPlan(p, S, &plan)) continue;
-    if (p.batch * p.channels * plan.lanes >= want_threads) return S;
-    fallback = S;
+    if (MakeRegisterPlan(p, S, &plan)) return S;
   }
-  return fallback;
+  return 0;
 }
 
 /// Which kernel LaunchSelectiveScan runs.
 enum class ScanKernel { kAuto, kBlockScan, kRegister };
 
-/// The automatic rule: the register kernel wherever it has a plan and at least a quarter warp per SM
-/// (B·D·P ≥ 8·SMs); else the block-scan kernel, which spreads each row over 128 threads (a few very long rows).
+/// Rows (B·D) per SM from which the register kernel is chosen. Measured on an H100 (132 SMs), N = 16: register S=4
+/// vs block-scan was 1.16x faster at B·D = 4096 (31 rows/SM) and 1.85x at 16384, but 2-4x slower at B·D ≤ 2048, where
+/// too few sequential rows exist to hide exp2/FMA latency and the block scan's 128 threads per row win. Unverified
+/// on Orin (16 SMs): the threshold scales with the SM count, which is the assumption to check there.
+inline constexpr int64_t kRegisterMinRowsPerSm = 30;
+
+/// The automatic rule: the register kernel when B·D ≥ kRegisterMinRowsPerSm·SMs and it has a plan; else block scan.
 inline ScanKernel ChooseScanKernel(const ScanParams& p, int sm_count) {
   const int S = ChooseStatesPerThread(p, sm_count);
   RegisterPlan plan;
   if (S == 0 || !MakeRegisterPlan(p, S, &plan)) return ScanKernel::kBlockScan;
-  if (p.batch * p.channels * plan.lanes < int64_t{8} * (sm_count > 0 ? sm_count : 1)) return ScanKernel::kBlockScan;
+  if (p.batch * p.channels < kRegisterMinRowsPerSm * (sm_count > 0 ? sm_count : 1)) return ScanKernel::kBlockScan;
   return ScanKernel::kRegister;
 }
 
