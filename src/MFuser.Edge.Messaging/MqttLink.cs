@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
@@ -50,9 +49,10 @@ public sealed class MqttLink : IAsyncDisposable
     private volatile bool _connected;
     private volatile bool _stopping;
     private MqttProtocolVersion? _protocol;
-    private int _started;
+    private int _started, _disposed;
     private long _published, _droppedDisconnected, _droppedFull, _droppedFailed, _reconnects, _mustDeliverRefused, _mustDeliverRejected;
 
+    /// <exception cref="ArgumentException">An option is invalid or a TLS file cannot be loaded; the message names it.</exception>
     public MqttLink(MqttLinkOptions options, ILogger<MqttLink>? logger = null)
     {
         options.Validate();
@@ -65,13 +65,8 @@ public sealed class MqttLink : IAsyncDisposable
             FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: we drop and count, never wait
             SingleReader = true,
         });
-        if (options.CaFile.Length > 0)
-        {
-            _trustedCas = [];
-            _trustedCas.ImportFromPemFile(options.CaFile);
-        }
-        if (options.ClientCertFile.Length > 0)
-            _clientCertificates = [X509Certificate2.CreateFromPemFile(options.ClientCertFile, options.ClientKeyFile)];
+        _trustedCas = options.CaFile.Length > 0 ? LoadCas(options.CaFile) : null;
+        _clientCertificates = options.ClientCertFile.Length > 0 ? [LoadClientCertificate(options.ClientCertFile, options.ClientKeyFile)] : null;
         _client = new MqttClientFactory().CreateMqttClient();
         _client.DisconnectedAsync += e =>
         {
@@ -236,6 +231,8 @@ public sealed class MqttLink : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
         await StopAsync().ConfigureAwait(false);
         _client.Dispose();
         _stop.Dispose();
@@ -511,13 +508,20 @@ public sealed class MqttLink : IAsyncDisposable
             builder.WithContentType(contentType);
         if (meta.Frame is { } frame)
         {
-            builder.WithUserProperty("frame", frame.Frame.ToString(CultureInfo.InvariantCulture));
-            builder.WithUserProperty("captured_at", Rfc3339.ToString(frame.CapturedAt));
+            builder.WithUserProperty("frame", Utf8Number(frame.Frame));
+            var time = new byte[Rfc3339.Length];
+            builder.WithUserProperty("captured_at", time.AsMemory(0, Rfc3339.Format(frame.CapturedAt, time)));
         }
         if (meta.Width > 0)
-            builder.WithUserProperty("width", meta.Width.ToString(CultureInfo.InvariantCulture));
+            builder.WithUserProperty("width", Utf8Number(meta.Width));
         if (meta.Height > 0)
-            builder.WithUserProperty("height", meta.Height.ToString(CultureInfo.InvariantCulture));
+            builder.WithUserProperty("height", Utf8Number(meta.Height));
+    }
+
+    private static ReadOnlyMemory<byte> Utf8Number(long value)
+    {
+        var bytes = new byte[20];
+        return bytes.AsMemory(0, System.Buffers.Text.Utf8Formatter.TryFormat(value, bytes, out var written) ? written : 0);
     }
 
     private async Task MustDeliverLoopAsync(CancellationToken ct)
@@ -583,6 +587,32 @@ public sealed class MqttLink : IAsyncDisposable
             {
                 _log.LogWarning("MQTT: handler for {Topic} failed: {Error}", topic, ex.Message);
             }
+        }
+    }
+
+    private static X509Certificate2Collection LoadCas(string path)
+    {
+        var cas = new X509Certificate2Collection();
+        try
+        {
+            cas.ImportFromPemFile(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        {
+            throw new ArgumentException($"CA file '{path}' cannot be read as PEM certificates: {e.Message}", e);
+        }
+        return cas.Count > 0 ? cas : throw new ArgumentException($"CA file '{path}' holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)");
+    }
+
+    private static X509Certificate2 LoadClientCertificate(string certPath, string keyPath)
+    {
+        try
+        {
+            return X509Certificate2.CreateFromPemFile(certPath, keyPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+        {
+            throw new ArgumentException($"client certificate '{certPath}' with key '{keyPath}' cannot be loaded as PEM: {e.Message}", e);
         }
     }
 

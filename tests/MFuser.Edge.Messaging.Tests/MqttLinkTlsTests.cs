@@ -41,6 +41,23 @@ public sealed class MqttLinkTlsTests : IAsyncLifetime
         Assert.False(link.IsConnected);
     }
 
+    [Fact]
+    public void Unreadable_tls_files_are_named()
+    {
+        var certs = _broker.Certificates!;
+        var notPem = Path.Combine(_broker.Directory, "not-a-cert.pem");
+        File.WriteAllText(notPem, "hello");
+        var e = Assert.Throws<ArgumentException>(() => new MqttLink(Links.Options(_broker.TlsPort) with { UseTls = true, CaFile = notPem }));
+        Assert.Contains($"CA file '{notPem}' holds no PEM certificate", e.Message);
+        e = Assert.Throws<ArgumentException>(() => new MqttLink(Links.Options(_broker.TlsPort) with
+        {
+            UseTls = true, ClientCertFile = certs.ClientCertFile, ClientKeyFile = notPem,
+        }));
+        Assert.Contains($"client certificate '{certs.ClientCertFile}' with key '{notPem}' cannot be loaded", e.Message);
+        e = Assert.Throws<ArgumentException>(() => new MqttLink(Links.Options(_broker.Port) with { CaFile = certs.CaFile }));
+        Assert.Contains("CaFile / ClientCertFile need UseTls", e.Message);
+    }
+
     /// <summary>Why the link's first connection attempt failed (waits for that attempt to end).</summary>
     private static async Task<string> FirstFailureAsync(MqttLink link)
     {

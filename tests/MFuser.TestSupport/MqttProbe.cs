@@ -33,7 +33,7 @@ public sealed class MqttProbe : IAsyncDisposable
         client.ApplicationMessageReceivedAsync += e =>
         {
             var m = e.ApplicationMessage;
-            var props = (m.UserProperties ?? []).ToDictionary(p => p.Name, p => p.Value);
+            var props = (m.UserProperties ?? []).ToDictionary(p => p.Name, p => Encoding.UTF8.GetString(p.ValueBuffer.Span));
             lock (probe._messages)
                 probe._messages.Add(new ReceivedMessage(m.Topic, m.Payload.ToArray(), m.Retain, m.QualityOfServiceLevel, m.ContentType, props, DateTime.UtcNow));
             probe._arrived.Release();
