@@ -43,6 +43,7 @@ public sealed class DomainLook
     private void AccumulateLights(Raster r, DomainStyle style, ReadOnlySpan<PointLight> lights)
     {
         Array.Clear(light);
+        var depth = r.Depth;
         var cam = r.Camera;
         int w = r.Width, h = r.Height;
         var f = cam.Focal;
@@ -56,18 +57,20 @@ public sealed class DomainLook
             int x0 = Math.Max(0, (int)(u - rad)), x1 = Math.Min(w - 1, (int)(u + rad));
             int y0 = Math.Max(0, (int)(v - rad)), y1 = Math.Min(h - 1, (int)(v + rad * 2));
             var inv = 4f / (reach * reach);
+            var reach2 = reach * reach;
             var gain = style.Artificial;
             for (var y = y0; y <= y1; y++)
             for (var x = x0; x <= x1; x++)
             {
                 var i = y * w + x;
-                var z = r.Depth[i];
-                if (z > CameraRig.Far * 1.5f) continue;
+                var z = depth[i];
+                var dz = z - l.Z;
+                if (dz * dz > reach2) continue; // cheap reject by depth before reconstructing the point
                 var px = (x + 0.5f - cam.Cx) * z / f; var py = cam.Height - (y + 0.5f - cam.Cy) * z / f;
-                float dx = px - l.X, dy = py - l.Y, dz = z - l.Z;
+                float dx = px - l.X, dy = py - l.Y;
                 var d2 = dx * dx + dy * dy + dz * dz;
-                if (d2 > reach * reach) continue;
-                var k = gain * (1 - d2 / (reach * reach)) / (1 + d2 * inv);
+                if (d2 > reach2) continue;
+                var k = gain * (1 - d2 / reach2) / (1 + d2 * inv);
                 light[i * 3] += l.R * k; light[i * 3 + 1] += l.G * k; light[i * 3 + 2] += l.B * k;
             }
         }
@@ -199,9 +202,10 @@ public sealed class DomainLook
             var u = cam.Cx + cam.Focal * l.X / l.Z; var v = cam.Cy + cam.Focal * (cam.Height - l.Y) / l.Z;
             int ui = (int)u, vi = (int)v;
             if (ui < 0 || ui >= w || vi < 0 || vi >= h || r.Depth[vi * w + ui] < l.Z - 0.6f) continue;
-            var radius = Math.Max(1.2f, cam.Focal * l.GlowSize * spread / l.Z * 2.5f);
+            // Radius capped at a tenth of the image height: a halo bigger than that is a lens flare, not a glow.
+            var radius = Math.Clamp(cam.Focal * l.GlowSize * spread / l.Z * 2.5f, 1.2f, h * 0.1f);
             var inv = 1 / (radius * radius);
-            var reach = (int)(radius * 2.5f) + 1;
+            var reach = (int)(radius * 2.2f) + 1;
             // Halos fade with distance and, more slowly than direct light, with the atmosphere in between.
             var gain = s.Glow * MathF.Min(1, 30 / l.Z + 0.3f) * MathF.Exp(-(s.Haze + s.Fog) * l.Z * 0.5f);
             for (var y = Math.Max(0, vi - reach); y <= Math.Min(h - 1, vi + reach); y++)
