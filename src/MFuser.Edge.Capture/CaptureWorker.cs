@@ -90,8 +90,9 @@ public sealed class CaptureWorker : IDisposable
             {
                 failure = e.Message;
             }
-            catch (Exception e) when (e is OpenCvSharp.OpenCVException or IOException)
+            catch (Exception e)
             {
+                // Whatever a source throws ends its episode; capture itself keeps going.
                 failure = $"{e.GetType().Name}: {e.Message}";
             }
             finally

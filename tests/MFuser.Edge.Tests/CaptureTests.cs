@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MFuser.Edge.Capture;
 using MFuser.Edge.Config;
 using MFuser.Edge.Tests.Fixtures;
+using MFuser.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MFuser.Edge.Tests;
@@ -13,7 +14,7 @@ public sealed class CaptureTests : IDisposable
     private static SourceConfig Source(string uri, bool loop = false)
     {
         Assert.True(SourceUri.TryParse(uri, out var s, out var problem), problem);
-        return new SourceConfig(s, loop, 0, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(400), TimeSpan.Zero);
+        return new SourceConfig(s, "auto", loop, 0, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(400), TimeSpan.Zero);
     }
 
     [Fact]
@@ -72,6 +73,36 @@ public sealed class CaptureTests : IDisposable
         }
         Assert.Equal(ReadResult.End, source.Read(into));
         Assert.Equal(1, source.Skipped);
+    }
+
+    [Fact]
+    public async Task Network_stream_served_by_ffmpeg_delivers_frames_after_back_off()
+    {
+        var video = TestVideo.Write(_dir.File("served.mkv"), 50, 160, 96);
+        var url = $"http://127.0.0.1:{FreePort.Next()}/live.ts";
+        var config = Source(url);
+        using var slot = new FrameSlot();
+        using var worker = new CaptureWorker(config, () => FrameSources.Create(config.Uri, "ffmpeg"), slot, NullLogger.Instance);
+        worker.Start(); // before the server: the first attempts fail and are retried with back-off
+        await WaitUntil(() => worker.Reopens >= 1, TimeSpan.FromSeconds(15));
+        using var server = Process.Start(new ProcessStartInfo("ffmpeg",
+            ["-loglevel", "error", "-re", "-stream_loop", "-1", "-i", video, "-c:v", "mpeg4", "-q:v", "2", "-f", "mpegts", "-listen", "1", url])
+        { UseShellExecute = false, RedirectStandardError = true })!;
+        try
+        {
+            await WaitUntil(() => worker.Captured >= 10, TimeSpan.FromSeconds(30));
+            var frame = slot.Take(TimeSpan.FromSeconds(1))!;
+            Assert.Equal((160, 96), (frame.Image.Width, frame.Image.Height));
+            var sky = frame.Image.At<OpenCvSharp.Vec3b>(5, 80); // (230, 200, 150) BGR, within the codec's error
+            Assert.InRange(sky.Item0, 215, 245);
+            Assert.InRange(sky.Item2, 135, 165);
+        }
+        finally
+        {
+            worker.Stop();
+            server.Kill();
+            server.WaitForExit();
+        }
     }
 
     private static async Task WaitUntil(Func<bool> condition, TimeSpan timeout)

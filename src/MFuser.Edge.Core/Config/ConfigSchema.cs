@@ -94,6 +94,8 @@ public static class ConfigSchema
         Setting.Text("source.uri", DefaultSource,
             "file://<path>, rtsp://..., rtsps://..., http(s)://..., /dev/videoN, a camera index, v4l2://N, gst:<pipeline>, dir://<folder>, synthetic://drive[?...]",
             "Camera source.", IsSourceUri),
+        Setting.OneOf("source.stream_backend", "auto", ["auto", "ffmpeg", "opencv"],
+            "Decoder of rtsp:// and http(s):// streams: an ffmpeg child process or OpenCV's FFmpeg backend (auto: ffmpeg when it is on PATH)."),
         Setting.Bool("source.loop", false, "file:// and dir:// sources restart from the beginning when they end instead of being reopened after a back-off."),
         Setting.Number("source.max_fps", 0, 0, 1000, "Upper bound on the capture rate (0: as fast as the source delivers). Useful for files, which have no clock."),
         Setting.Int("source.reopen_initial_ms", 500, 10, 600_000, "First back-off delay before reopening a failed or ended source."),

@@ -1,7 +1,7 @@
 namespace MFuser.Edge.Config;
 
 /// <summary>Camera source settings (keys <c>source.*</c>).</summary>
-public sealed record SourceConfig(SourceUri Uri, bool Loop, double MaxFps, TimeSpan ReopenInitial, TimeSpan ReopenMax, TimeSpan StartupTimeout);
+public sealed record SourceConfig(SourceUri Uri, string StreamBackend, bool Loop, double MaxFps, TimeSpan ReopenInitial, TimeSpan ReopenMax, TimeSpan StartupTimeout);
 
 /// <summary>ONNX Runtime settings (keys <c>inference.*</c>).</summary>
 public sealed record InferenceConfig(IReadOnlyList<string> Providers, int IntraOpThreads, string CustomOpLibrary, int WarmupRuns);
@@ -44,7 +44,7 @@ public sealed record EdgeConfig(
         return new EdgeConfig(
             deviceId,
             S("model.path"),
-            new SourceConfig(source, (bool)get("source.loop"), D("source.max_fps"),
+            new SourceConfig(source, S("source.stream_backend"), (bool)get("source.loop"), D("source.max_fps"),
                 TimeSpan.FromMilliseconds(L("source.reopen_initial_ms")), TimeSpan.FromMilliseconds(L("source.reopen_max_ms")),
                 TimeSpan.FromSeconds(L("source.startup_timeout_s"))),
             new InferenceConfig((string[])get("inference.providers"), (int)L("inference.intra_op_threads"),

@@ -68,7 +68,7 @@ public sealed class EdgeDaemon(
             _log.LogWarning("MQTT broker {Broker} not reachable yet; processing frames anyway and reconnecting in the background", config.Broker.Endpoint);
 
         using var slot = new FrameSlot();
-        using var capture = new CaptureWorker(config.Source, () => FrameSources.Create(config.Source.Uri), slot, _log);
+        using var capture = new CaptureWorker(config.Source, () => FrameSources.Create(config.Source.Uri, config.Source.StreamBackend), slot, _log);
         using var loop = new InferenceLoop(slot, session, analyzer, link, config.Publish, config.MaxFrames);
         capture.Start();
         if (config.Source.StartupTimeout > TimeSpan.Zero
