@@ -78,7 +78,7 @@ public static partial class Runner
     private static partial int ClockGetTime(int clock, out TimeSpec time);
 
     /// <summary>CPU time consumed by the calling thread (Linux CLOCK_THREAD_CPUTIME_ID).</summary>
-    private static double ThreadCpuSeconds()
+    public static double ThreadCpuSeconds()
     {
         const int threadCpuClock = 3;
         return ClockGetTime(threadCpuClock, out var t) == 0 ? t.Seconds + t.Nanoseconds * 1e-9

@@ -4,10 +4,12 @@ using System.Text.Json.Nodes;
 
 namespace MFuser.Bench;
 
-/// <summary>Writes a benchmark's result as <c>bench/results/&lt;yyyy-MM-dd&gt;-&lt;hostname&gt;-&lt;name&gt;.json</c>, with
-/// the machine description every result needs to be comparable.</summary>
+/// <summary>Writes a benchmark's result as <c>bench/results/&lt;yyyy-MM-dd&gt;-&lt;hostname&gt;-&lt;name&gt;.json</c> (the whole
+/// suite: <c>&lt;yyyy-MM-dd&gt;-&lt;hostname&gt;.json</c>), with the machine description every result needs to be comparable.</summary>
 public static class ResultFile
 {
+    public const string SuiteName = "suite";
+
     public static string Write(string directory, string name, JsonObject result)
     {
         var now = DateTime.UtcNow;
@@ -26,22 +28,17 @@ public static class ResultFile
             ["result"] = result,
         };
         Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, $"{now:yyyy-MM-dd}-{host}-{name}.json");
+        var path = Path.Combine(directory, name == SuiteName ? $"{now:yyyy-MM-dd}-{host}.json" : $"{now:yyyy-MM-dd}-{host}-{name}.json");
         File.WriteAllText(path, document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         return path;
     }
 
-    /// <summary>The repository's bench/results folder, found by walking up from the working directory.</summary>
-    public static string DefaultDirectory()
-    {
-        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "MFuser.Edge.sln"))) return Path.Combine(dir.FullName, "bench", "results");
-        return Path.Combine(Environment.CurrentDirectory, "bench", "results");
-    }
+    /// <summary>The repository's bench/results folder.</summary>
+    public static string DefaultDirectory() => Path.Combine(Repository.Root, "bench", "results");
 
     /// <summary>The 1-minute load average when the result was written: on a shared machine it says how far the
     /// wall-clock figures are from an idle core's.</summary>
-    private static double? LoadAverage()
+    public static double? LoadAverage()
     {
         try
         {
