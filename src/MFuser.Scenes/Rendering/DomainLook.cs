@@ -252,22 +252,26 @@ public sealed class DomainLook
         }
     }
 
-    /// <summary>One pass of the separable [1 2 1]/4 binomial filter.</summary>
+    /// <summary>One pass of the separable [1 2 1]/4 binomial filter (edges clamped).</summary>
     private void Blur(int w, int h)
     {
+        var src = colour; var tmp = scratch;
+        var stride = w * 3;
         for (var y = 0; y < h; y++)
-        for (var x = 0; x < w; x++)
-        for (var c = 0; c < 3; c++)
         {
-            int l = Math.Max(0, x - 1), rr = Math.Min(w - 1, x + 1);
-            scratch[(y * w + x) * 3 + c] = (colour[(y * w + l) * 3 + c] + 2 * colour[(y * w + x) * 3 + c] + colour[(y * w + rr) * 3 + c]) * 0.25f;
+            var row = y * stride;
+            for (var j = 0; j < stride; j++)
+            {
+                var left = j >= 3 ? j - 3 : j;
+                var right = j < stride - 3 ? j + 3 : j;
+                tmp[row + j] = (src[row + left] + 2 * src[row + j] + src[row + right]) * 0.25f;
+            }
         }
         for (var y = 0; y < h; y++)
-        for (var x = 0; x < w; x++)
-        for (var c = 0; c < 3; c++)
         {
-            int u = Math.Max(0, y - 1), d = Math.Min(h - 1, y + 1);
-            colour[(y * w + x) * 3 + c] = (scratch[(u * w + x) * 3 + c] + 2 * scratch[(y * w + x) * 3 + c] + scratch[(d * w + x) * 3 + c]) * 0.25f;
+            int row = y * stride, up = Math.Max(0, y - 1) * stride, down = Math.Min(h - 1, y + 1) * stride;
+            for (var j = 0; j < stride; j++)
+                src[row + j] = (tmp[up + j] + 2 * tmp[row + j] + tmp[down + j]) * 0.25f;
         }
     }
 

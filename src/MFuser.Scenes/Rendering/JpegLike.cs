@@ -6,12 +6,22 @@ namespace MFuser.Scenes.Rendering;
 public static class JpegLike
 {
     private static readonly float[] Basis = BuildBasis();
+    private static readonly float[] BasisTransposed = Transpose(Basis);
     private static readonly int[] LumaTable =
     [
         16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56,
         14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
         49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
     ];
+
+    private static float[] Transpose(float[] m)
+    {
+        var t = new float[64];
+        for (var r = 0; r < 8; r++)
+        for (var c = 0; c < 8; c++)
+            t[c * 8 + r] = m[r * 8 + c];
+        return t;
+    }
 
     private static float[] BuildBasis()
     {
@@ -58,15 +68,19 @@ public static class JpegLike
     /// <summary>Separable 2-D DCT-II (forward) or its inverse on an 8×8 block.</summary>
     private static void Transform(Span<float> block, Span<float> tmp, bool forward)
     {
+        ReadOnlySpan<float> basis = forward ? Basis : BasisTransposed;
         for (var pass = 0; pass < 2; pass++)
         {
             for (var r = 0; r < 8; r++)
-            for (var k = 0; k < 8; k++)
             {
-                float sum = 0;
-                for (var n = 0; n < 8; n++)
-                    sum += block[r * 8 + n] * (forward ? Basis[k * 8 + n] : Basis[n * 8 + k]);
-                tmp[k * 8 + r] = sum; // transposed, so the second pass works on columns
+                var row = block.Slice(r * 8, 8);
+                for (var k = 0; k < 8; k++)
+                {
+                    var b = basis.Slice(k * 8, 8);
+                    var sum = row[0] * b[0] + row[1] * b[1] + row[2] * b[2] + row[3] * b[3]
+                        + row[4] * b[4] + row[5] * b[5] + row[6] * b[6] + row[7] * b[7];
+                    tmp[k * 8 + r] = sum; // transposed, so the second pass works on columns
+                }
             }
             tmp.CopyTo(block);
         }
