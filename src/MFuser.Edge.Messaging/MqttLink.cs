@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.Numerics;
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
@@ -40,6 +40,7 @@ public sealed class MqttLink : IAsyncDisposable
     private readonly SemaphoreSlim _retainedLock = new(1, 1);
     private readonly List<(string Filter, Func<InboundMessage, Task> Handler)> _subscriptions = [];
     private readonly IMustDeliverStore _mustDeliver;
+    private readonly PayloadBuffers _buffers;
     private readonly CancellationTokenSource _stop = new();
     private readonly X509Certificate2Collection? _trustedCas;
     private readonly X509Certificate2Collection? _clientCertificates;
@@ -60,6 +61,7 @@ public sealed class MqttLink : IAsyncDisposable
         _log = logger ?? (ILogger)NullLogger.Instance;
         Topics = new MqttTopics(options.BaseTopic);
         _mustDeliver = options.MustDeliverStore ?? new InMemoryMustDeliverStore();
+        _buffers = new PayloadBuffers(options.QueueCapacity + 2);
         _queue = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: we drop and count, never wait
@@ -143,11 +145,11 @@ public sealed class MqttLink : IAsyncDisposable
             Interlocked.Increment(ref _droppedDisconnected);
             return false;
         }
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, payload.Length));
+        var buffer = _buffers.Rent(payload.Length);
         payload.CopyTo(buffer);
         if (_queue.Writer.TryWrite(new Outgoing(topic, buffer, payload.Length, meta)))
             return true;
-        ArrayPool<byte>.Shared.Return(buffer);
+        _buffers.Return(buffer);
         Interlocked.Increment(ref _stopping ? ref _droppedDisconnected : ref _droppedFull);
         return false;
     }
@@ -468,7 +470,7 @@ public sealed class MqttLink : IAsyncDisposable
         {
             while (reader.TryRead(out var m))
             {
-                ArrayPool<byte>.Shared.Return(m.Buffer);
+                _buffers.Return(m.Buffer);
                 Interlocked.Increment(ref _droppedDisconnected);
             }
         }
@@ -476,13 +478,15 @@ public sealed class MqttLink : IAsyncDisposable
 
     private async Task SendBestEffortAsync(Outgoing m, CancellationToken ct)
     {
+        if (!_connected)
+        {
+            _buffers.Return(m.Buffer);
+            Interlocked.Increment(ref _droppedDisconnected);
+            return;
+        }
+        var sent = false;
         try
         {
-            if (!_connected)
-            {
-                Interlocked.Increment(ref _droppedDisconnected);
-                return;
-            }
             var builder = new MqttApplicationMessageBuilder()
                 .WithTopic(m.Topic)
                 .WithPayloadSegment(new ArraySegment<byte>(m.Buffer, 0, m.Length))
@@ -490,7 +494,7 @@ public sealed class MqttLink : IAsyncDisposable
             if (_protocol == MqttProtocolVersion.V500)
                 AddMeta(builder, m.Meta);
             await _client.PublishAsync(builder.Build(), ct).ConfigureAwait(false);
-            Interlocked.Increment(ref _published);
+            sent = true;
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
@@ -498,8 +502,10 @@ public sealed class MqttLink : IAsyncDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(m.Buffer);
+            _buffers.Return(m.Buffer); // before counting, so a caller that waits for the count finds the buffer free
         }
+        if (sent)
+            Interlocked.Increment(ref _published);
     }
 
     private static void AddMeta(MqttApplicationMessageBuilder builder, in MessageMeta meta)
@@ -643,6 +649,30 @@ public sealed class MqttLink : IAsyncDisposable
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Payload copies of queued best-effort messages. A private pool rather than ArrayPool.Shared: buffers
+    /// are rented on the inference thread and returned on the sender's, and the queue bound caps how many exist, so
+    /// after warm-up renting allocates nothing.</summary>
+    private sealed class PayloadBuffers(int capacity)
+    {
+        private readonly Stack<byte[]> _free = new(capacity);
+        private readonly Lock _lock = new();
+
+        public byte[] Rent(int length)
+        {
+            lock (_lock)
+                if (_free.TryPeek(out var top) && top.Length >= length)
+                    return _free.Pop();
+            return new byte[Math.Max(256, (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, length)))];
+        }
+
+        public void Return(byte[] buffer)
+        {
+            lock (_lock)
+                if (_free.Count < capacity)
+                    _free.Push(buffer);
+        }
+    }
 
     private readonly record struct Outgoing(string Topic, byte[] Buffer, int Length, MessageMeta Meta);
 

@@ -79,6 +79,25 @@ public sealed class MqttLinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TryPublish_allocates_nothing_on_the_callers_thread_in_steady_state()
+    {
+        await using var link = await Links.StartedAsync(Links.Options(_broker.Port));
+        var payload = new byte[1200];
+        long allocated = 0;
+        for (var i = 0; i < 300; i++)
+        {
+            var published = link.Counters.Published;
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            Assert.True(link.TryPublish(link.Topics.Drivable, payload));
+            if (i >= 100) // after warm-up
+                allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            while (link.Counters.Published == published)
+                await Task.Delay(1); // the pace of a camera: the sender keeps up
+        }
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
     public async Task Image_topics_carry_mqtt5_content_type_and_frame_user_properties()
     {
         await using var link = await Links.StartedAsync(Links.Options(_broker.Port));
