@@ -122,8 +122,8 @@ public sealed class EdgeDaemon(
 
         var elapsed = clock.Elapsed;
         var summary = Stats(elapsed, loop.Processed / Math.Max(1e-9, elapsed.TotalSeconds), capture, slot, loop, link, wholeRun: true);
-        _log.LogInformation("run summary: {Processed} frames processed, {Captured} captured, {Dropped} dropped, {Fps:F1} fps; latency ms {Latency}",
-            summary.FramesProcessed, summary.FramesCaptured, summary.FramesDropped, summary.Fps,
+        _log.LogInformation("run summary: {Processed} frames processed, {Captured} captured, {Dropped} dropped, {Rejected} rejected (not 8-bit BGR), {Fps:F1} fps; latency ms {Latency}",
+            summary.FramesProcessed, summary.FramesCaptured, summary.FramesDropped, loop.Rejected, summary.Fps,
             string.Join("; ", summary.LatencyMs.Select(kv => $"{kv.Key} p50 {kv.Value.P50:F2} p90 {kv.Value.P90:F2} p99 {kv.Value.P99:F2} max {kv.Value.Max:F2}")));
         await DrainAsync(link, TimeSpan.FromSeconds(3));
         await link.StopAsync(CancellationToken.None);
