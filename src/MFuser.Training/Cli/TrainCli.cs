@@ -12,11 +12,83 @@ public static class TrainCli
     {
         var root = new RootCommand("mfuser-train: the MFuser model in TorchSharp (describe, train on synthetic drives, evaluate)");
         root.Subcommands.Add(DescribeCommand());
+        root.Subcommands.Add(TrainCommand());
+        root.Subcommands.Add(EvalCommand());
         root.Subcommands.Add(BenchCommand());
         return root.Parse(args).Invoke();
     }
 
     private static Option<string> PresetOption() => new("--preset") { Description = "tiny | small | paper-l", DefaultValueFactory = _ => "tiny" };
+
+    private static Command TrainCommand()
+    {
+        var preset = PresetOption();
+        var baseline = new Option<string>("--baseline") { Description = "mfuser | vfm-only | vlm-only | attention", DefaultValueFactory = _ => "mfuser" };
+        var steps = new Option<int>("--steps") { Description = "optimizer steps (the schedule length)", DefaultValueFactory = _ => 2000 };
+        var batch = new Option<int>("--batch") { Description = "frames per step", DefaultValueFactory = _ => 4 };
+        var lr = new Option<double>("--lr") { Description = "peak AdamW learning rate", DefaultValueFactory = _ => 6e-4 };
+        var wd = new Option<double>("--weight-decay") { DefaultValueFactory = _ => 1e-4 };
+        var warmup = new Option<int>("--warmup") { Description = "warm-up steps (0 = 5% of --steps)" };
+        var freeze = new Option<bool>("--freeze-encoders") { Description = "train only fusers, pyramid, context decoder and head (official parameter-efficient recipe)" };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 2023 };
+        var threads = new Option<int>("--threads") { Description = "torch intra-op threads (0 = all cores)" };
+        var every = new Option<int>("--checkpoint-every") { DefaultValueFactory = _ => 200 };
+        var outDir = new Option<string>("--out") { Description = "run folder: checkpoints, config.json, metrics.jsonl, loss.png; resumes when it holds a checkpoint", Required = true };
+        var cmd = new Command("train", "train on synthetic drives (source domain 'clear')") { preset, baseline, steps, batch, lr, wd, warmup, freeze, seed, threads, every, outDir };
+        cmd.SetAction((r, cancel) =>
+        {
+            var o = new Training.TrainOptions
+            {
+                Preset = r.GetValue(preset)!, Baseline = r.GetValue(baseline)!, Steps = r.GetValue(steps), BatchSize = r.GetValue(batch),
+                LearningRate = r.GetValue(lr), WeightDecay = r.GetValue(wd), WarmupSteps = r.GetValue(warmup), FreezeEncoders = r.GetValue(freeze),
+                Seed = r.GetValue(seed), Threads = r.GetValue(threads), CheckpointEvery = r.GetValue(every), Out = r.GetValue(outDir)!,
+            };
+            var trainer = new Training.Trainer(o, new Training.RendererSource(), Console.Error);
+            Console.Error.WriteLine($"training {trainer.Config.Name} for {o.Steps} steps (batch {o.BatchSize}) into {o.Out}");
+            using var model = trainer.Run(cancel);
+            Console.Error.WriteLine($"done: {Path.Combine(o.Out, "model.safetensors")}, metrics.jsonl, loss.png");
+            return Task.FromResult(0);
+        });
+        return cmd;
+    }
+
+    private static Command EvalCommand()
+    {
+        var runs = new Option<string[]>("--run") { Description = "run folder(s) (config.json + model.safetensors); repeat for baselines", Required = true, AllowMultipleArgumentsPerToken = true };
+        var frames = new Option<int>("--frames") { Description = "held-out frames per domain", DefaultValueFactory = _ => 48 };
+        var domains = new Option<string>("--domains") { Description = "comma-separated domain names (default: all)", DefaultValueFactory = _ => string.Join(",", MFuser.Scenes.Domains.Names) };
+        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 4 };
+        var threads = new Option<int>("--threads");
+        var outDir = new Option<string>("--out") { Description = "folder for eval.json and eval.md", Required = true };
+        var cmd = new Command("eval", "mIoU per class and per domain on held-out seeds; JSON + Markdown") { runs, frames, domains, batch, threads, outDir };
+        cmd.SetAction(r =>
+        {
+            if (r.GetValue(threads) > 0) set_num_threads(r.GetValue(threads));
+            var doms = r.GetValue(domains)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(MFuser.Scenes.Domains.Parse).ToList();
+            var reports = new List<Training.EvalReport>();
+            foreach (var run in r.GetValue(runs)!)
+            {
+                using var model = Checkpoints.CheckpointStore.LoadModel(run);
+                var data = new Training.SceneData(new Training.RendererSource(), model.Config);
+                var results = new List<Training.DomainResult>();
+                foreach (var d in doms)
+                {
+                    var res = Training.Evaluator.Evaluate(model, data, d, r.GetValue(frames), r.GetValue(batch));
+                    Console.Error.WriteLine($"{model.Config.Name} {res.Domain}: mIoU {100 * res.MeanIoU:F1}");
+                    results.Add(res);
+                }
+                reports.Add(new Training.EvalReport(model.Config.Name, r.GetValue(frames), results));
+            }
+            var dir = r.GetValue(outDir)!;
+            Directory.CreateDirectory(dir);
+            File.WriteAllText(Path.Combine(dir, "eval.json"), Training.Evaluator.ToJson(reports));
+            var md = Training.Evaluator.ToMarkdown(reports);
+            File.WriteAllText(Path.Combine(dir, "eval.md"), md);
+            Console.Write(md);
+            return 0;
+        });
+        return cmd;
+    }
 
     private static Command BenchCommand()
     {
