@@ -101,6 +101,28 @@ public class FramingTests
     }
 
     [Fact]
+    public void Parsing_nmea_and_encoding_frames_allocate_nothing()
+    {
+        var gga = Encoding.ASCII.GetBytes(NmeaParserTests.Gga);
+        var rmc = Encoding.ASCII.GetBytes(NmeaParserTests.Rmc);
+        var frame = SampleFrame();
+        var wire = new byte[FreeSpaceFrameCodec.MaxWireLength];
+        var decoded = new FreeSpaceFrame();
+        var n = FreeSpaceFrameCodec.Encode(frame, wire);
+        Serial.Nmea.NmeaParser.Parse(gga, out _);
+        FreeSpaceFrameCodec.TryDecode(wire.AsSpan(0, n - 1), decoded);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            Serial.Nmea.NmeaParser.Parse(gga, out _);
+            Serial.Nmea.NmeaParser.Parse(rmc, out _);
+            n = FreeSpaceFrameCodec.Encode(frame, wire);
+            FreeSpaceFrameCodec.TryDecode(wire.AsSpan(0, n - 1), decoded);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void Frame_is_filled_from_a_real_drivable_summary()
     {
         // 8x6 labels: road everywhere, a car (13) in the top-left 4x2 block and a person (11) at row 3 of the right half.
