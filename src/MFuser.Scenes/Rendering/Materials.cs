@@ -61,9 +61,6 @@ public static class Materials
                 if (b < h * 0.35f) { albedo = White; emit = WarmLight * 3f; }
                 return true;
             case Material.Sign: return Sign(a, b, w, h, seed, out albedo);
-            case Material.SignBack:
-                albedo = pal.Metal * 0.85f;
-                return true;
             case Material.TrafficLight:
             {
                 albedo = Dark;
