@@ -87,8 +87,7 @@ public sealed class EdgeDaemon(
 
         _log.LogInformation("running: source {Source}, model {Model} {Version} on {Provider}, broker {Broker}, base topic {Base}",
             config.Source.Uri, session.Package.Manifest.Name, session.Package.Manifest.Version, session.Provider, config.Broker.Endpoint, link.Topics.Base);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var inference = Task.Factory.StartNew(() => loop.Run(stop.Token), TaskCreationOptions.LongRunning);
+        var inference = Task.Factory.StartNew(() => loop.Run(stoppingToken), TaskCreationOptions.LongRunning);
         var statusLine = StatusLine.Enabled(config.StatusLine);
         var nextStats = config.Publish.StatsInterval;
         long lastProcessed = 0;
