@@ -135,6 +135,11 @@ public sealed class DomainShiftUnitTests
         }
         Assert.Equal([EpisodeEventKind.New, EpisodeEventKind.Update, EpisodeEventKind.Update, EpisodeEventKind.End], events.Select(e => e.Kind));
         Assert.Equal(ShiftSignal.EmbeddingDistance, events[0].Dominant);
+        var frame = JsonDocument.Parse(new ShiftSignalsWriter().Write(monitor, new FrameStamp(400, T0.AddSeconds(40)))).RootElement;
+        Assert.Equal(400, frame.GetProperty("frame").GetInt64());
+        Assert.Equal(JsonValueKind.Null, frame.GetProperty("episode_id").ValueKind);
+        Assert.Equal(monitor.Score, frame.GetProperty("score").GetDouble(), 3);
+        Assert.True(frame.GetProperty("signals").TryGetProperty("embedding_distance", out _));
         Assert.InRange((events[0].Frame.CapturedAt - T0).TotalSeconds, 10, 12);
         Assert.InRange((events[^1].EndedAt!.Value - T0).TotalSeconds, 20, 25);
     }
