@@ -25,8 +25,9 @@ public sealed class ProviderUnavailableException(string message) : Exception(mes
 /// <see cref="Embedding"/>. Not thread-safe: one inference stage owns it.</summary>
 public sealed class SegmentationSession : IDisposable
 {
-    /// <summary>Exported by the custom-op library (optional): <c>int mfuser_ops_version(void)</c>.</summary>
-    public const string VersionExport = "mfuser_ops_version";
+    /// <summary>Exported by the custom-op library: <c>const char* MfuserOpsVersion(void)</c>, a semantic version whose
+    /// major number must reach the manifest's <c>custom_op.min_version</c>.</summary>
+    public const string VersionExport = "MfuserOpsVersion";
 
     private readonly InferenceSession _session;
     private readonly SessionOptions _options;
@@ -197,13 +198,13 @@ public sealed class SegmentationSession : IDisposable
             throw new ModelPackageException(path, "custom-op library", "a loadable shared library", "dlopen failed (wrong architecture or missing dependency; check with ldd)");
         try
         {
-            if (NativeLibrary.TryGetExport(handle, VersionExport, out var fn))
-            {
-                int version;
-                unsafe { version = ((delegate* unmanaged<int>)fn)(); }
-                if (version < req.MinVersion)
-                    throw new ModelPackageException(path, "custom-op library version", $">= {req.MinVersion}", version.ToString());
-            }
+            if (!NativeLibrary.TryGetExport(handle, VersionExport, out var fn))
+                throw new ModelPackageException(path, "custom-op library version", $"an export {VersionExport}() (libmfuser_ops >= {req.MinVersion})", "no such export (not our library, or one older than 1.0)");
+            string version;
+            unsafe { version = Marshal.PtrToStringUTF8((nint)((delegate* unmanaged<byte*>)fn)()) ?? ""; }
+            var major = version.Split('.')[0];
+            if (!int.TryParse(major, out var majorVersion) || majorVersion < req.MinVersion)
+                throw new ModelPackageException(path, "custom-op library version", $">= {req.MinVersion}", version);
         }
         finally
         {

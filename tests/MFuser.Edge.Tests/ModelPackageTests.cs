@@ -116,6 +116,39 @@ public sealed class ModelPackageTests : IDisposable
         Assert.Contains("libmfuser_ops.so providing domain com.mfuser version >= 1", e.Expected);
     }
 
+    private string CustomOpPackage() =>
+        Package(edit: m => m["custom_op"] = new JsonObject { ["library"] = "libmfuser_ops.so", ["domain"] = "com.mfuser", ["min_version"] = 1 });
+
+    [Fact]
+    public void A_shared_library_that_is_not_the_scan_op_library_is_refused_by_its_missing_version_export()
+    {
+        var settings = SessionSettings.CpuOnly with { CustomOpLibrary = "/lib/x86_64-linux-gnu/libz.so.1" };
+        var e = Assert.Throws<ModelPackageException>(() => SegmentationSession.Create(ModelPackage.Load(CustomOpPackage()), settings));
+        Assert.Equal("custom-op library version", e.Check);
+        Assert.Contains("MfuserOpsVersion", e.Expected);
+    }
+
+    [Fact]
+    public void The_built_scan_op_library_passes_the_version_check_and_registers()
+    {
+        var library = Path.Combine(RepoPaths.Root, "native", "selective_scan", "build", "libmfuser_ops.so");
+        Assert.True(File.Exists(library), $"{library} missing: build it with ./build.sh native");
+        var settings = SessionSettings.CpuOnly with { CustomOpLibrary = library };
+        using var session = SegmentationSession.Create(ModelPackage.Load(CustomOpPackage()), settings);
+        Assert.Equal("cpu", session.Provider);
+    }
+
+    [Fact]
+    public void Version_below_the_manifest_minimum_is_refused_with_both_versions()
+    {
+        var library = Path.Combine(RepoPaths.Root, "native", "selective_scan", "build", "libmfuser_ops.so");
+        var dir = Package(edit: m => m["custom_op"] = new JsonObject { ["library"] = "libmfuser_ops.so", ["domain"] = "com.mfuser", ["min_version"] = 2 });
+        var e = Assert.Throws<ModelPackageException>(() =>
+            SegmentationSession.Create(ModelPackage.Load(dir), SessionSettings.CpuOnly with { CustomOpLibrary = library }));
+        Assert.Equal(("custom-op library version", ">= 2"), (e.Check, e.Expected));
+        Assert.StartsWith("1.", e.Actual);
+    }
+
     [Fact]
     public void Unavailable_providers_are_reported_in_order_and_cpu_is_used()
     {
