@@ -18,7 +18,7 @@ log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
 # apt packages each command needs, and the file or program that shows each is present.
-APT_RUNTIME=(libgtk-3-0)                                   # OpenCvSharp's native library links GTK
+APT_RUNTIME=(libgtk-3-0 ffmpeg)                            # OpenCvSharp native links GTK; ffmpeg decodes network streams
 APT_TEST=(libgtk-3-0 mosquitto mosquitto-clients ffmpeg socat patchelf cmake g++ nodejs)
 need_pkgs() {
   local missing=()
