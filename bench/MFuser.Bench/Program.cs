@@ -4,7 +4,11 @@ using MFuser.Bench;
 // Each benchmark is a subcommand; `all` runs the suite and writes docs/performance.md.
 var root = new RootCommand("mfuser-bench: MFuser.Edge benchmarks; results are written as JSON to bench/results/")
 {
-    RenderBenchmark.Create(),
+    Suite.All(),
+    Suite.Report(),
     Suite.Part("scan", "selective scan: fused op vs portable vs scalar reference vs exp bound", MFuser.Bench.Scan.ScanBenchmark.Run),
+    Suite.Part("model", "MFuser-tiny per-frame latency: ORT fused vs ORT portable vs OpenCV DNN", MFuser.Bench.Model.ModelBenchmark.Run),
+    Suite.Part("scaling", "fusion-stage cost vs token count: Mamba vs self-attention fusion", MFuser.Bench.Scaling.ScalingBenchmark.Run),
+    RenderBenchmark.Create(),
 };
 return root.Parse(args).Invoke();

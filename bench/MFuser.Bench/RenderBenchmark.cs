@@ -41,6 +41,10 @@ public static class RenderBenchmark
         return command;
     }
 
+    /// <summary>The suite's render part: 512×256, every domain (quick: fewer frames and repeats).</summary>
+    public static JsonObject RunForSuite(bool quick) =>
+        Run(ImageSize.Parse("512x256"), Domains.All.ToArray(), quick ? 10 : 30, quick ? 3 : 5, quick ? 10 : 40);
+
     private static JsonObject Run(ImageSize size, Domain[] domains, int frames, int repeats, int warmup)
     {
         var (w, h) = size;
