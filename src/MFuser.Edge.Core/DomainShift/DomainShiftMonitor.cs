@@ -77,9 +77,9 @@ public sealed class DomainShiftMonitor
         _last = t;
         _first ??= t;
         var alpha = _options.Smoothing <= TimeSpan.Zero ? 1 : 1 - Math.Exp(-dt / _options.Smoothing.TotalSeconds);
-        foreach (var signal in ShiftSignals.All)
+        for (var i = 0; i < ShiftSignals.Count; i++) // for, not foreach over the list: no enumerator per frame
         {
-            var i = (int)signal;
+            var signal = (ShiftSignal)i;
             var x = signals[signal];
             if (!double.IsFinite(x))
                 continue;
@@ -99,9 +99,9 @@ public sealed class DomainShiftMonitor
         }
 
         var score = double.NaN;
-        foreach (var signal in ShiftSignals.All)
+        for (var i = 0; i < ShiftSignals.Count; i++)
         {
-            var i = (int)signal;
+            var signal = (ShiftSignal)i;
             _z[i] = _reference[i] is { } r && !double.IsNaN(_smoothed[i])
                 ? Math.Abs(_smoothed[i] - r.Mean) / Math.Max(r.Std, signal.StdFloor())
                 : double.NaN;

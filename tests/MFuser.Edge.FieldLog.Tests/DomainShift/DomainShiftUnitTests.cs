@@ -170,4 +170,30 @@ public sealed class DomainShiftUnitTests
         Assert.Equal(JsonValueKind.Null, noFix.GetProperty("gps").ValueKind);
         Assert.Equal(JsonValueKind.Null, noFix.GetProperty("ended_at").ValueKind);
     }
+
+    [Fact]
+    public void The_per_frame_path_allocates_nothing_in_steady_state()
+    {
+        const int w = 320, h = 160;
+        var frame = new byte[w * h * 3];
+        new Random(4).NextBytes(frame);
+        var stats = new ImageStatistics(w, h);
+        // image signals and the distance statistics are learned in the warm-up; the embedding reference is given
+        var monitor = new DomainShiftMonitor(new DomainShiftOptions { Warmup = TimeSpan.FromSeconds(1) }, new DomainReference { Embedding = Baseline().Embedding });
+        var writer = new ShiftSignalsWriter();
+        var embedding = Gaussian(new Random(8), 8, 0);
+        void Step(int i)
+        {
+            var stamp = new FrameStamp(i, T0 + TimeSpan.FromMilliseconds(100 * i));
+            var e = monitor.Observe(DomainSignals.From(stats.Compute(frame), 0.9, 0.1), embedding, stamp);
+            Assert.Null(e); // constant in-domain input: no event (events may allocate)
+            writer.Write(monitor, stamp);
+        }
+        for (var i = 0; i < 50; i++)
+            Step(i); // warm-up: buffers grow, JIT tiers settle
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 50; i < 250; i++)
+            Step(i);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }
