@@ -39,6 +39,24 @@ public class ModelShapeTests
         Assert.Equal(new long[] { 2, cfg.ImageHeight, cfg.ImageWidth }, model.Predict(x).shape);
     }
 
+    [Theory]
+    [InlineData("mfuser")]
+    [InlineData("attention")]
+    public void State_dict_holds_only_official_style_keys_without_duplicates(string baseline)
+    {
+        using var model = new MFuserModel(MFuserPresets.WithBaseline(MFuserPresets.Tiny(), baseline));
+        var keys = model.state_dict().Keys.ToList();
+        var odd = keys.Where(k => !System.Text.RegularExpressions.Regex.IsMatch(k, @"^[a-z0-9_.]+(A_log|D)?$")).ToList();
+        Assert.True(odd.Count == 0, "unexpected keys: " + string.Join(", ", odd));
+        // every parameter appears once, under its registered name
+        var parameters = model.named_parameters().Select(p => p.name).ToList();
+        Assert.Equal(parameters.Count, parameters.Distinct().Count());
+        Assert.All(parameters, p => Assert.Contains(p, keys));
+        long stateParams = model.state_dict().Where(kv => parameters.Contains(kv.Key)).Sum(kv => kv.Value.numel());
+        Assert.Equal(model.parameters().Sum(p => p.numel()), stateParams);
+        Assert.DoesNotContain(keys, k => k.Contains(".cross.") || k.Contains(".deform.") || k.Contains(".mha.") || k.Contains("vfm"));
+    }
+
     [Fact]
     public void Wrong_input_size_is_rejected_with_the_expected_shape()
     {

@@ -49,10 +49,10 @@ public class TrainingTests
         var cfg = Micro() with { Fusion = MFuserPresets.Tiny().Fusion with { Dropout = 0 } };
         manual_seed(11);
         using var model = new MFuserModel(cfg);
-        var (x, y) = OneBatch(cfg);
-        var opt = optim.AdamW(model.parameters(), lr: 2e-3);
+        var (x, y) = OneBatch(cfg, n: 1);
+        var opt = optim.AdamW(model.parameters(), lr: 3e-3);
         double first = 0, last = 0;
-        for (int i = 0; i < 60; i++)
+        for (int i = 0; i < 40; i++)
         {
             using var scope = NewDisposeScope();
             opt.zero_grad();
@@ -62,7 +62,7 @@ public class TrainingTests
             if (i == 0) first = loss.Total.item<float>();
             last = loss.Total.item<float>();
         }
-        Assert.True(last < first / 5, $"loss {first:F3} -> {last:F3}");
+        Assert.True(last < first / 4, $"loss {first:F3} -> {last:F3}");
     }
 
     [Fact]

@@ -17,15 +17,14 @@ public sealed record KeyMapReport(IReadOnlyDictionary<string, string> Mapped, IR
 
 /// <summary>
 /// Maps official MFuser_EVA_CLIP checkpoint keys (research §11) to this model. Our modules use the official names,
-/// so almost every key maps to itself; the exceptions are the official-only parts this model replaces:
-/// per-block RoPE tables (one shared <c>backbone.rope</c> here), the frozen text tower and its CoOp context
+/// so every key maps to itself (the per-block RoPE tables <c>backbone.blocks.i.attn.rope.freqs_*</c> included: they share
+/// one tensor here); the exceptions are the official-only parts this model replaces: the frozen text tower and its CoOp context
 /// (replaced by the constant T0 buffer <c>text_embeddings</c>, which must be computed offline with that tower).
 /// </summary>
 public static class OfficialKeyMap
 {
     private static readonly (Regex pattern, string reason)[] Dropped =
     [
-        (new(@"^backbone\.blocks\.\d+\.attn\.rope\.freqs_(cos|sin)$"), "per-block copy of backbone.rope.freqs_* (shared table here)"),
         (new(@"^text_encoder\."), "frozen text tower: replaced by the precomputed constant T0 (text_embeddings)"),
         (new(@"^(contexts|random_text)$"), "text-tower input (CoOp context) / unused parameter"),
     ];

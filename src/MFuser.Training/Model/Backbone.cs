@@ -18,7 +18,7 @@ public sealed class Backbone : nn.Module<Tensor, BackboneOutput>
 {
     private readonly MFuserConfig cfg;
     private readonly Dinov2? dinov2;
-    private readonly Conv2d? patchEmbed;
+    private readonly PatchEmbed? patch_embed;
     private readonly Parameter? clsToken, posEmbed;
     private readonly Rope2d? rope;
     private readonly ModuleList<EvaBlock>? blocks;
@@ -26,7 +26,9 @@ public sealed class Backbone : nn.Module<Tensor, BackboneOutput>
     private readonly Linear head;
     private readonly ModuleList<nn.Module<Tensor, Tensor>>? adapter;
     private readonly Sequential fpn1, fpn2;
-    private readonly Tensor vfmScale, vfmShift;
+    // TorchSharp puts every Tensor/Module field into the state dict under its field name, so fields are named as
+    // the registered keys and constants that must not be saved are kept as plain arrays.
+    private readonly float[] vfmScale, vfmShift;
 
     public Backbone(MFuserConfig cfg) : base("Backbone")
     {
@@ -34,9 +36,8 @@ public sealed class Backbone : nn.Module<Tensor, BackboneOutput>
         int w = cfg.Width, t = cfg.TokensPerStream;
         if (cfg.Vlm is { } vlm)
         {
-            var pe = new PatchEmbed(w, cfg.PatchSize);
-            patchEmbed = pe.Proj;
-            register_module("patch_embed", pe);
+            patch_embed = new PatchEmbed(w, cfg.PatchSize);
+            register_module("patch_embed", patch_embed);
             clsToken = nn.Parameter(zeros(1, 1, w));
             posEmbed = nn.Parameter(zeros(1, t, w));
             Layers.TruncNormal(clsToken, 0.02);
@@ -74,12 +75,8 @@ public sealed class Backbone : nn.Module<Tensor, BackboneOutput>
         register_module("fpn1", fpn1);
         register_module("fpn2", fpn2);
         // DINO input = ImageNet-normalised RGB, computed from the CLIP-normalised input by one affine map per channel.
-        var clipMean = tensor(cfg.PixelMean.Select(v => (float)v).ToArray()).view(1, 3, 1, 1);
-        var clipStd = tensor(cfg.PixelStd.Select(v => (float)v).ToArray()).view(1, 3, 1, 1);
-        var inMean = tensor(cfg.VfmPixelMean.Select(v => (float)v).ToArray()).view(1, 3, 1, 1);
-        var inStd = tensor(cfg.VfmPixelStd.Select(v => (float)v).ToArray()).view(1, 3, 1, 1);
-        vfmScale = clipStd / inStd;
-        vfmShift = (clipMean - inMean) / inStd;
+        vfmScale = Enumerable.Range(0, 3).Select(c => (float)(cfg.PixelStd[c] / cfg.VfmPixelStd[c])).ToArray();
+        vfmShift = Enumerable.Range(0, 3).Select(c => (float)((cfg.PixelMean[c] - cfg.VfmPixelMean[c]) / cfg.VfmPixelStd[c])).ToArray();
     }
 
     /// <summary>Modules that hold encoder weights (frozen in parameter-efficient training).</summary>
@@ -95,12 +92,13 @@ public sealed class Backbone : nn.Module<Tensor, BackboneOutput>
     {
         int t = cfg.TokensPerStream;
         Tensor? xEva = null, xDino = null;
-        if (patchEmbed is not null)
+        if (patch_embed is not null)
         {
-            var p = patchEmbed.call(x).flatten(2).transpose(1, 2);
+            var p = patch_embed.Project(x);
             xEva = cat([clsToken!.expand(x.shape[0], -1, -1), p], 1) + posEmbed!;
         }
-        if (dinov2 is not null) xDino = dinov2.Embed(x * vfmScale + vfmShift);
+        if (dinov2 is not null)
+            xDino = dinov2.Embed(x * tensor(vfmScale, device: x.device).view(1, 3, 1, 1) + tensor(vfmShift, device: x.device).view(1, 3, 1, 1));
         var featureAt = new Dictionary<int, Tensor>();
         for (int i = 0; i < cfg.Depth; i++)
         {
@@ -141,12 +139,14 @@ public sealed class Backbone : nn.Module<Tensor, BackboneOutput>
     /// <summary>Holds the patch-embedding conv under the key <c>proj</c>.</summary>
     private sealed class PatchEmbed : nn.Module
     {
-        public Conv2d Proj { get; }
+        private readonly Conv2d proj;
         public PatchEmbed(int width, int patch) : base("PatchEmbed")
         {
-            Proj = nn.Conv2d(3, width, patch, stride: patch);
-            register_module("proj", Proj);
+            proj = nn.Conv2d(3, width, patch, stride: patch);
+            register_module("proj", proj);
         }
+        /// <summary>(B, 3, H, W) → patch tokens (B, gridH·gridW, width), row-major.</summary>
+        public Tensor Project(Tensor x) => proj.call(x).flatten(2).transpose(1, 2);
     }
 
     /// <summary>DINOv2 encoder: cls_token, pos_embed, mask_token (unused, kept for checkpoints), patch_embed, blocks, norm.</summary>
@@ -177,7 +177,7 @@ public sealed class Backbone : nn.Module<Tensor, BackboneOutput>
         }
         public Tensor Embed(Tensor x)
         {
-            var p = patch_embed.Proj.call(x).flatten(2).transpose(1, 2);
+            var p = patch_embed.Project(x);
             return cat([cls_token.expand(x.shape[0], -1, -1), p], 1) + pos_embed;
         }
         public Tensor Block(int i, Tensor x) => blocks[i].call(x);

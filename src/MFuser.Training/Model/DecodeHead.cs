@@ -111,14 +111,13 @@ public sealed class DecodeHead : nn.Module
 
     private sealed class DecoderLayer : nn.Module
     {
-        private readonly MmcvMha cross, self;
+        private readonly ModuleList<nn.Module> attentions;   // 0: masked cross-attention, 1: self-attention
         private readonly ModuleList<MmcvFfn> ffns;
         private readonly ModuleList<LayerNorm> norms;
         public DecoderLayer(DecoderConfig d) : base("DecoderLayer")
         {
-            cross = new MmcvMha(d.FeatChannels, d.Heads);
-            self = new MmcvMha(d.FeatChannels, d.Heads);
-            register_module("attentions", new ModuleList<nn.Module>(cross, self));
+            attentions = new ModuleList<nn.Module>(new MmcvMha(d.FeatChannels, d.Heads), new MmcvMha(d.FeatChannels, d.Heads));
+            register_module("attentions", attentions);
             ffns = new ModuleList<MmcvFfn>(new MmcvFfn(d.FeatChannels, d.TransformerFfn));
             norms = new ModuleList<LayerNorm>(Enumerable.Range(0, 3).Select(_ => nn.LayerNorm(d.FeatChannels)).ToArray());
             register_module("ffns", ffns);
@@ -126,9 +125,9 @@ public sealed class DecodeHead : nn.Module
         }
         public Tensor call(Tensor q, Tensor qPos, Tensor mem, Tensor memPos, Tensor attnMask)
         {
-            q = norms[0].call(q + cross.call(q + qPos, mem + memPos, mem, attnMask));
+            q = norms[0].call(q + ((MmcvMha)attentions[0]).call(q + qPos, mem + memPos, mem, attnMask));
             var s = q + qPos;
-            q = norms[1].call(q + self.call(s, s, q));
+            q = norms[1].call(q + ((MmcvMha)attentions[1]).call(s, s, q));
             return norms[2].call(q + ffns[0].call(q));
         }
     }

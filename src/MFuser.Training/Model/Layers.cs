@@ -76,36 +76,37 @@ internal sealed class MmcvMha : nn.Module
     }
     /// <summary>query (B,Lq,C), key/value (B,Lk,C); additiveMask broadcastable to (B, heads, Lq, Lk).</summary>
     public Tensor call(Tensor query, Tensor key, Tensor value, Tensor? additiveMask = null) => attn.call(query, key, value, additiveMask);
+}
 
-    private sealed class TorchMha : nn.Module
+/// <summary>torch.nn.MultiheadAttention parameters: in_proj_weight/in_proj_bias (3C×C, 3C) and out_proj; batch-first.</summary>
+internal sealed class TorchMha : nn.Module
+{
+    private readonly Parameter in_proj_weight, in_proj_bias;
+    private readonly Linear out_proj;
+    private readonly int heads;
+    public TorchMha(int dim, int heads) : base("nn.MultiheadAttention")
     {
-        private readonly Parameter in_proj_weight, in_proj_bias;
-        private readonly Linear out_proj;
-        private readonly int heads, dim;
-        public TorchMha(int dim, int heads) : base("nn.MultiheadAttention")
+        this.heads = heads;
+        in_proj_weight = nn.Parameter(empty(3 * dim, dim));
+        in_proj_bias = nn.Parameter(zeros(3 * dim));
+        out_proj = nn.Linear(dim, dim);
+        using (no_grad())
         {
-            this.dim = dim; this.heads = heads;
-            in_proj_weight = nn.Parameter(empty(3 * dim, dim));
-            in_proj_bias = nn.Parameter(zeros(3 * dim));
-            out_proj = nn.Linear(dim, dim);
-            using (no_grad())
-            {
-                nn.init.xavier_uniform_(in_proj_weight);
-                out_proj.bias!.zero_();
-            }
-            register_parameter("in_proj_weight", in_proj_weight);
-            register_parameter("in_proj_bias", in_proj_bias);
-            register_module("out_proj", out_proj);
+            nn.init.xavier_uniform_(in_proj_weight);
+            out_proj.bias!.zero_();
         }
-        public Tensor call(Tensor query, Tensor key, Tensor value, Tensor? additiveMask)
-        {
-            var w = in_proj_weight.chunk(3, 0);
-            var bias = in_proj_bias.chunk(3, 0);
-            var q = nn.functional.linear(query, w[0], bias[0]);
-            var k = nn.functional.linear(key, w[1], bias[1]);
-            var v = nn.functional.linear(value, w[2], bias[2]);
-            return out_proj.call(Layers.Attend(q, k, v, heads, additiveMask));
-        }
+        register_parameter("in_proj_weight", in_proj_weight);
+        register_parameter("in_proj_bias", in_proj_bias);
+        register_module("out_proj", out_proj);
+    }
+    public Tensor call(Tensor query, Tensor key, Tensor value, Tensor? additiveMask)
+    {
+        var w = in_proj_weight.chunk(3, 0);
+        var bias = in_proj_bias.chunk(3, 0);
+        var q = nn.functional.linear(query, w[0], bias[0]);
+        var k = nn.functional.linear(key, w[1], bias[1]);
+        var v = nn.functional.linear(value, w[2], bias[2]);
+        return out_proj.call(Layers.Attend(q, k, v, heads, additiveMask));
     }
 }
 

@@ -109,22 +109,22 @@ internal sealed class RmsNormWeight : nn.Module<Tensor, Tensor>
 public sealed class AttentionFuser : nn.Module<Tensor, Tensor>
 {
     private readonly LayerNorm norm;
-    private readonly MmcvMha mha;
+    private readonly TorchMha attn;
     private readonly Parameter scale;
     private readonly Dropout drop;
     public AttentionFuser(int dModel, int heads, double dropout, double scaleInit) : base("AttentionFuser")
     {
         norm = nn.LayerNorm(dModel, 1e-5);
-        mha = new MmcvMha(dModel, heads);
+        attn = new TorchMha(dModel, heads);
         scale = nn.Parameter(tensor((float)scaleInit));
         drop = nn.Dropout(dropout);
         register_module("norm", norm);
-        foreach (var (name, child) in mha.named_children()) register_module(name, child);
+        register_module("attn", attn);
         register_parameter("scale", scale);
     }
     public override Tensor forward(Tensor s)
     {
         var a = norm.call(s);
-        return drop.call(mha.call(a, a, a)) * scale;
+        return drop.call(attn.call(a, a, a, null)) * scale;
     }
 }

@@ -107,15 +107,13 @@ public sealed class PixelDecoder : nn.Module
     /// <summary>Post-norm layer: (MSDeformAttn, norm, text cross-attn, norm, FFN, norm). Keys attentions.{0,1}, ffns.0, norms.{0,1,2}.</summary>
     private sealed class EncoderLayer : nn.Module
     {
-        private readonly MsDeformAttn deform;
-        private readonly MmcvMha cross;
+        private readonly ModuleList<nn.Module> attentions;   // 0: MsDeformAttn, 1: text cross-attention
         private readonly ModuleList<MmcvFfn> ffns;
         private readonly ModuleList<LayerNorm> norms;
         public EncoderLayer(DecoderConfig d) : base("EncoderLayer")
         {
-            deform = new MsDeformAttn(d.FeatChannels, d.Heads, 3, d.DeformPoints);
-            cross = new MmcvMha(d.FeatChannels, d.Heads);
-            register_module("attentions", new ModuleList<nn.Module>(deform, cross));
+            attentions = new ModuleList<nn.Module>(new MsDeformAttn(d.FeatChannels, d.Heads, 3, d.DeformPoints), new MmcvMha(d.FeatChannels, d.Heads));
+            register_module("attentions", attentions);
             ffns = new ModuleList<MmcvFfn>(new MmcvFfn(d.FeatChannels, d.PixelEncoderFfn));
             norms = new ModuleList<LayerNorm>(Enumerable.Range(0, 3).Select(_ => nn.LayerNorm(d.FeatChannels)).ToArray());
             register_module("ffns", ffns);
@@ -123,8 +121,8 @@ public sealed class PixelDecoder : nn.Module
         }
         public Tensor call(Tensor q, Tensor pos, Tensor reference, (int h, int w)[] shapes, Tensor text, Tensor textPos)
         {
-            q = norms[0].call(q + deform.call(q + pos, q, reference, shapes));
-            q = norms[1].call(q + cross.call(q + pos, text + textPos, text));
+            q = norms[0].call(q + ((MsDeformAttn)attentions[0]).call(q + pos, q, reference, shapes));
+            q = norms[1].call(q + ((MmcvMha)attentions[1]).call(q + pos, text + textPos, text));
             return norms[2].call(q + ffns[0].call(q));
         }
     }
