@@ -18,6 +18,7 @@ public static class Program
         root.Subcommands.Add(RunCommand.Create(common));
         root.Subcommands.Add(ValidateModelCommand.Create(common));
         root.Subcommands.Add(InfoCommand.Create(common));
+        root.Subcommands.Add(CalibrateDomainCommand.Create(common));
         try
         {
             return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

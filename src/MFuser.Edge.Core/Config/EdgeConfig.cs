@@ -1,3 +1,5 @@
+using MFuser.Edge.DomainShift;
+
 namespace MFuser.Edge.Config;
 
 /// <summary>Camera source settings (keys <c>source.*</c>).</summary>
@@ -13,6 +15,19 @@ public sealed record BrokerConfig(BrokerEndpoint Endpoint, string Username, stri
 /// <summary>Publishing rates (keys <c>publish.*</c>).</summary>
 public sealed record PublishConfig(double SegmentationHz, double OverlayHz, int OverlayQuality, TimeSpan StatsInterval);
 
+/// <summary>Domain-shift monitor settings (keys <c>domain_shift.*</c>); <see cref="Reference"/> is used when it exists.</summary>
+public sealed record DomainShiftConfig(bool Enabled, string Reference, DomainShiftOptions Options);
+
+/// <summary>Must-deliver spool (keys <c>spool.*</c>); an empty <see cref="Directory"/> keeps QoS 1 messages in memory.</summary>
+public sealed record SpoolConfig(string Directory, long MaxBytes);
+
+/// <summary>Field-log recorder settings (keys <c>field_log.*</c>); an empty <see cref="Directory"/> turns it off.</summary>
+public sealed record FieldLogConfig(string Directory, long QuotaBytes, long MinFreeBytes, TimeSpan PreTrigger, TimeSpan PostTrigger,
+    double ImageHz, int JpegQuality);
+
+/// <summary>Serial links (keys <c>serial.*</c>, <c>gps.*</c>); an empty port turns its link off.</summary>
+public sealed record SerialConfig(string GpsPort, int GpsBaud, string McuPort, int McuBaud, TimeSpan MaxFixAge);
+
 /// <summary>Validated daemon configuration. Build it with <see cref="ConfigLoader"/>.</summary>
 public sealed record EdgeConfig(
     string DeviceId,
@@ -24,7 +39,13 @@ public sealed record EdgeConfig(
     int FreeSpaceBins,
     string CalibrationFile,
     long MaxFrames,
-    string StatusLine)
+    string StatusLine,
+    DomainShiftConfig DomainShift,
+    SpoolConfig Spool,
+    FieldLogConfig FieldLog,
+    SerialConfig Serial,
+    bool ControlEnabled,
+    TimeSpan WatchdogStall)
 {
     /// <summary>The MQTT base topic, <c>&lt;prefix&gt;/&lt;device_id&gt;</c>.</summary>
     public string BaseTopic => $"{Broker.TopicPrefix}/{DeviceId}";
@@ -56,7 +77,28 @@ public sealed record EdgeConfig(
             (int)L("analysis.free_space_bins"),
             S("analysis.calibration"),
             L("run.max_frames"),
-            S("run.status_line"));
+            S("run.status_line"),
+            new DomainShiftConfig((bool)get("domain_shift.enabled"), S("domain_shift.reference"), new DomainShiftOptions
+            {
+                OpenThreshold = D("domain_shift.open_threshold"),
+                CloseThreshold = D("domain_shift.close_threshold"),
+                OpenAfter = Seconds("domain_shift.open_after_s"),
+                CloseAfter = Seconds("domain_shift.close_after_s"),
+                MinDuration = Seconds("domain_shift.min_duration_s"),
+                Cooldown = Seconds("domain_shift.cooldown_s"),
+                UpdateInterval = Seconds("domain_shift.update_interval_s"),
+                Warmup = Seconds("domain_shift.warmup_s"),
+                Smoothing = Seconds("domain_shift.smoothing_s"),
+            }),
+            new SpoolConfig(S("spool.dir"), L("spool.max_mb") << 20),
+            new FieldLogConfig(S("field_log.dir"), L("field_log.quota_mb") << 20, L("field_log.min_free_mb") << 20,
+                Seconds("field_log.pre_trigger_s"), Seconds("field_log.post_trigger_s"), D("field_log.image_hz"), (int)L("field_log.jpeg_quality")),
+            new SerialConfig(S("serial.gps.port"), (int)L("serial.gps.baud"), S("serial.mcu.port"), (int)L("serial.mcu.baud"),
+                Seconds("gps.max_fix_age_s")),
+            (bool)get("control.enabled"),
+            Seconds("watchdog.stall_s"));
+
+        TimeSpan Seconds(string k) => TimeSpan.FromSeconds(D(k));
     }
 
     /// <summary>Checks that involve more than one key or the file system.</summary>
@@ -76,6 +118,12 @@ public sealed record EdgeConfig(
                  })
             if (path.Length > 0 && !File.Exists(path))
                 yield return new ConfigProblem(originOf(key), key, path, "no such file");
+        if (DomainShift.Options.CloseThreshold > DomainShift.Options.OpenThreshold)
+            yield return new ConfigProblem(originOf("domain_shift.close_threshold"), "domain_shift.close_threshold",
+                DomainShift.Options.CloseThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                $"must be at most domain_shift.open_threshold ({DomainShift.Options.OpenThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture)})");
+        if (Serial.GpsPort.Length > 0 && Serial.GpsPort == Serial.McuPort)
+            yield return new ConfigProblem(originOf("serial.mcu.port"), "serial.mcu.port", Serial.McuPort, "the GPS and the MCU cannot share one serial port");
         if ((Broker.ClientKey.Length > 0) != (Broker.ClientCert.Length > 0))
             yield return new ConfigProblem(originOf("broker.client_cert"), "broker.client_cert", Broker.ClientCert,
                 "broker.client_cert and broker.client_key go together: give both or neither");

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using MFuser.Edge.Calibration;
 using MFuser.Edge.Config;
+using MFuser.Edge.Daemon.FieldOps;
 using MFuser.Edge.Daemon.Pipeline;
 using MFuser.Edge.Inference;
+using SystemdNotifier = MFuser.Edge.Systemd.SystemdNotifier;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
@@ -10,9 +12,11 @@ using Microsoft.Extensions.Logging;
 
 namespace MFuser.Edge.Daemon.Cli;
 
-/// <summary><c>mfuser-edge run</c>: the daemon as a .NET Generic Host app with systemd integration (notify-ready,
-/// journal-formatted logs under systemd). The model package is checked, its session created and warmed up before the
-/// host starts, so systemd sees "ready" only when the daemon can process frames.</summary>
+/// <summary><c>mfuser-edge run</c>: the daemon as a .NET Generic Host app with systemd integration (journal-formatted
+/// logs under systemd; sd_notify through <see cref="SystemdNotifier"/>). The model package is checked, its session
+/// created and warmed up before the host starts — with EXTEND_TIMEOUT_USEC so a long TensorRT engine build is not
+/// killed — and the daemon sends READY=1 once, when capture starts. .NET's <c>AddSystemd()</c> lifetime is not used:
+/// it would send a second READY=1 of its own.</summary>
 internal static class RunCommand
 {
     public static Command Create(CommonOptions common)
@@ -23,21 +27,24 @@ internal static class RunCommand
         {
             var config = common.Load(parse);
             var statusLine = StatusLine.Enabled(config.StatusLine);
+            using var notifier = SystemdNotifier.FromEnvironment();
             var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-            builder.Services.AddSystemd();
             ConfigureLogging(builder.Logging, statusLine);
             // Start-up (model loading, warm-up) logs before the host exists, in the same format.
             using var startupLoggers = LoggerFactory.Create(l => ConfigureLogging(l, statusLine));
             var log = startupLoggers.CreateLogger("mfuser-edge");
+            notifier.ExtendTimeout(StartupAllowance, "loading the model (a TensorRT engine build can take minutes)");
             var package = ModelPackage.Load(ModelPackage.Resolve(config.ModelPath));
             using var session = ModelRuntime.Open(package, config, line => log.LogInformation("{Line}", line));
+            notifier.ExtendTimeout(StartupAllowance, $"warming up on {session.Provider}");
             var warmup = session.WarmUp(config.Inference.WarmupRuns);
             log.LogInformation("model {Name} {Version} ready on {Provider}; warm-up {Ms:F1} ms", package.Manifest.Name, package.Manifest.Version,
                 session.Provider, warmup.TotalMilliseconds);
             var calibration = config.CalibrationFile.Length > 0 ? CalibrationYaml.Load(config.CalibrationFile) : null;
+            var domainReference = DomainReferences.Resolve(config.DomainShift, package);
 
             var outcome = new RunOutcome();
-            builder.Services.AddHostedService(sp => new EdgeDaemon(config, session, calibration, outcome,
+            builder.Services.AddHostedService(sp => new EdgeDaemon(config, session, calibration, domainReference, outcome, notifier,
                 sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILoggerFactory>()));
             using var host = builder.Build();
             await host.RunAsync(ct);
@@ -47,6 +54,9 @@ internal static class RunCommand
         });
         return command;
     }
+
+    /// <summary>How much more time each start-up phase asks systemd for (engine builds on a Jetson take minutes).</summary>
+    private static readonly TimeSpan StartupAllowance = TimeSpan.FromMinutes(15);
 
     /// <summary>journald format under systemd; one-line text next to the status line on a terminal; JSON otherwise.</summary>
     private static void ConfigureLogging(ILoggingBuilder logging, bool terminal)

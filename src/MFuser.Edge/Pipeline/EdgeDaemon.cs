@@ -4,9 +4,12 @@ using MFuser.Edge.Calibration;
 using MFuser.Edge.Capture;
 using MFuser.Edge.Config;
 using MFuser.Edge.Daemon.Cli;
+using MFuser.Edge.Daemon.FieldOps;
 using MFuser.Edge.Inference;
 using MFuser.Edge.Messaging;
+using MFuser.Edge.Messaging.Spool;
 using MFuser.Edge.Payloads;
+using MFuser.Edge.Systemd;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -20,13 +23,17 @@ public sealed class RunOutcome
 }
 
 /// <summary>The daemon: starts the broker link (and the embedded broker), capture and the inference loop; publishes
-/// <c>info</c> (retained) and <c>stats</c>; stops cleanly after <c>run.max_frames</c> or on SIGTERM/Ctrl-C, publishing
+/// <c>info</c> (retained) and <c>stats</c>, with the field operations the configuration turns on
+/// (<see cref="FieldOperations"/>); tells systemd READY=1 once (after warm-up, when capture starts), pets its watchdog
+/// while frames flow and says STOPPING=1; stops cleanly after <c>run.max_frames</c> or on SIGTERM/Ctrl-C, publishing
 /// <c>available = stopped</c>.</summary>
 public sealed class EdgeDaemon(
     EdgeConfig config,
     SegmentationSession session,
     CameraCalibration? calibration,
+    ResolvedReference domainReference,
     RunOutcome outcome,
+    SystemdNotifier notifier,
     IHostApplicationLifetime lifetime,
     ILoggerFactory loggers) : BackgroundService
 {
@@ -58,19 +65,29 @@ public sealed class EdgeDaemon(
         await using var broker = config.Broker.Endpoint.Embedded ? await EmbeddedBroker.StartAsync(config.Broker.Endpoint.Port) : null;
         if (broker is not null)
             _log.LogInformation("embedded MQTT broker listening on {Uri}", broker.Uri);
-        await using var link = new MqttLink(LinkOptions(), loggers.CreateLogger<MqttLink>());
+        using var spool = config.Spool.Directory.Length > 0
+            ? new DiskSpool(new DiskSpoolOptions { Directory = config.Spool.Directory, MaxBytes = config.Spool.MaxBytes }, loggers.CreateLogger<DiskSpool>())
+            : null;
+        if (spool is { Count: > 0 })
+            _log.LogInformation("must-deliver spool {Dir}: {Count} messages from an earlier run to deliver", config.Spool.Directory, spool.Count);
+        await using var link = new MqttLink(LinkOptions(spool), loggers.CreateLogger<MqttLink>());
         var analyzer = new DrivableAnalyzer(session.Package.Manifest.Classes, session.Width, session.Height,
             new DrivableAnalyzerOptions { FreeSpaceBins = config.FreeSpaceBins }, calibration);
         link.SetRetained(link.Topics.Info, Info(started, analyzer).ToUtf8Json());
+        await using var field = FieldOperations.Create(config, session, link, spool, domainReference, loggers);
         link.Start();
+        field.Start();
         // Give the broker a moment so the first frames are not dropped; a broker that is down does not hold up the start.
         if (!await link.WaitConnectedAsync(BrokerGrace, stoppingToken))
             _log.LogWarning("MQTT broker {Broker} not reachable yet; processing frames anyway and reconnecting in the background", config.Broker.Endpoint);
 
         using var slot = new FrameSlot();
         using var capture = new CaptureWorker(config.Source, () => FrameSources.Create(config.Source.Uri, config.Source.StreamBackend), slot, _log);
-        using var loop = new InferenceLoop(slot, session, analyzer, link, config.Publish, config.MaxFrames);
+        using var loop = new InferenceLoop(slot, session, analyzer, link, config, field, _log);
+        using var petter = new WatchdogPetter(notifier, field.Watchdog);
         capture.Start();
+        notifier.Ready($"capturing from {config.Source.Uri}; model {session.Package.Manifest.Name} on {session.Provider}");
+        petter.Start();
         if (config.Source.StartupTimeout > TimeSpan.Zero
             && await Task.WhenAny(capture.FirstFrame, Task.Delay(config.Source.StartupTimeout, stoppingToken)) != capture.FirstFrame)
         {
@@ -79,6 +96,7 @@ public sealed class EdgeDaemon(
                 outcome.ExitCode = ExitCodes.SourceUnavailable;
                 outcome.Error = $"source {config.Source.Uri} delivered no frame within {config.Source.StartupTimeout.TotalSeconds:F0} s (source.startup_timeout_s): {capture.LastError ?? "no error reported"}";
             }
+            notifier.Stopping("no frame from the source");
             capture.Stop();
             await link.StopAsync(CancellationToken.None);
             lifetime.StopApplication();
@@ -98,12 +116,14 @@ public sealed class EdgeDaemon(
         {
             await Task.WhenAny(inference, Task.Delay(TimeSpan.FromMilliseconds(250), CancellationToken.None));
             var now = clock.Elapsed;
+            if (field.Watchdog.SourceAvailable != capture.Connected)
+                field.Watchdog.SourceAvailable = capture.Connected;
             if (now >= nextStats)
             {
                 var processed = loop.Processed;
                 var fps = (processed - lastProcessed) / (now - lastStatsAt).TotalSeconds;
                 (lastProcessed, lastStatsAt) = (processed, now);
-                link.TryPublish(link.Topics.Stats, Stats(clock.Elapsed, fps, capture, slot, loop, link, wholeRun: false).ToUtf8Json());
+                link.TryPublish(link.Topics.Stats, StatsJson(Stats(clock.Elapsed, fps, capture, slot, loop, link, wholeRun: false), field, petter));
                 nextStats = now + config.Publish.StatsInterval;
             }
             if (statusLine && now - lastLineAt >= TimeSpan.FromSeconds(1))
@@ -115,6 +135,7 @@ public sealed class EdgeDaemon(
             }
         }
         var budgetReached = await inference;
+        notifier.Stopping(budgetReached ? "run.max_frames reached" : "stopping");
         if (statusLine)
             StatusLine.End();
         capture.Stop();
@@ -124,6 +145,10 @@ public sealed class EdgeDaemon(
         _log.LogInformation("run summary: {Processed} frames processed, {Captured} captured, {Dropped} dropped, {Rejected} rejected (not 8-bit BGR), {Fps:F1} fps; latency ms {Latency}",
             summary.FramesProcessed, summary.FramesCaptured, summary.FramesDropped, loop.Rejected, summary.Fps,
             string.Join("; ", summary.LatencyMs.Select(kv => $"{kv.Key} p50 {kv.Value.P50:F2} p90 {kv.Value.P90:F2} p99 {kv.Value.P99:F2} max {kv.Value.Max:F2}")));
+        if (field.Shift is { } shift)
+            _log.LogInformation("domain shift: {Events} episode events ({Stored} handed to the must-deliver store, {Refused} refused); {State}",
+                shift.Events, field.Episodes!.Stored, field.Episodes.Refused, shift.Monitor.InEpisode ? $"episode {shift.Monitor.EpisodeId} still open" : "no episode open");
+        await field.DisposeAsync();
         await DrainAsync(link, TimeSpan.FromSeconds(3));
         await link.StopAsync(CancellationToken.None);
         if (budgetReached)
@@ -133,16 +158,28 @@ public sealed class EdgeDaemon(
         }
     }
 
-    /// <summary>Lets the best-effort queue empty before a clean stop, so the last frames of a bounded run reach the broker.</summary>
+    /// <summary>Lets the best-effort queue and the must-deliver store empty before a clean stop, so the last frames
+    /// and episode events of a bounded run reach the broker (what is left in a disk spool goes out after a restart).</summary>
     private static async Task DrainAsync(MqttLink link, TimeSpan timeout)
     {
         var until = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        while (link.IsConnected && link.Counters.QueueDepth > 0 && Stopwatch.GetTimestamp() < until)
+        while (link.IsConnected && link.Counters is { } c && (c.QueueDepth > 0 || c.MustDeliverPending > 0) && Stopwatch.GetTimestamp() < until)
             await Task.Delay(20);
     }
 
-    private MqttLinkOptions LinkOptions() => new()
+    /// <summary>The <c>stats</c> payload with the field operations' counters and the watchdog's.</summary>
+    private static byte[] StatsJson(StatsPayload stats, FieldOperations field, WatchdogPetter petter)
     {
+        var json = (System.Text.Json.Nodes.JsonObject)System.Text.Json.JsonSerializer.SerializeToNode(stats, PayloadJsonContext.Default.StatsPayload)!;
+        foreach (var (key, value) in field.Stats().ToList())
+            json[key] = value?.DeepClone();
+        json["watchdog"] = new System.Text.Json.Nodes.JsonObject { ["interval_s"] = petter.Interval.TotalSeconds, ["pets"] = petter.Pets, ["stalls"] = petter.Stalls };
+        return System.Text.Encoding.UTF8.GetBytes(json.ToJsonString());
+    }
+
+    private MqttLinkOptions LinkOptions(IMustDeliverStore? store) => new()
+    {
+        MustDeliverStore = store,
         Host = config.Broker.Endpoint.Host,
         Port = config.Broker.Endpoint.Port,
         UseTls = config.Broker.Endpoint.Tls,

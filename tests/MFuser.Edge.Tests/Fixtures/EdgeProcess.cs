@@ -66,6 +66,26 @@ public sealed class EdgeProcess : IDisposable
         }
     }
 
+    /// <summary>Sends SIGTERM (what systemd and Ctrl-C do) and waits for the clean exit.</summary>
+    public async Task TerminateAsync(TimeSpan timeout)
+    {
+        if (!_process.HasExited)
+            Process.Start("kill", ["-TERM", _process.Id.ToString()])!.WaitForExit();
+        await WaitAsync(timeout);
+    }
+
+    /// <summary>Waits until stdout contains <paramref name="text"/>; fails when the process exits first or the time is up.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var waited = Stopwatch.StartNew();
+        while (!Stdout.Contains(text, StringComparison.Ordinal))
+        {
+            if (HasExited || waited.Elapsed > timeout)
+                throw new TimeoutException($"'{text}' not seen in mfuser-edge's output within {timeout.TotalSeconds} s\n{this}");
+            await Task.Delay(100);
+        }
+    }
+
     public override string ToString() => $"exit {(_process.HasExited ? _process.ExitCode : -1)}\nstdout:\n{Stdout}\nstderr:\n{Stderr}";
 
     public void Dispose()
