@@ -17,6 +17,8 @@ public static class Suite
         ("scan", Scan.ScanBenchmark.Run),
         ("model", Model.ModelBenchmark.Run),
         ("scaling", Scaling.ScalingBenchmark.Run),
+        ("pipeline", Pipeline.PipelineBenchmark.Run),
+        ("memory", Pipeline.MemoryBenchmark.Run),
         ("render", RenderBenchmark.RunForSuite),
     ];
 

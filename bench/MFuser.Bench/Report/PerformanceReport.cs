@@ -82,8 +82,11 @@ public static class PerformanceReport
         }
         if (r["memory"] is JsonObject mem && mem["error"] is null)
         {
-            Row(md, "≤ 1 KB managed allocation per frame (steady state)", $"{F(mem["allocated_bytes_per_frame"])} B/frame", D(mem["allocated_bytes_per_frame"]) <= 1024);
-            Row(md, "RSS within ±2 % over 10k frames", $"{F(mem["rss_drift_percent"])} % over {mem["frames"]} frames", Math.Abs(D(mem["rss_drift_percent"])) <= 2 && mem["frames"]!.GetValue<int>() >= 10_000);
+            Row(md, "≤ 1 KB managed allocation per frame (steady state)",
+                mem["allocated_bytes_per_frame"] is { } a ? $"{F(a)} B/frame" : $"{mem["allocation_note"]}",
+                mem["allocated_bytes_per_frame"] is { } b ? D(b) <= 1024 : null);
+            Row(md, "RSS within ±2 % over 10k frames", $"{F(mem["rss_drift_percent"])} % over {mem["frames"]} frames ({F(mem["rss_steady_start_mib"])} → {F(mem["rss_end_mib"])} MiB)",
+                mem["frames"]!.GetValue<long>() >= 10_000 ? Math.Abs(D(mem["rss_drift_percent"])) <= 2 : null);
         }
         else Row(md, "≤ 1 KB managed allocation per frame; RSS ±2 % over 10k frames", PartError(r["memory"]), null);
         md.AppendLine();
@@ -234,7 +237,21 @@ public static class PerformanceReport
             md.AppendLine();
             return;
         }
-        foreach (var (key, value) in p) md.AppendLine($"- `{key}`: {value?.ToJsonString()}");
+        md.AppendLine($"`mfuser-edge run --max-frames {p["frames"]} --source {p["source"]} --broker embedded` on {p["model"]}, against " +
+                      $"back-to-back `session.Run` of the same model file and threads in this process, before and after the daemon " +
+                      $"run (load {F(p["load_average_1min"])}). Daemon throughput is counted from its \"running\" log line to its run " +
+                      "summary (start-up and warm-up excluded); latencies are the daemon's own (its run summary, wall-clock).");
+        md.AppendLine();
+        md.AppendLine("| | frames/s | inference p50 ms | inference p99 ms | capture→publish p50 ms | capture→publish p99 ms | frames captured / dropped |");
+        md.AppendLine("|---|---|---|---|---|---|---|");
+        md.AppendLine($"| daemon | **{F(p["daemon_fps"])}** | {F(p["inference_p50_ms"])} | {F(p["inference_p99_ms"])} | {F(p["capture_to_publish_p50_ms"])} | {F(p["capture_to_publish_p99_ms"])} | {p["frames_captured"]} / {p["frames_dropped"]} |");
+        md.AppendLine($"| bare session.Run | **{F(p["bare_fps"])}** (before {F(p["bare_fps_before"])}, after {F(p["bare_fps_after"])}) | {F(p["bare_inference_p50_ms"])} | {F(p["bare_inference_p99_ms"])} | – | – | – |");
+        md.AppendLine();
+        md.AppendLine($"Daemon / bare: **{F(p["daemon_over_bare"])}×**. CPU per processed frame: daemon {F(p["daemon_cpu_ms_per_frame"])} ms " +
+                      $"(whole process, start-up and warm-up included), bare loop {F(p["bare_cpu_ms_per_frame"])} ms. The synthetic camera renders " +
+                      "every captured frame inside the daemon (≈ 10–15 ms of CPU each at 512×256, see §6) on the same two cores as inference: " +
+                      "on a loaded machine that competes with the model, which a hardware camera would not. Dropped frames are the latest-wins capture slot replacing frames the " +
+                      "inference loop had no time for (the camera runs at its own rate); they are by design, not losses of processed frames.");
         md.AppendLine();
     }
 
@@ -248,7 +265,11 @@ public static class PerformanceReport
             md.AppendLine();
             return;
         }
-        foreach (var (key, value) in m) md.AppendLine($"- `{key}`: {value?.ToJsonString()}");
+        md.AppendLine($"The daemon on {m["model"]}, {m["source"]}, {m["frames"]} frames at {F(m["fps"])} frames/s{(m["completed"]?.GetValue<bool>() == true ? "" : " (stopped at the time limit)")}, " +
+                      $"load {F(m["load_average_1min"])}. RSS after 10 % of the run {F(m["rss_steady_start_mib"])} MiB, at the end {F(m["rss_end_mib"])} MiB " +
+                      $"(min {F(m["rss_min_mib"])}, max {F(m["rss_max_mib"])}): drift **{F(m["rss_drift_percent"])} %**.");
+        md.AppendLine();
+        md.AppendLine($"Managed allocation per frame and GC counts: {m["allocation_note"]}.");
         md.AppendLine();
     }
 
