@@ -86,6 +86,8 @@ public sealed class FieldOperationsTests : IDisposable
         Assert.True(marked.GetProperty("ok").GetBoolean(), marked.ToString());
         Assert.Equal("r1", marked.GetProperty("id").GetString());
         var closed = Json(await probe.WaitForAsync(m => m.Topic == "mfuser/fo1/domain_shift" && m.Text.Contains("\"end\""), TimeSpan.FromSeconds(40)));
+        await Publish(broker.Port, "mfuser/fo1/cmd/snapshot", """{"reason":"pothole ahead"}""");
+        Assert.True(Json(await probe.WaitForAsync(m => m.Topic == "mfuser/fo1/cmd/snapshot/result", TimeSpan.FromSeconds(10))).GetProperty("ok").GetBoolean());
         var stats = Json(await probe.WaitForAsync(m => m.Topic == "mfuser/fo1/stats", TimeSpan.FromSeconds(5), skip: probe.Messages.Count));
         await edge.TerminateAsync(TimeSpan.FromSeconds(30));
         Assert.True(edge.ExitCode == 0, edge.ToString());
@@ -109,7 +111,7 @@ public sealed class FieldOperationsTests : IDisposable
         Assert.All(probe.On("mfuser/fo1/domain_shift"), m => Assert.Equal(1, (int)m.Qos));
 
         Assert.Equal(2, stats.GetProperty("control").GetProperty("rejected").GetInt64());
-        Assert.True(stats.GetProperty("control").GetProperty("accepted").GetInt64() >= 2);
+        Assert.True(stats.GetProperty("control").GetProperty("accepted").GetInt64() >= 3);
         Assert.True(stats.GetProperty("gps").GetProperty("fixes").GetInt64() > 0, stats.ToString());
         Assert.True(stats.GetProperty("mcu").GetProperty("sent").GetInt64() > 0, stats.ToString());
 
@@ -126,7 +128,9 @@ public sealed class FieldOperationsTests : IDisposable
         Assert.Equal(closed.GetProperty("event_id").GetString(), recorded[^1]);
         var jpeg = JsonDocument.Parse(episode.On("/camera/image").First().Data).RootElement;
         Assert.Equal("jpeg", jpeg.GetProperty("format").GetString());
-        Assert.Single(Directory.GetFiles(logs, "*mark-fog_test*.mcap"));
+        Assert.Single(Directory.GetFiles(logs, "*-snapshot-mark-fog_test.mcap"));
+        var snapshot = McapReader.Read(Assert.Single(Directory.GetFiles(logs, "*-snapshot-pothole_ahead.mcap")));
+        Assert.True(snapshot.On("/camera/image").Any() && snapshot.On("/drivable").Any());
 
         // MCU: valid frames of the model's size, in order, flagged with the GPS fix and (some) the open episode.
         mcuPty.Dispose();

@@ -175,7 +175,7 @@ public sealed class FieldOperations : IAsyncDisposable
         handlers["snapshot"] = request =>
         {
             var reason = request.Arguments.GetValueOrDefault("reason") ?? "";
-            Watch(recorder.Snapshot("snapshot"), $"snapshot ({(reason.Length > 0 ? reason : "no reason given")})");
+            Watch(recorder.Snapshot(reason.Length > 0 ? reason : "command"), $"snapshot ({(reason.Length > 0 ? reason : "no reason given")})");
             return CommandOutcome.Success(new Dictionary<string, string> { ["queued"] = "true" });
         };
         handlers["mark_event"] = request =>
