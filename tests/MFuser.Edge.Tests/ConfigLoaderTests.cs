@@ -125,6 +125,42 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Field_operation_keys_nest_in_the_file_and_are_off_by_default()
+    {
+        var off = Load();
+        Assert.Equal(("", "", "", false), (off.Serial.GpsPort, off.Serial.McuPort, off.FieldLog.Directory, off.ControlEnabled));
+        Assert.True(off.DomainShift.Enabled);
+        Assert.Equal(TimeSpan.FromSeconds(20), off.WatchdogStall);
+
+        var file = Json("""
+            { "serial": { "gps": { "port": "/dev/ttyUSB0", "baud": 4800 }, "mcu": { "port": "/dev/ttyTHS1" } },
+              "control": { "enabled": true }, "domain_shift": { "open_threshold": 6, "warmup_s": 30 },
+              "field_log": { "dir": "/var/lib/mfuser/logs", "quota_mb": 100 }, "gps": { "max_fix_age_s": 1.5 } }
+            """);
+        var c = Load(file, new Hashtable { ["MFUSER_SPOOL_DIR"] = "/var/lib/mfuser/spool" });
+        Assert.Equal(("/dev/ttyUSB0", 4800, "/dev/ttyTHS1", 115200), (c.Serial.GpsPort, c.Serial.GpsBaud, c.Serial.McuPort, c.Serial.McuBaud));
+        Assert.Equal(TimeSpan.FromSeconds(1.5), c.Serial.MaxFixAge);
+        Assert.True(c.ControlEnabled);
+        Assert.Equal((6.0, 2.0, TimeSpan.FromSeconds(30)), (c.DomainShift.Options.OpenThreshold, c.DomainShift.Options.CloseThreshold, c.DomainShift.Options.Warmup));
+        Assert.Equal(("/var/lib/mfuser/logs", 100L << 20), (c.FieldLog.Directory, c.FieldLog.QuotaBytes));
+        Assert.Equal(("/var/lib/mfuser/spool", 64L << 20), (c.Spool.Directory, c.Spool.MaxBytes));
+    }
+
+    [Fact]
+    public void Field_operation_cross_checks_name_the_key()
+    {
+        var e = Assert.Throws<ConfigException>(() => Load(env: new Hashtable
+        {
+            ["MFUSER_DOMAIN_SHIFT_OPEN_THRESHOLD"] = "3", ["MFUSER_DOMAIN_SHIFT_CLOSE_THRESHOLD"] = "5",
+            ["MFUSER_SERIAL_GPS_PORT"] = "/dev/ttyUSB0", ["MFUSER_SERIAL_MCU_PORT"] = "/dev/ttyUSB0",
+        }));
+        Assert.Contains(e.Problems, p => p.Key == "domain_shift.close_threshold" && p.Problem.Contains("at most domain_shift.open_threshold (3)"));
+        Assert.Contains(e.Problems, p => p.Key == "serial.mcu.port" && p.Problem.Contains("cannot share"));
+        var range = Assert.Throws<ConfigException>(() => Load(env: new Hashtable { ["MFUSER_SERIAL_MCU_BAUD"] = "10" }));
+        Assert.Contains(range.Problems, p => p.Key == "serial.mcu.baud" && p.Origin == "environment MFUSER_SERIAL_MCU_BAUD");
+    }
+
+    [Fact]
     public void Every_key_and_environment_name_is_documented()
     {
         var doc = File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "configuration.md"));
