@@ -8,10 +8,27 @@ namespace MFuser.Bench.Pipeline;
 /// <summary>
 /// One bounded run of the real daemon (<c>mfuser-edge run --max-frames N --broker embedded</c>) as a child process,
 /// one ORT intra-op thread, the selective-scan library from native/selective_scan/build. Its JSON log (stdout is not
-/// a terminal) gives the run summary; its RSS is sampled from /proc/&lt;pid&gt;/status while it runs.
+/// a terminal) gives the run summary; its RSS is sampled from /proc/&lt;pid&gt;/status while it runs, and the
+/// allocation probe (bench/MFuser.Bench.AllocationProbe, loaded through DOTNET_STARTUP_HOOKS) samples its managed
+/// allocation and GC counts from inside.
 /// </summary>
 public sealed partial class DaemonRun
 {
+    public readonly record struct ProbeSample(DateTime At, long AllocatedBytes, int Gen0, int Gen1, int Gen2);
+
+    /// <summary>Managed bytes allocated per processed frame by the whole daemon process, and GC counts, over the
+    /// part of the processing window after <paramref name="skipFraction"/> of it (JIT and first-use allocations
+    /// excluded); frames in that part are counted at the run's sustained rate.</summary>
+    public (double BytesPerFrame, double Frames, int Gen0, int Gen1, int Gen2)? SteadyAllocation(double skipFraction)
+    {
+        var from = RunningAt + (SummaryAt - RunningAt) * skipFraction;
+        var window = Probe.Where(p => p.At >= from && p.At <= SummaryAt).ToList();
+        if (window.Count < 2) return null;
+        var (a, b) = (window[0], window[^1]);
+        var frames = SustainedFps * (b.At - a.At).TotalSeconds;
+        return ((b.AllocatedBytes - a.AllocatedBytes) / frames, frames, b.Gen0 - a.Gen0, b.Gen1 - a.Gen1, b.Gen2 - a.Gen2);
+    }
+
     public required long FramesProcessed { get; init; }
     public required long FramesCaptured { get; init; }
     public required long FramesDropped { get; init; }
@@ -21,6 +38,10 @@ public sealed partial class DaemonRun
     public required Dictionary<string, double[]> LatencyMs { get; init; }
     /// <summary>CPU seconds (user + system, all threads) the daemon had used at the last sample.</summary>
     public required double CpuSeconds { get; init; }
+    /// <summary>The daemon's own view of its managed heap, sampled by the allocation probe (a startup hook).</summary>
+    public required List<ProbeSample> Probe { get; init; }
+    public required DateTime RunningAt { get; init; }
+    public required DateTime SummaryAt { get; init; }
     /// <summary>(seconds since start, RSS MiB) samples.</summary>
     public required List<(double Seconds, double RssMiB)> Rss { get; init; }
     /// <summary>False when the run hit its time limit and was stopped with SIGTERM before --max-frames.</summary>
@@ -47,6 +68,10 @@ public sealed partial class DaemonRun
         psi.Environment["MFUSER_INFERENCE_INTRA_OP_THREADS"] = "1";
         psi.Environment["MFUSER_INFERENCE_CUSTOM_OP_LIBRARY"] = OrtSessions.OpsLibrary();
         psi.Environment["MFUSER_RUN_STATUS_LINE"] = "off";
+        psi.Environment["MFUSER_BROKER_EMBEDDED_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture);
+        var probeFile = Path.GetTempFileName();
+        psi.Environment["DOTNET_STARTUP_HOOKS"] = Path.Combine(AppContext.BaseDirectory, "MFuser.Bench.AllocationProbe.dll");
+        psi.Environment["BENCH_ALLOCATION_PROBE_FILE"] = probeFile;
         using var process = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {psi.FileName}");
         var lines = new List<string>();
         var errors = new List<string>();
@@ -89,6 +114,10 @@ public sealed partial class DaemonRun
             throw new InvalidOperationException($"mfuser-edge ended (exit {process.ExitCode}, {(completed ? "in time" : $"killed after {limit.TotalSeconds:F0} s")}) " +
                 $"without a run summary; stderr: {string.Join(" / ", errors.TakeLast(5))}; last log: {lines.LastOrDefault()}");
         var processed = summary["Processed"]!.GetValue<long>();
+        var probe = File.ReadLines(probeFile).Select(l => l.Split(' ')).Where(f => f.Length == 5).Select(f => new ProbeSample(
+            DateTime.UnixEpoch.AddMilliseconds(long.Parse(f[0], CultureInfo.InvariantCulture)), long.Parse(f[1], CultureInfo.InvariantCulture),
+            int.Parse(f[2], CultureInfo.InvariantCulture), int.Parse(f[3], CultureInfo.InvariantCulture), int.Parse(f[4], CultureInfo.InvariantCulture))).ToList();
+        File.Delete(probeFile);
         return new DaemonRun
         {
             FramesProcessed = processed,
@@ -99,6 +128,9 @@ public sealed partial class DaemonRun
                 m => Enumerable.Range(2, 4).Select(g => double.Parse(m.Groups[g].Value, CultureInfo.InvariantCulture)).ToArray()),
             Rss = rss,
             CpuSeconds = cpu,
+            Probe = probe,
+            RunningAt = running.Value,
+            SummaryAt = summaryAt,
             Completed = completed,
         };
     }
@@ -123,6 +155,16 @@ public sealed partial class DaemonRun
             return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
         }
         catch (IOException) { return null; }
+    }
+
+    /// <summary>A loopback port free right now, so the embedded broker does not collide with other brokers on 1883.</summary>
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
 
     private const int SigTerm = 15;

@@ -31,7 +31,7 @@ public static class PipelineBenchmark
         var inference = daemon.LatencyMs.GetValueOrDefault("inference");
         var c2p = daemon.LatencyMs.GetValueOrDefault("capture_to_publish");
         Console.WriteLine($"pipeline: daemon {daemon.SustainedFps:F2} frames/s vs bare {before.Fps:F2} / {after.Fps:F2}; capture→publish p99 {c2p?[2]} ms, inference p99 {inference?[2]} ms; dropped {daemon.FramesDropped}");
-        return new JsonObject
+        var result = new JsonObject
         {
             ["model"] = $"{cfg.Name} (random weights, seed {ExportedModels.Seed}), fused scan, 1 ORT thread",
             ["source"] = "synthetic://drive", ["frames"] = daemon.FramesProcessed,
@@ -51,6 +51,8 @@ public static class PipelineBenchmark
                 KeyValuePair.Create(kv.Key, (JsonNode?)new JsonArray(kv.Value.Select(v => (JsonNode?)v).ToArray())))),
             ["target_daemon_over_bare"] = 0.95,
         };
+        MemoryBenchmark.Allocation(result, daemon);
+        return result;
     }
 
     private sealed record BareRun(double Fps, List<double> Ms, double CpuMsPerFrame);
