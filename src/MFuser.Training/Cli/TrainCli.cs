@@ -115,6 +115,7 @@ public static class TrainCli
                 var loss = Training.Losses.Compute(o, y, cfg.NumClasses, new Training.LossWeights());
                 loss.Total.backward();
                 opt.step();
+                Console.WriteLine($"step {i}: forward {fwd:F2}s, forward+loss+backward+AdamW {sw.Elapsed.TotalSeconds:F2}s, loss {loss.Total.item<float>():F3}, threads {get_num_threads()}");
                 var sw2 = System.Diagnostics.Stopwatch.StartNew();
                 using (no_grad()) model.Backbone.call(x);
                 double bbT = sw2.Elapsed.TotalSeconds; sw2.Restart();
@@ -122,7 +123,7 @@ public static class TrainCli
                 double scT = sw2.Elapsed.TotalSeconds; sw2.Restart();
                 using (no_grad()) model.call(x);
                 Console.WriteLine($"  backbone no-grad {bbT:F2}s, scan x{cfg.Depth} no-grad {scT:F2}s, full no-grad {sw2.Elapsed.TotalSeconds:F2}s");
-                Console.WriteLine($"step {i}: forward {fwd:F2}s, total {sw.Elapsed.TotalSeconds:F2}s, loss {loss.Total.item<float>():F3}, threads {get_num_threads()}");
+
             }
             return 0;
         });
