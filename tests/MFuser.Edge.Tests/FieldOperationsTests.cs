@@ -58,7 +58,7 @@ public sealed class FieldOperationsTests : IDisposable
         using var edge = EdgeProcess.Start(Run(Drive("clear:4,fog:4,clear:6"), broker.Port, "fo1"), Env(
             ("MFUSER_CONTROL_ENABLED", "true"), ("MFUSER_SERIAL_GPS_PORT", gpsPty.Device), ("MFUSER_SERIAL_MCU_PORT", mcuPty.Device),
             ("MFUSER_FIELD_LOG_DIR", logs), ("MFUSER_FIELD_LOG_MIN_FREE_MB", "0"), ("MFUSER_FIELD_LOG_PRE_TRIGGER_S", "2"),
-            ("MFUSER_FIELD_LOG_POST_TRIGGER_S", "1"), ("MFUSER_PUBLISH_SEGMENTATION_HZ", "2")));
+            ("MFUSER_FIELD_LOG_POST_TRIGGER_S", "0"), ("MFUSER_GPS_MAX_FIX_AGE_S", "5"), ("MFUSER_PUBLISH_SEGMENTATION_HZ", "2")));
 
         // Control: the retained states come first; a valid set changes the pipeline (overlay images start).
         await probe.WaitForAsync("mfuser/fo1/overlay_hz/state", "0", TimeSpan.FromSeconds(30));
@@ -86,6 +86,14 @@ public sealed class FieldOperationsTests : IDisposable
         Assert.True(marked.GetProperty("ok").GetBoolean(), marked.ToString());
         Assert.Equal("r1", marked.GetProperty("id").GetString());
         var closed = Json(await probe.WaitForAsync(m => m.Topic == "mfuser/fo1/domain_shift" && m.Text.Contains("\"end\""), TimeSpan.FromSeconds(40)));
+        // Manual recording once the episode's file is finished (post-trigger 0), so it gets a file of its own.
+        await edge.WaitForOutputAsync(l => l.Contains("Field log: finished") && l.Contains("-episode-"), "the episode file finished", TimeSpan.FromSeconds(10));
+        await Publish(broker.Port, "mfuser/fo1/recording/set", "on");
+        await probe.WaitForAsync("mfuser/fo1/recording/state", "ON", TimeSpan.FromSeconds(10));
+        await Task.Delay(1000);
+        var before = probe.Messages.Count;
+        await Publish(broker.Port, "mfuser/fo1/recording/set", "OFF");
+        await probe.WaitForAsync("mfuser/fo1/recording/state", "OFF", TimeSpan.FromSeconds(10), skip: before);
         await Publish(broker.Port, "mfuser/fo1/cmd/snapshot", """{"reason":"pothole ahead"}""");
         Assert.True(Json(await probe.WaitForAsync(m => m.Topic == "mfuser/fo1/cmd/snapshot/result", TimeSpan.FromSeconds(10))).GetProperty("ok").GetBoolean());
         var stats = Json(await probe.WaitForAsync(m => m.Topic == "mfuser/fo1/stats", TimeSpan.FromSeconds(5), skip: probe.Messages.Count));
@@ -102,6 +110,7 @@ public sealed class FieldOperationsTests : IDisposable
         Assert.Equal(0, opened.GetProperty("seq").GetInt32());
         foreach (var e in new[] { opened, closed })
         {
+            Assert.True(e.GetProperty("gps").ValueKind == JsonValueKind.Object, $"{e}\n{stats}");
             Assert.Equal(Latitude, e.GetProperty("gps").GetProperty("lat").GetDouble(), 5);
             Assert.Equal(Longitude, e.GetProperty("gps").GetProperty("lon").GetDouble(), 5);
         }
@@ -111,7 +120,7 @@ public sealed class FieldOperationsTests : IDisposable
         Assert.All(probe.On("mfuser/fo1/domain_shift"), m => Assert.Equal(1, (int)m.Qos));
 
         Assert.Equal(2, stats.GetProperty("control").GetProperty("rejected").GetInt64());
-        Assert.True(stats.GetProperty("control").GetProperty("accepted").GetInt64() >= 3);
+        Assert.True(stats.GetProperty("control").GetProperty("accepted").GetInt64() >= 5);
         Assert.True(stats.GetProperty("gps").GetProperty("fixes").GetInt64() > 0, stats.ToString());
         Assert.True(stats.GetProperty("mcu").GetProperty("sent").GetInt64() > 0, stats.ToString());
 
@@ -129,6 +138,8 @@ public sealed class FieldOperationsTests : IDisposable
         var jpeg = JsonDocument.Parse(episode.On("/camera/image").First().Data).RootElement;
         Assert.Equal("jpeg", jpeg.GetProperty("format").GetString());
         Assert.Single(Directory.GetFiles(logs, "*-snapshot-mark-fog_test.mcap"));
+        var manual = McapReader.Read(Assert.Single(Directory.GetFiles(logs, "*-manual.mcap")));
+        Assert.True(manual.On("/drivable").Count() >= 5, "a second of manual recording at ~10 fps");
         var snapshot = McapReader.Read(Assert.Single(Directory.GetFiles(logs, "*-snapshot-pothole_ahead.mcap")));
         Assert.True(snapshot.On("/camera/image").Any() && snapshot.On("/drivable").Any());
 

@@ -48,14 +48,12 @@ public sealed class InferenceLoop : IDisposable
     public InferenceLoop(FrameSlot slot, SegmentationSession session, DrivableAnalyzer analyzer, MqttLink link, EdgeConfig config,
         FieldOperations field, ILogger log)
     {
-        var publish = config.Publish;
-        var maxFrames = config.MaxFrames;
         _slot = slot;
         _session = session;
         _analyzer = analyzer;
         _link = link;
-        _maxFrames = maxFrames;
-        _images = new LabelImages(session.Width, session.Height, session.Package.Manifest.Classes, publish.OverlayQuality);
+        _maxFrames = config.MaxFrames;
+        _images = new LabelImages(session.Width, session.Height, session.Package.Manifest.Classes, config.Publish.OverlayQuality);
         _field = field;
         _log = log;
         _segmentationGate = new RateGate(field.Settings.SegmentationHz);
@@ -135,7 +133,7 @@ public sealed class InferenceLoop : IDisposable
             _link.TryPublish(_link.Topics.Overlay, _images.Overlay(_session.Labels, _input),
                 MessageMeta.Image("image/jpeg", stamp, _session.Width, _session.Height));
         var t4 = Stopwatch.GetTimestamp();
-        var shift = FieldOperations(frame, stamp, summary, drivable.Span, fix, png, handedOver);
+        var shift = FeedFieldOperations(frame, stamp, summary, drivable.Span, fix, png, handedOver);
         if (_field.Mcu is { } mcu)
         {
             _mcuFrame.CopyFrom(summary, frame.Id, frame.CapturedAt,
@@ -153,7 +151,7 @@ public sealed class InferenceLoop : IDisposable
     }
 
     /// <summary>The domain-shift monitor and the field-log recorder for one frame; true while a shift episode is open.</summary>
-    private bool FieldOperations(CapturedFrame frame, in FrameStamp stamp, DrivableSummary summary, ReadOnlySpan<byte> drivable,
+    private bool FeedFieldOperations(CapturedFrame frame, in FrameStamp stamp, DrivableSummary summary, ReadOnlySpan<byte> drivable,
         GeoFix? fix, byte[]? png, long now)
     {
         var recorder = _field.Recorder;

@@ -75,13 +75,17 @@ public sealed class EdgeProcess : IDisposable
     }
 
     /// <summary>Waits until stdout contains <paramref name="text"/>; fails when the process exits first or the time is up.</summary>
-    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    public Task WaitForOutputAsync(string text, TimeSpan timeout) =>
+        WaitForOutputAsync(line => line.Contains(text, StringComparison.Ordinal), text, timeout);
+
+    /// <summary>Waits until a stdout line matches <paramref name="line"/> (<paramref name="what"/> describes it).</summary>
+    public async Task WaitForOutputAsync(Func<string, bool> line, string what, TimeSpan timeout)
     {
         var waited = Stopwatch.StartNew();
-        while (!Stdout.Contains(text, StringComparison.Ordinal))
+        while (!Stdout.Split('\n').Any(line))
         {
             if (HasExited || waited.Elapsed > timeout)
-                throw new TimeoutException($"'{text}' not seen in mfuser-edge's output within {timeout.TotalSeconds} s\n{this}");
+                throw new TimeoutException($"{what} not seen in mfuser-edge's output within {timeout.TotalSeconds} s\n{this}");
             await Task.Delay(100);
         }
     }
