@@ -36,6 +36,7 @@ public static class PerformanceReport
         Pipeline(md, result["pipeline"]?.AsObject());
         Memory(md, result["memory"]?.AsObject());
         Render(md, result["render"]?.AsObject());
+        MissedTargets(md);
         Gpu(md, Path.GetDirectoryName(suiteResultPath)!);
         var path = Path.Combine(docsDirectory, "performance.md");
         File.WriteAllText(path, md.ToString());
@@ -176,11 +177,13 @@ public static class PerformanceReport
         md.AppendLine();
         if (m["opencv_error"] is { } err)
             md.AppendLine($"OpenCV DNN 4.13 (`CvDnn.ReadNetFromOnnx` on `model.portable.onnx`) **cannot load the graph**; its error, verbatim:\n\n```\n{err}\n```\n\n" +
-                          "The node is the CLS/patch `Concat` with `axis = 0`. The exporter writes ONNX through proto3-generated C# " +
-                          "(OnnxSharp), which omits a scalar field equal to its default, so the attribute carries `type = INT` but no " +
-                          "`i` field; ONNX Runtime reads the missing field as 0, OpenCV's importer checks `has_i()` and refuses. The " +
-                          "fix belongs in the exporter (e.g. write `axis = -2` for this concat or post-process zero-valued INT " +
-                          "attributes); until then the OpenCV comparison cannot be made.");
+                          "The node is the CLS/patch `Concat` with `axis = 0` (BackboneWriter). The exporter writes ONNX through " +
+                          "OnnxSharp's proto3-generated C#, whose `AttributeProto.i` has no field presence: a value of 0 is not written, " +
+                          "so the attribute arrives as `type = INT` with no value. ONNX Runtime reads the absent field as 0; OpenCV's " +
+                          "importer, by its message, finds no value it can read for `axis` and refuses (probable cause, inferred from " +
+                          "the message and the node; not traced inside OpenCV). The fix belongs in the exporter (e.g. a negative axis " +
+                          "for this concat, or writing zero-valued INT attributes explicitly); until then the OpenCV comparison " +
+                          "cannot be made.");
         else if (m["opencv_over_fused_cpu"] is { } cv)
             md.AppendLine($"OpenCV DNN / ORT fused (CPU time): {F(cv)}×.");
         md.AppendLine();
@@ -277,11 +280,11 @@ public static class PerformanceReport
               $"**{F(a)} bytes per frame** over ~{F(m["allocation_window_frames"])} frames; GCs gen0/gen1/gen2 in that window {m["gc_gen0_gen1_gen2_in_window"]?.ToJsonString()}, " +
               $"whole run {m["gc_gen0_gen1_gen2_whole_run"]?.ToJsonString()}."
             : $"Managed allocation per frame and GC counts: {m["allocation_note"]}.");
-        if (m["gc_gen0_gen1_gen2_whole_run"] is JsonArray gcs && gcs.All(g => g!.GetValue<int>() == 0) && m["allocated_bytes_per_frame"] is { } bytes)
+        if (m["gc_gen0_gen1_gen2_in_window"] is JsonArray gcs && gcs.All(g => g!.GetValue<int>() == 0) && m["allocated_bytes_per_frame"] is { } bytes)
         {
             md.AppendLine();
-            md.AppendLine($"No garbage collection ran during the whole run, so the RSS rise is the gen0 allocation budget filling up " +
-                          $"({F(bytes)} B/frame × {m["frames"]} frames ≈ {D(bytes) * D(m["frames"]) / 1048576:F1} MiB) rather than evidence of a leak; " +
+            md.AppendLine($"No garbage collection ran in the measured window, so the RSS rise there is the gen0 allocation budget filling up " +
+                          $"({F(bytes)} B/frame × {F(m["allocation_window_frames"])} frames ≈ {D(bytes) * D(m["allocation_window_frames"]) / 1048576:F1} MiB) rather than evidence of a leak; " +
                           "whether RSS is flat once collections cycle needs a run long enough to trigger them (the 10k-frame run of the target).");
         }
         md.AppendLine();
@@ -303,6 +306,39 @@ public static class PerformanceReport
         md.AppendLine();
     }
 
+    /// <summary>What each missed target comes from, as far as measured, and whose code it is. Static text: it names
+    /// causes the suite's own figures show (see the sections above), not figures.</summary>
+    private static void MissedTargets(StringBuilder md)
+    {
+        md.AppendLine("## What the missed targets say");
+        md.AppendLine();
+        md.AppendLine("- **Fused vs portable at tiny's shape.** D = 32, L = 258: the fused call is a few µs of kernel work and ORT's per-call " +
+                      "dispatch and the op's input checks are a large share of it (ns per element 2–3× the large shapes'), while the portable " +
+                      "graph's (D, L, N) tensors still fit in cache. At the small and paper-l shapes the ratio is far above 30×.");
+        md.AppendLine("- **Fused vs the exp bound.** The kernel alone runs at ~2–2.7× the bare exp2 loop (docs/selective-scan.md §5: the per-token " +
+                      "softplus/silu exps and the tile transposes are ~40 % of the time at N = 16); the ORT op adds its dispatch on top. A " +
+                      "larger N amortises the per-token part; nothing cheap is left in the state loop.");
+        md.AppendLine("- **Daemon vs bare session.** On this 2-core machine the synthetic camera renders every frame it offers inside the daemon " +
+                      "(§6: ~10–15 ms of CPU per 512×256 frame, at the drive's frame rate), competing with inference; the daemon's inference p99 " +
+                      "is several times the bare loop's. The pipeline is not measured here with a source that costs no CPU (a hardware camera, or " +
+                      "a slower synthetic rate); that measurement, on the Jetson, decides this target.");
+        md.AppendLine("- **capture→publish p99.** It tracks the daemon's inference p99 within tens of ms: the tail is inference under load, not " +
+                      "queueing in the pipeline.");
+        md.AppendLine("- **OpenCV DNN.** Not a speed result: the exporter's proto3 serialisation drops INT attributes equal to 0, which OpenCV's " +
+                      "importer rejects (§2). The fix is in src/MFuser.Onnx (not this suite's code).");
+        md.AppendLine("- **Fusion exponents.** Over the measurable range at width 64 both fits are flattened by per-node fixed costs; attention's " +
+                      "L² term dominates only from L ≈ 4·width on. The measured fact that matters for the paper's claim: Mamba fusion stays " +
+                      "near-flat while attention grows fastest at the top of the range and is several times slower there.");
+        md.AppendLine("- **Managed allocation.** The probe counts every thread of the daemon (capture, inference loop, MQTT client, embedded " +
+                      "broker, stats). ~10–15 KB per frame is far above 1 KB; the inference loop itself is written allocation-free, so the " +
+                      "candidates are the per-frame MQTT publish path (MQTTnet client and the in-process broker) and capture. Not yet profiled " +
+                      "to the call site (next step: allocation ticks with `dotnet-trace` or the probe extended to EventPipe).");
+        md.AppendLine("- **RSS.** On this machine the fixture pipeline reaches ~3k frames in the part's time limit, not 10k, and no GC ran in " +
+                      "the window, so the rise is gen0 filling up; the ±2 % over 10k frames verdict needs the long run (a few minutes on an idle " +
+                      "machine, `mfuser-bench memory`).");
+        md.AppendLine();
+    }
+
     /// <summary>The CUDA scan results (bench/results/*nvidia*.json, written by native/selective_scan/device-check.sh on a
     /// lent GPU): each file is one card and one run, and figures are compared only within a file.</summary>
     private static void Gpu(StringBuilder md, string resultsDir)
@@ -316,8 +352,8 @@ public static class PerformanceReport
             return;
         }
         md.AppendLine("Measured by the device check (docs/gpu-kernel.md), not by this suite: this machine has no GPU. Each table is " +
-                      "one file = one card and one run; ratios are only taken inside a table. ms per call, fp32 I/O, the " +
-                      "dispatcher's default kernel; `frac exp` = share of the card's exp2 throughput bound; the PyTorch columns " +
+                      "one file = one card and one run; ratios are only taken inside a table. ms per call, fp32 I/O, each " +
+                      "kernel at its default launch (the file with two kernels lists both; which one the dispatcher now picks is in docs/gpu-kernel.md); `frac exp` = share of the card's exp2 throughput bound; the PyTorch columns " +
                       "are the same shapes in the same run (eager sequential loop and chunked reference).");
         md.AppendLine();
         foreach (var file in files)
@@ -333,7 +369,7 @@ public static class PerformanceReport
             double? Torch(string method, JsonObject k) => torch.FirstOrDefault(t => (string?)t["method"] == method && (string?)t["shape"] == (string?)k["shape"]
                 && D(t["B"]) == D(k["B"]))?["ms"]?.GetValue<double>();
             foreach (var k in d["kernel_bench"]!.AsArray().Select(x => x!.AsObject())
-                         .Where(k => (string?)k["io"] == "fp32" && (k["kernel"] is null ? ((string?)k["launch"])?.StartsWith("default", StringComparison.Ordinal) == true : k["auto"]?.GetValue<bool>() == true)))
+                         .Where(k => (string?)k["io"] == "fp32" && (k["kernel"] is null ? ((string?)k["launch"])?.StartsWith("default", StringComparison.Ordinal) == true : k["default"]?.GetValue<bool>() == true)))
             {
                 var chunked = Torch("chunked", k);
                 md.AppendLine($"| {k["shape"]} | {k["B"]} | {k["D"]} | {k["L"]} | {k["launch"]} | {F(k["ms"])} | {F(k["gb_per_s"])} | {F(k["frac_exp_bound"])} | " +
