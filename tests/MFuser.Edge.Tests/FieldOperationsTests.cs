@@ -122,6 +122,7 @@ public sealed class FieldOperationsTests : IDisposable
         Assert.Equal(2, stats.GetProperty("control").GetProperty("rejected").GetInt64());
         Assert.True(stats.GetProperty("control").GetProperty("accepted").GetInt64() >= 5);
         Assert.True(stats.GetProperty("gps").GetProperty("fixes").GetInt64() > 0, stats.ToString());
+        Assert.True(stats.GetProperty("gps").GetProperty("rejected_by_reason").GetProperty("ChecksumMismatch").GetInt64() > 0, stats.ToString());
         Assert.True(stats.GetProperty("mcu").GetProperty("sent").GetInt64() > 0, stats.ToString());
 
         // MCAP: the episode file holds camera frames, label maps, summaries, signals, both events and GPS fixes.
@@ -223,7 +224,8 @@ public sealed class FieldOperationsTests : IDisposable
         Assert.Equal(0, p.ExitCode);
     }
 
-    /// <summary>A GPS receiver: GGA and RMC at 5 Hz with a fixed position, today's date and the current time.</summary>
+    /// <summary>A GPS receiver: GGA and RMC at 5 Hz with a fixed position, today's date and the current time, plus a
+    /// sentence with a wrong checksum and a line of noise each time.</summary>
     private static async Task FeedGps(PtyPair pty, CancellationToken ct)
     {
         await using var port = pty.OpenPeer();
@@ -232,8 +234,10 @@ public sealed class FieldOperationsTests : IDisposable
             var now = DateTime.UtcNow;
             var time = now.ToString("HHmmss.ff");
             var lines = Sentence($"GPGGA,{time},4807.0380,N,01134.0000,E,1,09,0.9,519.5,M,46.9,M,,")
-                + Sentence($"GPRMC,{time},A,4807.0380,N,01134.0000,E,022.4,084.4,{now:ddMMyy},003.1,W");
-            await port.WriteAsync(Encoding.ASCII.GetBytes(lines), CancellationToken.None);
+                + Sentence($"GPRMC,{time},A,4807.0380,N,01134.0000,E,022.4,084.4,{now:ddMMyy},003.1,W")
+                + "$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*00\r\n" // wrong checksum: rejected, counted
+                + "\u0001\u00ffnoise\r\n";
+            await port.WriteAsync(Encoding.Latin1.GetBytes(lines), CancellationToken.None);
             try
             {
                 await Task.Delay(200, ct);
