@@ -6,6 +6,7 @@
 #   test      build, then run every test: native ctest and all xunit projects
 #   publish   write a runnable daemon to artifacts/mfuser-edge/mfuser-edge
 #   demo      publish, then run the daemon on the embedded default (bundled model, built-in broker, synthetic drive)
+#   bench     build, then run the benchmark suite: bench/results/<date>-<host>.json and docs/performance.md (--quick: smoke run)
 # Environment: ORT_FLAVOR=Cpu|Gpu|Managed (ONNX Runtime native package, default Cpu); CONFIGURATION (default Release).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -80,9 +81,19 @@ cmd_demo() {
   exec artifacts/mfuser-edge/mfuser-edge run "$@"
 }
 
+cmd_bench() {
+  need_pkgs "${APT_RUNTIME[@]}"
+  cmd_native
+  log "building the daemon and mfuser-bench ($CONFIGURATION)"
+  dotnet build src/MFuser.Edge/MFuser.Edge.csproj -c "$CONFIGURATION" -p:OrtFlavor=Cpu -nologo -clp:ErrorsOnly
+  dotnet build bench/MFuser.Bench/MFuser.Bench.csproj -c "$CONFIGURATION" -nologo -clp:ErrorsOnly
+  log "running the benchmark suite"
+  bench/MFuser.Bench/bin/"$CONFIGURATION"/net10.0/linux-x64/mfuser-bench all "$@"
+}
+
 cmd_deps() { need_pkgs "${APT_TEST[@]}"; }
 
 case "${1:-}" in
-  deps|native|build|test|publish|demo) c=$1; shift; "cmd_$c" "$@" ;;
-  *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 1 ;;
+  deps|native|build|test|publish|demo|bench) c=$1; shift; "cmd_$c" "$@" ;;
+  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 1 ;;
 esac
