@@ -131,7 +131,7 @@ public sealed class EdgeDaemon(
                 var fps = (loop.Processed - lastLineProcessed) / (now - lastLineAt).TotalSeconds;
                 (lastLineProcessed, lastLineAt) = (loop.Processed, now);
                 var p50 = loop.Latencies.Summarise(wholeRun: true).GetValueOrDefault("capture_to_publish")?.P50 ?? double.NaN;
-                StatusLine.Draw($"{fps,5:F1} fps | latency p50 {p50:F1} ms | drivable {loop.LastDrivableFraction:P0} | {session.Provider} | broker {(link.IsConnected ? "connected" : "DISCONNECTED")} | frames {loop.Processed} dropped {slot.Dropped}");
+                StatusLine.Draw($"{fps,5:F1} fps | latency p50 {p50:F1} ms | drivable {loop.LastDrivableFraction:P0} | {session.Provider} | broker {(link.IsConnected ? "connected" : "DISCONNECTED")} | frames {loop.Processed} dropped {slot.Dropped}{(field.Shift?.Monitor.InEpisode == true ? " | DOMAIN SHIFT" : "")}");
             }
         }
         var budgetReached = await inference;
