@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace MFuser.Training.Cli;
 
-/// <summary>Command line of <c>mfuser-train</c>: describe, train, eval.</summary>
+/// <summary>Command line of <c>mfuser-train</c>: describe, train, eval, bench, export.</summary>
 public static class TrainCli
 {
     public static int Run(string[] args)
@@ -15,6 +15,7 @@ public static class TrainCli
         root.Subcommands.Add(TrainCommand());
         root.Subcommands.Add(EvalCommand());
         root.Subcommands.Add(BenchCommand());
+        root.Subcommands.Add(ExportCommand.Create());
         return root.Parse(args).Invoke();
     }
 

@@ -53,12 +53,27 @@ public static class Evaluator
         return new DomainResult(domain, present.Length == 0 ? double.NaN : present.Average(), iou, confusion.Sum());
     }
 
-    public static string ToJson(IEnumerable<EvalReport> reports) =>
-        JsonSerializer.Serialize(reports, new JsonSerializerOptions
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public static string ToJson(IEnumerable<EvalReport> reports) => JsonSerializer.Serialize(reports, Json);
+
+    /// <summary>Reads what <see cref="ToJson"/> wrote (<c>eval.json</c>); <paramref name="origin"/> names it in errors.</summary>
+    /// <exception cref="FormatException">Not an eval.json.</exception>
+    public static IReadOnlyList<EvalReport> FromJson(string json, string origin)
+    {
+        try
         {
-            WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-            NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        });
+            return JsonSerializer.Deserialize<List<EvalReport>>(json, Json) ?? throw new FormatException($"{origin}: expected a list of eval reports, found null");
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"{origin}: not an eval.json written by 'mfuser-train eval': {e.Message}", e);
+        }
+    }
 
     /// <summary>Markdown: one table of mIoU (models × domains), then per-class IoU of each model on the source domain.</summary>
     public static string ToMarkdown(IReadOnlyList<EvalReport> reports)

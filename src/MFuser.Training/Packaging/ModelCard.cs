@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using MFuser.Edge.DomainShift;
+using MFuser.Edge.Models;
+using MFuser.Onnx.Export;
+using MFuser.Scenes;
+
+namespace MFuser.Training.Packaging;
+
+/// <summary>Everything the model card describes.</summary>
+public sealed record ModelCardInput(PackageRequest Request, ModelManifest Manifest, ExportResult Export, DomainReference? Reference, EvalSource? Eval);
+
+/// <summary>MODEL_CARD.md of a package: architecture, training data and steps (train_options.json, metrics.jsonl),
+/// the mIoU-per-domain table, the domain statistics, the commands to reproduce it and known limits.</summary>
+public static class ModelCard
+{
+    public const string FileName = "MODEL_CARD.md";
+
+    public static string Write(ModelCardInput input)
+    {
+        var (request, manifest, export) = (input.Request, input.Manifest, input.Export);
+        var cfg = request.Source.Config;
+        var sb = new StringBuilder();
+        sb.AppendLine($"# {manifest.Name} {manifest.Version}").AppendLine();
+        sb.AppendLine(ManifestSkeleton.Summary(cfg) + ".").AppendLine();
+
+        sb.AppendLine("## Architecture").AppendLine();
+        sb.AppendLine("| part | configuration |").AppendLine("|---|---|");
+        sb.AppendLine($"| input | uint8 BGR NHWC 1×{cfg.ImageHeight}×{cfg.ImageWidth}×3, normalised inside the graph |");
+        if (cfg.Vfm is { } f) sb.AppendLine($"| VFM encoder (DINOv2-style) | width {f.Width}, depth {f.Depth}, {f.Heads} heads, patch {cfg.PatchSize} |");
+        if (cfg.Vlm is { } v) sb.AppendLine($"| VLM encoder (EVA02-CLIP-style) | width {v.Width}, depth {v.Depth}, {v.Heads} heads, RoPE |");
+        sb.AppendLine($"| fusion | {cfg.Fusion.Kind}, d_state {cfg.Fusion.DState}, d_conv {cfg.Fusion.DConv}, expand {cfg.Fusion.Expand}, at layers {string.Join(", ", cfg.PyramidLayers)} |");
+        sb.AppendLine($"| text queries / MTEnhancer | {cfg.TextEmbeddings}, width {cfg.ContextDecoder.Width}, {cfg.ContextDecoder.Layers} layer(s) |");
+        sb.AppendLine($"| decoder | Mask2Former-style, {cfg.Decoder.TransformerLayers} layers, {cfg.Decoder.FeatChannels} channels, {cfg.NumClasses} classes (Cityscapes train ids) |");
+        sb.AppendLine($"| outputs | {string.Join(", ", manifest.Outputs)}; embedding {manifest.EmbeddingDim} floats |");
+        sb.AppendLine($"| weights | {export.WeightBytes / 4:N0} fp32 values ({export.WeightBytes / 1e6:F1} MB) |").AppendLine();
+
+        sb.AppendLine("## Training").AppendLine();
+        if (request.Source.RandomSeed is { } seed)
+            sb.AppendLine($"None: random weights (seed {seed}) for shape, size and timing work only; the predictions are meaningless.").AppendLine();
+        else
+            Training(sb, request.Source);
+
+        sb.AppendLine("## Evaluation (mIoU per domain)").AppendLine();
+        if (input.Eval is { } eval)
+        {
+            sb.AppendLine($"Held-out seeds (≥ 1 000 000 000, never seen in training), {eval.Origin}. Source domain: `{Domains.Source.Name()}`.").AppendLine();
+            sb.AppendLine("| domain | mIoU % |").AppendLine("|---|---:|");
+            foreach (var d in eval.Report.Domains)
+                sb.AppendLine($"| {d.Domain}{(d.Domain == Domains.Source.Name() ? " (source)" : "")} | {Pct(d.MeanIoU)} |");
+            var targets = eval.Report.Domains.Where(d => d.Domain != Domains.Source.Name() && double.IsFinite(d.MeanIoU)).Select(d => d.MeanIoU).ToList();
+            if (targets.Count > 0) sb.AppendLine($"| mean of unseen domains | {Pct(targets.Average())} |");
+            sb.AppendLine();
+        }
+        else
+            sb.AppendLine("Not evaluated for this package (`training.miou` in model.json is empty).").AppendLine();
+
+        sb.AppendLine("## Domain statistics").AppendLine();
+        if (input.Reference is { } reference)
+        {
+            sb.AppendLine($"`{SourceDomainStatistics.FileName}` ({DomainReferenceFile.Format}), the daemon's default in-domain reference for the domain-shift monitor " +
+                          $"when no per-vehicle `calibrate-domain` baseline exists: {reference.Source}.").AppendLine();
+            sb.AppendLine("| signal | mean | std |").AppendLine("|---|---:|---:|");
+            foreach (var s in ShiftSignals.All)
+                if (reference[s] is { } r)
+                    sb.AppendLine(FormattableString.Invariant($"| {s.Name()} | {r.Mean:0.0000} | {r.Std:0.0000} |"));
+            sb.AppendLine();
+        }
+        else
+            sb.AppendLine("None in this package; the daemon learns its reference during the monitor's warm-up.").AppendLine();
+
+        sb.AppendLine("## Files").AppendLine();
+        sb.AppendLine("| file | SHA-256 |").AppendLine("|---|---|");
+        foreach (var (file, sha) in export.Sha256.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            sb.AppendLine($"| `{file}` | `{sha}` |");
+        sb.AppendLine().AppendLine("`model.onnx` needs the fused selective-scan operator `libmfuser_ops.so` (`./build.sh native`); " +
+                                   "`model.portable.onnx` runs on any ONNX runtime; `model.trt.onnx` is for a TensorRT build with the MFuser plugin.").AppendLine();
+
+        sb.AppendLine("## Reproduce").AppendLine();
+        sb.AppendLine("```sh");
+        sb.AppendLine("./build.sh native   # libmfuser_ops.so");
+        if (request.Source.RunDirectory is { } run && ReadJson(Path.Combine(run, "train_options.json")) is { } o)
+            sb.Append($"mfuser-train train --preset {Str(o, "preset")} --baseline {Str(o, "baseline")} --steps {Num(o, "steps")} --batch {Num(o, "batch_size")} --lr {Num(o, "learning_rate")} ")
+              .AppendLine($"--weight-decay {Num(o, "weight_decay")} --seed {Num(o, "seed")} --threads {Num(o, "threads")} --checkpoint-every {Num(o, "checkpoint_every")}{(o.TryGetProperty("freeze_encoders", out var fz) && fz.GetBoolean() ? " --freeze-encoders" : "")} --out {Str(o, "out")}");
+        sb.AppendLine(request.CommandLine);
+        sb.AppendLine("mfuser-edge validate-model " + request.OutputDirectory);
+        sb.AppendLine("```").AppendLine();
+        if (request.Source.Step is { } step && request.Source.RunDirectory is { } r2 && ReadJson(Path.Combine(r2, "train_options.json")) is { } o2
+            && o2.TryGetProperty("steps", out var total) && total.GetInt64() != step)
+            sb.AppendLine($"The package is the checkpoint of step {step} of a {total.GetInt64()}-step schedule (the learning-rate schedule is that of {total.GetInt64()} steps).").AppendLine();
+        sb.AppendLine("Frame seeds and initialisation are a pure function of `--seed`; floating-point results can differ slightly across CPUs and thread counts.").AppendLine();
+
+        sb.AppendLine("## Known limits").AppendLine();
+        sb.AppendLine("- Trained only on the procedural synthetic drives of `MFuser.Scenes` (source domain `clear`), with randomly initialised encoders: " +
+                      "a demonstration model for the runtime, not a road-scene segmenter for real cameras.");
+        sb.AppendLine($"- Small capacity and resolution ({cfg.ImageHeight}×{cfg.ImageWidth}, patch {cfg.PatchSize}): thin classes (poles, signs, people) are mostly missed.");
+        sb.AppendLine("- The mIoU figures come from few held-out frames; treat differences of a few points as noise.");
+        sb.AppendLine("- `model.trt.onnx` needs the TensorRT plugin, which is not verified by this export.");
+        return sb.ToString();
+    }
+
+    private static void Training(StringBuilder sb, ExportSource source)
+    {
+        var run = source.RunDirectory!;
+        sb.AppendLine($"Run `{run}`, checkpoint `{Path.GetFileName(source.Checkpoint)}`{(source.Step is { } s ? $" (step {s})" : "")}.");
+        sb.AppendLine("Data: frames rendered on the fly by `MFuser.Scenes` in the source domain `clear` (seeds below 1 000 000 000, horizontal flips), " +
+                      "Cityscapes 19-class labels; no real images.").AppendLine();
+        if (ReadJson(Path.Combine(run, "train_options.json")) is { } o)
+        {
+            sb.AppendLine("| option | value |").AppendLine("|---|---|");
+            foreach (var p in o.EnumerateObject())
+                sb.AppendLine($"| {p.Name} | {p.Value.GetRawText().Trim('"')} |");
+            sb.AppendLine();
+        }
+        var metrics = Path.Combine(run, "metrics.jsonl");
+        if (File.Exists(metrics))
+        {
+            var lines = File.ReadLines(metrics).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement.Clone())
+                .Where(e => source.Step is null || e.GetProperty("step").GetInt64() <= source.Step).ToList();
+            if (lines.Count > 0)
+            {
+                var first = lines[0];
+                var last = lines[^1];
+                sb.AppendLine(FormattableString.Invariant(
+                    $"Loss {first.GetProperty("loss").GetDouble():F2} at step {first.GetProperty("step").GetInt64()} → {last.GetProperty("loss").GetDouble():F2} at step {last.GetProperty("step").GetInt64()} (metrics.jsonl; {last.GetProperty("elapsed_seconds").GetDouble() / 60:F0} min of CPU training to that step)."));
+                sb.AppendLine();
+            }
+        }
+    }
+
+    private static JsonElement? ReadJson(string path) => File.Exists(path) ? JsonDocument.Parse(File.ReadAllText(path)).RootElement.Clone() : null;
+    private static string Str(JsonElement o, string key) => o.TryGetProperty(key, out var v) ? v.ToString() : "?";
+    private static string Num(JsonElement o, string key) => o.TryGetProperty(key, out var v) ? v.GetRawText() : "?";
+    private static string Pct(double v) => double.IsFinite(v) ? (100 * v).ToString("F1", CultureInfo.InvariantCulture) : "–";
+}

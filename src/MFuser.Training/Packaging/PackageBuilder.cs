@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using MFuser.Edge.DomainShift;
+using MFuser.Edge.Models;
+using MFuser.Onnx.Export;
+using MFuser.Onnx.Scan;
+using MFuser.Scenes;
+using MFuser.Training.Model;
+using MFuser.Training.Training;
+using TorchSharp;
+using TorchSharp.PyBridge;
+
+namespace MFuser.Training.Packaging;
+
+/// <summary>What <c>mfuser-train export</c> builds.</summary>
+public sealed record PackageRequest
+{
+    public required ExportSource Source { get; init; }
+    public required string OutputDirectory { get; init; }
+    public required string Name { get; init; }
+    public string Version { get; init; } = "0.1.0";
+    public bool IncludeLogits { get; init; } = true;
+    /// <summary>Held-out source frames for the domain statistics; 0 writes none.</summary>
+    public int StatsFrames { get; init; } = 64;
+    /// <summary>Held-out frames per domain for a fresh evaluation (TorchSharp, the checkpoint); 0: <see cref="EvalFile"/> or none.</summary>
+    public int EvalFrames { get; init; }
+    /// <summary>An eval.json to take the mIoU table from (default <c>&lt;run&gt;/eval/eval.json</c> when present).</summary>
+    public string? EvalFile { get; init; }
+    /// <summary>libmfuser_ops.so for running model.onnx; null runs the statistics on model.portable.onnx.</summary>
+    public string? OpsLibrary { get; init; }
+    public int Threads { get; init; }
+    /// <summary>The command that produced the package, for the model card.</summary>
+    public string CommandLine { get; init; } = "";
+}
+
+/// <summary>
+/// Builds a model package: <see cref="ModelPackageExporter"/> writes the ONNX variants and the manifest skeleton;
+/// then the source-domain statistics (<see cref="SourceDomainStatistics"/>), the mIoU table, the manifest's training
+/// fields and MODEL_CARD.md are added, and the manifest is checked with the daemon's own <see cref="ManifestReader"/>.
+/// </summary>
+public static class PackageBuilder
+{
+    public static void Build(PackageRequest request, Action<string> progress)
+    {
+        var clock = Stopwatch.StartNew();
+        void Say(string m) => progress($"[{clock.Elapsed.TotalSeconds,6:F1}s] {m}");
+        var source = request.Source;
+        var cfg = source.Config;
+        Say($"exporting {cfg.Name} from {source.Provenance} into {request.OutputDirectory}");
+        ExportResult export;
+        var (weights, handle) = source.Open();
+        using (handle)
+            export = ModelPackageExporter.Export(cfg, weights, new ExportOptions
+            {
+                OutputDirectory = request.OutputDirectory, ModelName = request.Name, Version = request.Version,
+                IncludeLogits = request.IncludeLogits, Provenance = source.Provenance, Progress = m => progress("  " + m),
+            });
+
+        DomainReference? reference = null;
+        if (request.StatsFrames > 0)
+        {
+            var variant = request.OpsLibrary is not null ? ScanVariant.Fused : ScanVariant.Portable;
+            Say($"measuring source-domain statistics on {request.StatsFrames} frames with {variant.FileName()} in ONNX Runtime");
+            reference = SourceDomainStatistics.Measure(export.Models[variant], request.OpsLibrary, cfg, request.StatsFrames, request.Threads, Say);
+            DomainReferenceFile.Save(reference, Path.Combine(request.OutputDirectory, SourceDomainStatistics.FileName));
+        }
+
+        var eval = Evaluation(request, Say);
+        var manifestNode = JsonNode.Parse(File.ReadAllText(export.Manifest))!.AsObject();
+        var miou = new JsonObject();
+        if (eval is not null)
+            foreach (var d in eval.Report.Domains.Where(d => double.IsFinite(d.MeanIoU)))
+                miou[d.Domain] = Math.Round(d.MeanIoU, 4);
+        manifestNode["training"] = new JsonObject { ["provenance"] = source.Provenance, ["miou"] = miou };
+        manifestNode["domain_statistics"] = reference is null ? null : SourceDomainStatistics.FileName;
+        File.WriteAllText(export.Manifest, ManifestSkeleton.ToJson(manifestNode));
+        var manifest = ManifestReader.ReadPackage(request.OutputDirectory);
+
+        var card = ModelCard.Write(new ModelCardInput(request, manifest, export, reference, eval));
+        File.WriteAllText(Path.Combine(request.OutputDirectory, ModelCard.FileName), card);
+        var bytes = Directory.GetFiles(request.OutputDirectory).Sum(f => new FileInfo(f).Length);
+        Say($"package {request.OutputDirectory} complete: {manifest.Name} {manifest.Version}, {bytes / 1e6:F1} MB, " +
+            $"mIoU {(eval is null ? "not evaluated" : string.Join(", ", miou.Select(kv => $"{kv.Key} {100 * kv.Value!.GetValue<double>():F1}")))}");
+    }
+
+    /// <summary>The mIoU table: evaluated now (TorchSharp on the checkpoint) or read from an eval.json.</summary>
+    private static EvalSource? Evaluation(PackageRequest request, Action<string> say)
+    {
+        var source = request.Source;
+        if (request.EvalFrames > 0)
+        {
+            if (source.Checkpoint is null)
+                throw new ArgumentException("--eval-frames needs trained weights (--run); random weights are not evaluated");
+            if (request.Threads > 0) torch.set_num_threads(request.Threads);
+            using var model = new MFuserModel(source.Config);
+            model.load_safetensors(source.Checkpoint, strict: true);
+            var data = new SceneData(new RendererSource(), source.Config);
+            var results = new List<DomainResult>();
+            foreach (var domain in Domains.All)
+            {
+                var r = Evaluator.Evaluate(model, data, domain, request.EvalFrames, batchSize: 4);
+                say($"eval {r.Domain}: mIoU {100 * r.MeanIoU:F1} ({request.EvalFrames} held-out frames)");
+                results.Add(r);
+            }
+            var report = new EvalReport(source.Config.Name, request.EvalFrames, results);
+            File.WriteAllText(Path.Combine(request.OutputDirectory, "eval.json"), Evaluator.ToJson([report]));
+            return new EvalSource(report, $"evaluated at export on {request.EvalFrames} held-out frames per domain (eval.json)");
+        }
+        var file = request.EvalFile ?? (source.RunDirectory is { } run && File.Exists(Path.Combine(run, "eval", "eval.json")) ? Path.Combine(run, "eval", "eval.json") : null);
+        if (file is null) return null;
+        var reports = Evaluator.FromJson(File.ReadAllText(file), file);
+        var match = reports.FirstOrDefault(r => r.Model == source.Config.Name)
+                    ?? throw new FormatException($"{file}: no report for model '{source.Config.Name}' (has {string.Join(", ", reports.Select(r => r.Model))})");
+        say($"mIoU table from {file}");
+        return new EvalSource(match, $"from {file} ({match.Frames} held-out frames per domain)");
+    }
+}
+
+/// <summary>An evaluation report and where it came from.</summary>
+public sealed record EvalSource(EvalReport Report, string Origin);
