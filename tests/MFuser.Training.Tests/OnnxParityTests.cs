@@ -27,7 +27,7 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
     [Fact]
     public void TorchSharp_forward_and_the_fused_ONNX_model_agree()
     {
-        // the micro variant of the tiny preset (same modules, 64×128 input, narrower): overfitting it takes seconds
+        // the micro variant of the tiny preset (same modules, 64×128 input, narrower), cheap enough to overfit in a test
         var cfg = TrainingTests.Micro() with { Fusion = MFuserPresets.Tiny().Fusion with { Dropout = 0 } };
         int h = cfg.ImageHeight, w = cfg.ImageWidth;
         var opsLibrary = OpsLibrary.Find();

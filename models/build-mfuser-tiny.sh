@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Reproducible build of the bundled default model, models/mfuser-tiny-synth (MFuser 'tiny' on the synthetic drives).
+#
+#   models/build-mfuser-tiny.sh train  [RUN]   train the tiny preset into RUN (default runs/tiny-long; resumes there)
+#   models/build-mfuser-tiny.sh export [RUN]   package RUN's newest step-NNNNNN.safetensors (a run stopped before the
+#                                              end of its schedule is fine) into models/mfuser-tiny-synth, with a fresh
+#                                              mIoU table, then check it with `mfuser-edge validate-model`
+#   models/build-mfuser-tiny.sh all    [RUN]   train, then export
+#
+# Environment: STEPS (1000), BATCH (4), SEED (2023), THREADS (2): the training schedule;
+#   CHECKPOINT: export this weights file instead of the newest checkpoint;
+#   EVAL_FRAMES (16): held-out frames per domain for the model card's mIoU table (0: no evaluation, empty table);
+#   EXPORT_THREADS (1: with a training run on the same cores, more threads oversubscribe them and run ~50x slower);
+#   STATS_FRAMES (64): held-out source frames for the domain-shift statistics; VERSION (0.1.0); OUT (models/mfuser-tiny-synth).
+# mfuser-train is built into build/mfuser-train, so a training run going on from src/MFuser.Training/bin is not disturbed.
+# Once the tools are built, the export stage takes about a minute on 2 cores (EVAL_FRAMES=16 over 10 domains included).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+STAGE=${1:-export}
+RUN=${2:-runs/tiny-long}
+STEPS=${STEPS:-1000} BATCH=${BATCH:-4} SEED=${SEED:-2023} THREADS=${THREADS:-2}
+EXPORT_THREADS=${EXPORT_THREADS:-1} EVAL_FRAMES=${EVAL_FRAMES:-16} STATS_FRAMES=${STATS_FRAMES:-64} VERSION=${VERSION:-0.1.0}
+OUT=${OUT:-models/mfuser-tiny-synth}
+OPS=native/selective_scan/build/libmfuser_ops.so
+TRAIN=build/mfuser-train/mfuser-train
+EDGE=src/MFuser.Edge/bin/Release/net10.0/linux-x64/mfuser-edge
+
+log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+
+build_tools() {
+  [ -f "$OPS" ] || ./build.sh native
+  log "building mfuser-train into build/mfuser-train"
+  dotnet build src/MFuser.Training -c Release -o build/mfuser-train -v quiet -nologo
+}
+
+train() {
+  log "training tiny: $STEPS steps, batch $BATCH, seed $SEED, into $RUN"
+  "$TRAIN" train --preset tiny --steps "$STEPS" --batch "$BATCH" --seed "$SEED" --threads "$THREADS" \
+    --checkpoint-every 50 --out "$RUN"
+}
+
+export_package() {
+  log "exporting $RUN${CHECKPOINT:+ ($CHECKPOINT)} into $OUT"
+  rm -rf "$OUT"
+  "$TRAIN" export --run "$RUN" ${CHECKPOINT:+--checkpoint "$CHECKPOINT"} --out "$OUT" --name mfuser-tiny-synth \
+    --version "$VERSION" --stats-frames "$STATS_FRAMES" --eval-frames "$EVAL_FRAMES" --ops-library "$OPS" --threads "$EXPORT_THREADS"
+  log "validating $OUT with mfuser-edge"
+  dotnet build src/MFuser.Edge -c Release -v quiet -nologo
+  MFUSER_INFERENCE_CUSTOM_OP_LIBRARY="$PWD/$OPS" "$EDGE" validate-model "$OUT"
+  (cd "$OUT" && sha256sum -c --quiet SHA256SUMS)
+  du -sh "$OUT"
+}
+
+case "$STAGE" in
+  train) build_tools; train ;;
+  export) build_tools; export_package ;;
+  all) build_tools; train; export_package ;;
+  *) echo "usage: $0 train|export|all [run folder]" >&2; exit 2 ;;
+esac
