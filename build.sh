@@ -6,6 +6,7 @@
 #   test      build, then run every test: native ctest and all xunit projects
 #   publish   write a runnable daemon to artifacts/mfuser-edge/mfuser-edge
 #   demo      publish, then run the daemon on the embedded default (bundled model, built-in broker, synthetic drive)
+#   model     rebuild the bundled model: models/build-mfuser-tiny.sh [train|export|all] [RUN] (train, export, validate)
 #   bench     build, then run the benchmark suite: bench/results/<date>-<host>.json and docs/performance.md (--quick: smoke run)
 # Environment: ORT_FLAVOR=Cpu|Gpu|Managed (ONNX Runtime native package, default Cpu); CONFIGURATION (default Release).
 set -euo pipefail
@@ -91,9 +92,14 @@ cmd_bench() {
   bench/MFuser.Bench/bin/"$CONFIGURATION"/net10.0/linux-x64/mfuser-bench all "$@"
 }
 
+cmd_model() {
+  cmd_native
+  exec models/build-mfuser-tiny.sh "${1:-export}" "${2:-runs/tiny-long}"
+}
+
 cmd_deps() { need_pkgs "${APT_TEST[@]}"; }
 
 case "${1:-}" in
-  deps|native|build|test|publish|demo|bench) c=$1; shift; "cmd_$c" "$@" ;;
-  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 1 ;;
+  deps|native|build|test|publish|demo|bench|model) c=$1; shift; "cmd_$c" "$@" ;;
+  *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 1 ;;
 esac
