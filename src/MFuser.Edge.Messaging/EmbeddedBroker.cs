@@ -39,6 +39,15 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             .WithDefaultEndpointPort(port)
             .Build();
         var server = new MqttServerFactory().CreateMqttServer(options);
+        // Like standard brokers (MQTT 5 §3.1.3.1), give an MQTT 5 client that connects without an identifier one of its
+        // own, so `mosquitto_sub -V mqttv5` with no -i can watch the demo. MQTTnet 5.2 refuses an empty identifier on
+        // MQTT 3.1.1 before this hook runs (mosquitto would accept it): 3.1.1 clients must pass -i.
+        server.ValidatingConnectionAsync += e =>
+        {
+            if (string.IsNullOrEmpty(e.ClientId))
+                e.AssignedClientIdentifier = "auto-" + Guid.NewGuid().ToString("N");
+            return Task.CompletedTask;
+        };
         try
         {
             await server.StartAsync().ConfigureAwait(false);

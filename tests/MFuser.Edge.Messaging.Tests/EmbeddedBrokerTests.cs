@@ -24,6 +24,21 @@ public sealed class EmbeddedBrokerTests
     }
 
     [Fact]
+    public async Task An_mqtt5_client_without_an_identifier_is_given_one_as_by_standard_brokers()
+    {
+        // mosquitto_pub sends no client identifier by default: the README's watch command must work on the demo broker.
+        const string protocol = "mqttv5";
+        await using var broker = await EmbeddedBroker.StartAsync(0);
+        var psi = new System.Diagnostics.ProcessStartInfo("mosquitto_pub",
+            ["-h", "127.0.0.1", "-p", broker.Port.ToString(), "-V", protocol, "-t", "mfuser/test", "-m", "x"])
+        { RedirectStandardError = true, RedirectStandardOutput = true };
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stderr = await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(p.ExitCode == 0, $"mosquitto_pub -V {protocol} failed ({p.ExitCode}): {stderr}");
+    }
+
+    [Fact]
     public async Task A_busy_port_is_reported_with_its_number()
     {
         await using var first = await EmbeddedBroker.StartAsync(0);
