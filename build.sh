@@ -61,10 +61,18 @@ cmd_build() {
 cmd_test() {
   need_pkgs "${APT_TEST[@]}"
   cmd_build
+  local out; out=$(mktemp)
   log "native tests (ctest)"
-  ctest --test-dir native/selective_scan/build --output-on-failure
+  ctest --test-dir native/selective_scan/build --output-on-failure | tee "$out"
   log "dotnet test"
-  dotnet test MFuser.Edge.sln -c "$CONFIGURATION" -p:OrtFlavor="$ORT_FLAVOR" --no-build -nologo "$@"
+  local rc=0
+  dotnet test MFuser.Edge.sln -c "$CONFIGURATION" -p:OrtFlavor="$ORT_FLAVOR" --no-build -nologo "$@" | tee -a "$out" || rc=$?
+  # One closing line over both runners: ctest's "out of N" and every xunit project's "Passed: P, Failed: F".
+  awk '/tests passed, [0-9]+ tests failed out of/ { p += $NF - $4; f += $4 }
+       /^(Passed|Failed)! / { for (i = 1; i <= NF; i++) { if ($i == "Passed:") p += $(i+1); if ($i == "Failed:") f += $(i+1) } }
+       END { printf "tests: %d passed, %d failed\n", p, f }' "$out"
+  rm -f "$out"
+  return $rc
 }
 
 cmd_publish() {
