@@ -17,7 +17,8 @@ public sealed class ModelPackage
     public string Directory { get; }
     public ModelManifest Manifest { get; }
 
-    /// <summary>The verified model bytes; the session is created from exactly these bytes.</summary>
+    /// <summary>The verified model bytes; the session is created from exactly these bytes (and, for a package with
+    /// external weights, the weights file whose SHA-256 was checked at load).</summary>
     public byte[] OnnxBytes { get; }
 
     public string OnnxPath => Path.Combine(Directory, Manifest.OnnxFile);
@@ -25,7 +26,9 @@ public sealed class ModelPackage
     /// <summary>Full path of the training-domain statistics file, or null when the package ships none.</summary>
     public string? DomainStatisticsPath => Manifest.DomainStatistics is { } f ? Path.Combine(Directory, f) : null;
 
-    /// <summary>Reads the manifest, the ONNX file and checks its SHA-256 and the presence of the statistics file.</summary>
+    /// <summary>Reads the manifest and the ONNX file, checks the SHA-256 of the ONNX file and of the external weights file
+    /// (when the manifest names one; ONNX Runtime reads it from the package directory while the session is created)
+    /// and the presence of the statistics file.</summary>
     /// <exception cref="ModelPackageException">A check failed; the message names the file and the check.</exception>
     public static ModelPackage Load(string directory)
     {
@@ -37,6 +40,16 @@ public sealed class ModelPackage
         var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
         if (actual != manifest.Sha256)
             throw new ModelPackageException(onnxPath, "SHA-256", $"{manifest.Sha256} (from {ModelManifest.FileName})", actual);
+        if (manifest.Weights is { } weights)
+        {
+            var weightsPath = Path.Combine(directory, weights.File);
+            if (!File.Exists(weightsPath))
+                throw new ModelPackageException(weightsPath, "external weights present", $"the file named by $.onnx.external_data.file in {ModelManifest.FileName}", "no such file");
+            using var stream = File.OpenRead(weightsPath);
+            var weightsSha = Convert.ToHexStringLower(SHA256.HashData(stream));
+            if (weightsSha != weights.Sha256)
+                throw new ModelPackageException(weightsPath, "SHA-256", $"{weights.Sha256} (from {ModelManifest.FileName})", weightsSha);
+        }
         var package = new ModelPackage(directory, manifest, bytes);
         if (package.DomainStatisticsPath is { } stats && !File.Exists(stats))
             throw new ModelPackageException(stats, "domain statistics present", $"the file named by $.domain_statistics in {ModelManifest.FileName}", "no such file");

@@ -1,19 +1,24 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using MFuser.Edge.Config;
 using MFuser.Edge.Models;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace MFuser.Edge.Inference;
 
-/// <summary>How to start a session: providers in order of preference, threads, custom-op library, warm-up.</summary>
+/// <summary>How to start a session: providers in order of preference, threads, custom-op library, TensorRT settings,
+/// and whether to report the node placement.</summary>
 /// <param name="Providers">Configured order, e.g. tensorrt, cuda, cpu.</param>
 /// <param name="IntraOpThreads">0 lets ONNX Runtime choose.</param>
 /// <param name="CustomOpLibrary">Explicit library path, or "" to look next to the executable.</param>
-/// <param name="EngineCacheDir">Where TensorRT engines and timing caches are persisted.</param>
-public sealed record SessionSettings(IReadOnlyList<string> Providers, int IntraOpThreads, string CustomOpLibrary, string EngineCacheDir)
+/// <param name="TensorRt">TensorRT provider options, engine and timing cache folders.</param>
+/// <param name="ReportPlacement">Profile the session until the first <see cref="SegmentationSession.WarmUp"/> to learn
+/// which provider runs which node (<see cref="SegmentationSession.Placement"/>).</param>
+public sealed record SessionSettings(IReadOnlyList<string> Providers, int IntraOpThreads, string CustomOpLibrary, TensorRtConfig TensorRt,
+    bool ReportPlacement = false)
 {
-    public static SessionSettings CpuOnly { get; } = new(["cpu"], 0, "", "");
+    public static SessionSettings CpuOnly { get; } = new(["cpu"], 0, "", TensorRtConfig.Defaults);
 }
 
 /// <summary>No configured execution provider could run the model.</summary>
@@ -42,8 +47,10 @@ public sealed class SegmentationSession : IDisposable
     private readonly string[] _inputNames = [ModelManifest.ImageInput];
     private readonly string[] _outputNames = [.. ModelManifest.RequiredOutputs];
 
+    private readonly string? _profilePrefix;
+
     private SegmentationSession(ModelPackage package, InferenceSession session, SessionOptions options, string provider,
-        IReadOnlyList<ProviderAttempt> attempts, string? customOpLibrary)
+        IReadOnlyList<ProviderAttempt> attempts, string? customOpLibrary, ModelVariant model, EngineCache? engineCache, string? profilePrefix)
     {
         Package = package;
         _session = session;
@@ -51,6 +58,9 @@ public sealed class SegmentationSession : IDisposable
         Provider = provider;
         Attempts = attempts;
         CustomOpLibrary = customOpLibrary;
+        Model = model;
+        EngineCache = engineCache;
+        _profilePrefix = profilePrefix;
         var m = package.Manifest;
         Height = m.Input.Height;
         Width = m.Input.Width;
@@ -79,6 +89,16 @@ public sealed class SegmentationSession : IDisposable
     /// <summary>Full path of the registered custom-op library, or null when the model needs none.</summary>
     public string? CustomOpLibrary { get; }
 
+    /// <summary>The ONNX file the session was created from (the TensorRT variant on TensorRT, when the package has one).</summary>
+    public ModelVariant Model { get; }
+
+    /// <summary>The TensorRT engine cache in use; null on other providers.</summary>
+    public EngineCache? EngineCache { get; }
+
+    /// <summary>Which provider ran which nodes in the first <see cref="WarmUp"/>; null before it, or when
+    /// <see cref="SessionSettings.ReportPlacement"/> was off.</summary>
+    public NodePlacement? Placement { get; private set; }
+
     public int Height { get; }
     public int Width { get; }
 
@@ -101,7 +121,9 @@ public sealed class SegmentationSession : IDisposable
     public void Run() => _session.Run(_runOptions, _inputNames, _inputValues, _outputNames, _outputValues);
 
     /// <summary>Runs <paramref name="runs"/> inferences on a mid-grey frame and returns the duration of the last one
-    /// (the first run of a session includes lazy initialisation; later ones show the steady state).</summary>
+    /// (the first run of a session includes lazy initialisation; later ones show the steady state). The first warm-up
+    /// of a session created with <see cref="SessionSettings.ReportPlacement"/> then ends profiling, fills
+    /// <see cref="Placement"/> from the trace and deletes the trace file.</summary>
     public TimeSpan WarmUp(int runs)
     {
         _input.AsSpan().Fill(128);
@@ -111,6 +133,17 @@ public sealed class SegmentationSession : IDisposable
             var t = Stopwatch.GetTimestamp();
             Run();
             last = Stopwatch.GetElapsedTime(t);
+        }
+        if (_profilePrefix is not null && Placement is null)
+        {
+            try
+            {
+                Placement = NodePlacement.FromProfile(_session.EndProfiling());
+            }
+            finally
+            {
+                ProfileTrace.Delete(_profilePrefix);
+            }
         }
         return last;
     }
@@ -124,44 +157,63 @@ public sealed class SegmentationSession : IDisposable
         var customOp = ResolveCustomOpLibrary(package.Manifest, settings.CustomOpLibrary);
         var attempts = new List<ProviderAttempt>();
         var available = OrtEnv.Instance().GetAvailableProviders();
-        foreach (var provider in settings.Providers)
+        for (var i = 0; i < settings.Providers.Count; i++)
         {
+            var provider = settings.Providers[i];
             var ortName = ExecutionProviders.OrtName(provider);
             if (!available.Contains(ortName))
             {
                 attempts.Add(new ProviderAttempt(provider, false, $"{ortName} is not in this ONNX Runtime build (available: {string.Join(", ", available)})"));
                 continue;
             }
+            var model = ModelVariant.For(package, provider);
             var options = new SessionOptions { IntraOpNumThreads = settings.IntraOpThreads, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+            // The model is created from bytes, so ONNX Runtime needs to be told where external weights live.
+            options.AddSessionConfigEntry("session.model_external_initializers_file_folder_path", package.Directory);
+            var profilePrefix = settings.ReportPlacement ? ProfileTrace.NewPrefix() : null;
             try
             {
                 if (customOp is not null)
                     RegisterCustomOps(options, customOp);
+                if (profilePrefix is not null)
+                {
+                    options.EnableProfiling = true;
+                    options.ProfileOutputPathPrefix = profilePrefix;
+                }
+                EngineCache? engineCache = null;
                 try
                 {
-                    ExecutionProviders.Append(options, provider,
-                        Path.Combine(settings.EngineCacheDir.Length > 0 ? settings.EngineCacheDir : Path.GetTempPath(), package.Manifest.Sha256[..16]));
+                    if (provider == "tensorrt")
+                    {
+                        engineCache = Inference.EngineCache.Prepare(model, settings.TensorRt, out var trtOptions);
+                        ExecutionProviders.AppendTensorRt(options, trtOptions);
+                        // Nodes TensorRT does not take run on CUDA rather than the CPU when CUDA is configured after it.
+                        if (settings.Providers.Skip(i + 1).Contains("cuda") && available.Contains(ExecutionProviders.OrtName("cuda")))
+                            ExecutionProviders.Append(options, "cuda");
+                    }
+                    else
+                        ExecutionProviders.Append(options, provider);
                 }
-                catch (Exception e)
+                catch (Exception e) when (e is not ModelPackageException)
                 {
                     attempts.Add(new ProviderAttempt(provider, false, $"{e.GetType().Name}: {FirstLine(e.Message)}"));
-                    options.Dispose();
+                    Discard(options, profilePrefix);
                     continue;
                 }
                 InferenceSession session;
                 try
                 {
-                    session = new InferenceSession(package.OnnxBytes, options);
+                    session = new InferenceSession(model.Bytes, options);
                 }
                 catch (OnnxRuntimeException e) when (provider != "cpu")
                 {
                     attempts.Add(new ProviderAttempt(provider, false, $"session creation failed: {FirstLine(e.Message)}"));
-                    options.Dispose();
+                    Discard(options, profilePrefix);
                     continue;
                 }
                 catch (OnnxRuntimeException e)
                 {
-                    throw new ModelPackageException(package.OnnxPath, "ONNX Runtime load", "a model ONNX Runtime can load", FirstLine(e.Message));
+                    throw new ModelPackageException(Path.Combine(package.Directory, model.File), "ONNX Runtime load", "a model ONNX Runtime can load", FirstLine(e.Message));
                 }
                 try
                 {
@@ -172,17 +224,25 @@ public sealed class SegmentationSession : IDisposable
                     session.Dispose();
                     throw;
                 }
-                attempts.Add(new ProviderAttempt(provider, true, ortName));
-                return new SegmentationSession(package, session, options, provider, attempts, customOp);
+                attempts.Add(new ProviderAttempt(provider, true, engineCache is null ? ortName : $"{ortName}, engine cache {engineCache.Directory}"));
+                return new SegmentationSession(package, session, options, provider, attempts, customOp, model, engineCache, profilePrefix);
             }
             catch
             {
-                options.Dispose();
+                Discard(options, profilePrefix);
                 throw;
             }
         }
         throw new ProviderUnavailableException("no configured execution provider could run the model: "
             + string.Join("; ", attempts.Select(a => $"{a.Provider}: {a.Detail}")));
+    }
+
+    /// <summary>Disposes the options of a failed attempt and deletes any trace ONNX Runtime wrote for it.</summary>
+    private static void Discard(SessionOptions options, string? profilePrefix)
+    {
+        options.Dispose();
+        if (profilePrefix is not null)
+            ProfileTrace.Delete(profilePrefix);
     }
 
     private static string? ResolveCustomOpLibrary(ModelManifest manifest, string configured)
@@ -234,6 +294,9 @@ public sealed class SegmentationSession : IDisposable
         _session.Dispose();
         _options.Dispose();
         _runOptions.Dispose();
+        // A session still profiling writes its trace when disposed.
+        if (_profilePrefix is not null)
+            ProfileTrace.Delete(_profilePrefix);
         if (_inputPin.IsAllocated)
             _inputPin.Free();
     }

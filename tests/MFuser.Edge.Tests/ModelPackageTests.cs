@@ -60,6 +60,37 @@ public sealed class ModelPackageTests : IDisposable
     }
 
     [Fact]
+    public void External_weights_named_by_the_manifest_must_exist_and_match_their_digest()
+    {
+        var weights = new byte[] { 1, 2, 3, 4 };
+        var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(weights));
+        var dir = Package(edit: m => m["onnx"]!["external_data"] = new JsonObject { ["file"] = "model.weights", ["sha256"] = digest });
+
+        var missing = Assert.Throws<ModelPackageException>(() => ModelPackage.Load(dir));
+        Assert.Equal(("external weights present", "no such file"), (missing.Check, missing.Actual));
+        Assert.EndsWith("model.weights", missing.File);
+
+        File.WriteAllBytes(Path.Combine(dir, "model.weights"), [1, 2, 3, 5]);
+        var changed = Assert.Throws<ModelPackageException>(() => ModelPackage.Load(dir));
+        Assert.Equal("SHA-256", changed.Check);
+        Assert.StartsWith(digest, changed.Expected);
+
+        File.WriteAllBytes(Path.Combine(dir, "model.weights"), weights);
+        Assert.Equal(new ExternalWeights("model.weights", digest), ModelPackage.Load(dir).Manifest.Weights);
+    }
+
+    [Theory]
+    [InlineData("""{"file":"../w.bin","sha256":"00"}""", "$.onnx.external_data.file", "a file name inside the package")]
+    [InlineData("""{"file":"model.weights","sha256":"xyz"}""", "$.onnx.external_data.sha256", "64 hexadecimal digits")]
+    [InlineData("\"model.weights\"", "$.onnx.external_data", "an object or null")]
+    public void Malformed_external_data_entries_name_the_field(string json, string check, string expected)
+    {
+        var dir = Package(edit: m => m["onnx"]!["external_data"] = JsonNode.Parse(json));
+        var e = Assert.Throws<ModelPackageException>(() => ModelPackage.Load(dir));
+        Assert.Equal((check, expected), (e.Check, e.Expected));
+    }
+
+    [Fact]
     public void Corrupt_onnx_is_refused_by_the_runtime_check()
     {
         var dir = Package();

@@ -67,6 +67,18 @@ public static class ManifestReader
                 : throw Fail($"{path}.{key}", $"an integer from {min} to {max}", Show(v));
         }
 
+        private string FileInside(JsonElement obj, string key, string path)
+        {
+            var name = Str(obj, key, path);
+            return Path.IsPathRooted(name) || name.Contains("..") ? throw Fail($"{path}.{key}", "a file name inside the package", $"\"{name}\"") : name;
+        }
+
+        private string Sha256(JsonElement obj, string path)
+        {
+            var sha = Str(obj, "sha256", path).ToLowerInvariant();
+            return sha.Length == 64 && sha.All(Uri.IsHexDigit) ? sha : throw Fail($"{path}.sha256", "64 hexadecimal digits", $"\"{sha}\"");
+        }
+
         private JsonElement Obj(JsonElement obj, string key, string path)
         {
             var v = Get(obj, key, path);
@@ -85,12 +97,15 @@ public static class ManifestReader
                 throw Fail("$.format_version", ModelManifest.FormatVersion.ToString(), format.ToString());
 
             var onnx = Obj(root, "onnx", "$");
-            var onnxFile = Str(onnx, "file", "$.onnx");
-            if (Path.IsPathRooted(onnxFile) || onnxFile.Contains(".."))
-                throw Fail("$.onnx.file", "a file name inside the package", $"\"{onnxFile}\"");
-            var sha = Str(onnx, "sha256", "$.onnx").ToLowerInvariant();
-            if (sha.Length != 64 || !sha.All(Uri.IsHexDigit))
-                throw Fail("$.onnx.sha256", "64 hexadecimal digits", $"\"{sha}\"");
+            var onnxFile = FileInside(onnx, "file", "$.onnx");
+            var sha = Sha256(onnx, "$.onnx");
+            ExternalWeights? weights = null;
+            if (onnx.TryGetProperty("external_data", out var ed) && ed.ValueKind != JsonValueKind.Null)
+            {
+                if (ed.ValueKind != JsonValueKind.Object)
+                    throw Fail("$.onnx.external_data", "an object or null", Show(ed));
+                weights = new ExternalWeights(FileInside(ed, "file", "$.onnx.external_data"), Sha256(ed, "$.onnx.external_data"));
+            }
 
             var input = ReadInput(Obj(root, "input", "$"));
             var outputs = ReadOutputs(Get(root, "outputs", "$"));
@@ -113,7 +128,7 @@ public static class ManifestReader
                     throw Fail("$.domain_statistics", "a file name inside the package", $"\"{stats}\"");
             }
             return new ModelManifest(Str(root, "name", "$"), Str(root, "version", "$"), onnxFile, sha, input, outputs,
-                Int(root, "embedding_dim", "$", 1, 1 << 20), classes, customOp, architecture, training, stats);
+                Int(root, "embedding_dim", "$", 1, 1 << 20), classes, customOp, architecture, training, stats, weights);
         }
 
         private InputSpec ReadInput(JsonElement input)

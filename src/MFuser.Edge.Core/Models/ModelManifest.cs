@@ -6,6 +6,10 @@ public sealed record InputSpec(string Name, int Height, int Width);
 /// <summary>A native custom-op library the model needs (the selective-scan op, DESIGN.md §3).</summary>
 public sealed record CustomOpRequirement(string Library, string Domain, int MinVersion);
 
+/// <summary>The shared external-data file holding the weights of the package's ONNX variants (ONNX external data,
+/// referenced by location from each graph), with its SHA-256.</summary>
+public sealed record ExternalWeights(string File, string Sha256);
+
 /// <summary>Where the model came from and how well it segments, per evaluation domain.</summary>
 public sealed record TrainingInfo(string Provenance, IReadOnlyDictionary<string, double> MIoU);
 
@@ -22,7 +26,8 @@ public sealed record ModelManifest(
     CustomOpRequirement? CustomOp,
     string Architecture,
     TrainingInfo Training,
-    string? DomainStatistics)
+    string? DomainStatistics,
+    ExternalWeights? Weights = null)
 {
     /// <summary>The manifest file name inside a package directory.</summary>
     public const string FileName = "model.json";
