@@ -1,7 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using Onnx;
 using MFuser.Onnx.Graph;
+using MFuser.Onnx.Proto;
 
 namespace MFuser.Onnx.Tests;
 

@@ -1,6 +1,6 @@
 using MFuser.Onnx.Graph;
 using MFuser.Onnx.Scan;
-using Onnx;
+using MFuser.Onnx.Proto;
 
 namespace MFuser.Onnx.Contract;
 

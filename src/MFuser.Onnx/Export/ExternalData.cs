@@ -1,5 +1,5 @@
 using Google.Protobuf;
-using Onnx;
+using MFuser.Onnx.Proto;
 
 namespace MFuser.Onnx.Export;
 

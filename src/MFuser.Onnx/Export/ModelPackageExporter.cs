@@ -4,7 +4,7 @@ using MFuser.Onnx.Architecture;
 using MFuser.Onnx.Graph;
 using MFuser.Onnx.Scan;
 using MFuser.Onnx.Weights;
-using Onnx;
+using MFuser.Onnx.Proto;
 
 namespace MFuser.Onnx.Export;
 

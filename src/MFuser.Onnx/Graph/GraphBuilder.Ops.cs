@@ -1,4 +1,4 @@
-using Onnx;
+using MFuser.Onnx.Proto;
 
 namespace MFuser.Onnx.Graph;
 

@@ -1,10 +1,10 @@
 using System.Runtime.InteropServices;
-using Onnx;
+using MFuser.Onnx.Proto;
 
 namespace MFuser.Onnx.Graph;
 
 /// <summary>
-/// Builds one ONNX graph over OnnxSharp's protobuf types: inputs, outputs, initializers, nodes, value_info and the
+/// Builds one ONNX graph over the proto2 ONNX classes generated from Proto/onnx.proto: inputs, outputs, initializers, nodes, value_info and the
 /// opset imports the nodes need. Names are made unique and prefixed by the current <see cref="Scope"/>, so a
 /// graph reads like the module tree it came from. Op helpers live in <c>GraphBuilder.Ops.cs</c>.
 /// </summary>

@@ -1,5 +1,6 @@
 using MFuser.Onnx.Contract;
 using MFuser.Onnx.Graph;
+using MFuser.Onnx.Proto;
 using MFuser.Onnx.Scan;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -8,7 +9,7 @@ namespace MFuser.Onnx.Tests.Contract;
 
 public class ContractProbeModelTests
 {
-    private static Dictionary<string, object> Run(global::Onnx.ModelProto model, int h, int w, string? library = null)
+    private static Dictionary<string, object> Run(ModelProto model, int h, int w, string? library = null)
     {
         using var options = new SessionOptions();
         if (library is not null) options.RegisterCustomOpLibrary(library);

@@ -1,8 +1,8 @@
 using MFuser.Onnx.Graph;
+using MFuser.Onnx.Proto;
 using MFuser.Onnx.Scan;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using Onnx;
 
 namespace MFuser.Onnx.Tests.Scan;
 

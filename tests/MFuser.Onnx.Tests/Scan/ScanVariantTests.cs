@@ -1,7 +1,7 @@
 using MFuser.Onnx.Contract;
+using MFuser.Onnx.Proto;
 using MFuser.Onnx.Scan;
 using Microsoft.ML.OnnxRuntime;
-using Onnx;
 using static MFuser.Onnx.Tests.Scan.ScanCases;
 
 namespace MFuser.Onnx.Tests.Scan;
