@@ -36,8 +36,13 @@ public sealed class PackageBuilderTests
             foreach (var signal in ShiftSignals.All)
                 Assert.NotNull(reference[signal]);
             Assert.InRange(reference[ShiftSignal.Brightness]!.Value.Mean, 0.05, 0.95);
-            foreach (var file in new[] { "model.onnx", "model.trt.onnx", "model.portable.onnx", "SHA256SUMS", ModelCard.FileName })
+            foreach (var file in new[] { "model.onnx", "model.trt.onnx", "model.portable.onnx", "model.weights", "SHA256SUMS", ModelCard.FileName })
                 Assert.True(File.Exists(Path.Combine(dir, file)), file);
+            // One shared weights file, named with its digest; the graphs themselves hold no weights.
+            Assert.Equal("model.weights", manifest.Weights?.File);
+            using (var weights = File.OpenRead(Path.Combine(dir, "model.weights")))
+                Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(weights)), manifest.Weights!.Sha256);
+            Assert.True(new FileInfo(Path.Combine(dir, "model.onnx")).Length < new FileInfo(Path.Combine(dir, "model.weights")).Length / 4);
             var card = File.ReadAllText(Path.Combine(dir, ModelCard.FileName));
             Assert.Contains("random weights (seed 4)", card);
             Assert.Contains("| brightness |", card);

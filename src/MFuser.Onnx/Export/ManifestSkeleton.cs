@@ -27,7 +27,8 @@ public static class ManifestSkeleton
     ];
 
     public static JsonObject Build(MFuserConfig cfg, string name, string version, string onnxFile, string sha256,
-        bool includeLogits, bool usesCustomOp, string provenance, string? domainStatistics = null)
+        bool includeLogits, bool usesCustomOp, string provenance, string? domainStatistics = null,
+        (string File, string Sha256)? externalWeights = null)
     {
         if (cfg.NumClasses != CityscapesClasses.Count)
             throw new ArgumentException($"config '{cfg.Name}' has {cfg.NumClasses} classes; the package class table is Cityscapes' {CityscapesClasses.Count}");
@@ -38,7 +39,9 @@ public static class ManifestSkeleton
             ["format_version"] = FormatVersion,
             ["name"] = name,
             ["version"] = version,
-            ["onnx"] = new JsonObject { ["file"] = onnxFile, ["sha256"] = sha256 },
+            ["onnx"] = externalWeights is { } w
+                ? new JsonObject { ["file"] = onnxFile, ["sha256"] = sha256, ["external_data"] = new JsonObject { ["file"] = w.File, ["sha256"] = w.Sha256 } }
+                : new JsonObject { ["file"] = onnxFile, ["sha256"] = sha256 },
             ["input"] = new JsonObject
             {
                 ["name"] = ModelIo.Image, ["dtype"] = "uint8", ["color_order"] = "BGR",

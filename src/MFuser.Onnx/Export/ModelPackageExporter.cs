@@ -17,8 +17,13 @@ public sealed record ExportOptions
     public bool IncludeLogits { get; init; } = true;
     /// <summary>Variants to write; all three by default.</summary>
     public IReadOnlyList<ScanVariant> Variants { get; init; } = [ScanVariant.Fused, ScanVariant.TensorRt, ScanVariant.Portable];
-    /// <summary>Weights of at least this many bytes in total stay in the shared external file <see cref="WeightsFile"/>.</summary>
-    public long ExternalDataThresholdBytes { get; init; } = 1L << 30;
+    /// <summary>Weights of at least this many bytes in total stay in the shared external file <see cref="WeightsFile"/>
+    /// (named with its SHA-256 in the manifest's <c>onnx.external_data</c>); 0 always shares them, which keeps a
+    /// three-variant package at one copy of the weights.</summary>
+    public long ExternalDataThresholdBytes { get; init; } = DefaultExternalDataThresholdBytes;
+
+    /// <summary>1 GiB: well inside protobuf's 2 GiB message limit for the inlined graphs.</summary>
+    public const long DefaultExternalDataThresholdBytes = 1L << 30;
     /// <summary>Where the weights came from, for the manifest (e.g. "checkpoint runs/tiny/final.safetensors").</summary>
     public required string Provenance { get; init; }
     public Action<string>? Progress { get; init; }
@@ -78,7 +83,8 @@ public static class ModelPackageExporter
         var sums = files.ToDictionary(Path.GetFileName, f => Sha256Of(f)!, StringComparer.Ordinal);
         var primary = options.Variants.Contains(ScanVariant.Fused) ? ScanVariant.Fused : options.Variants[0];
         var manifest = ManifestSkeleton.Build(cfg, options.ModelName, options.Version, primary.FileName(), sums[primary.FileName()],
-            options.IncludeLogits, usesCustomOp: primary == ScanVariant.Fused, options.Provenance);
+            options.IncludeLogits, usesCustomOp: primary == ScanVariant.Fused, options.Provenance,
+            externalWeights: external ? (ExportOptions.WeightsFile, sums[ExportOptions.WeightsFile]) : null);
         var manifestPath = Path.Combine(options.OutputDirectory, "model.json");
         File.WriteAllText(manifestPath, ManifestSkeleton.ToJson(manifest));
         File.WriteAllLines(Path.Combine(options.OutputDirectory, "SHA256SUMS"),

@@ -26,8 +26,9 @@ internal static class ExportCommand
         var evalFile = new Option<string?>("--eval") { Description = "an eval.json written by 'mfuser-train eval' to take the mIoU table from" };
         var opsLibrary = new Option<string?>("--ops-library") { Description = $"libmfuser_ops.so for the fused model (default: ${OpsLibrary.EnvironmentVariable} or native/selective_scan/build/ above the working directory)" };
         var threads = new Option<int>("--threads") { Description = "torch and ORT threads (0 = default)" };
+        var inlineWeights = new Option<bool>("--inline-weights") { Description = "inline the weights in each ONNX variant instead of one shared model.weights file (up to 1 GiB)" };
         var cmd = new Command("export", "write a model package (ONNX variants, domain statistics, model.json, MODEL_CARD.md)")
-            { run, checkpoint, preset, random, outDir, name, version, noLogits, statsFrames, evalFrames, evalFile, opsLibrary, threads };
+            { run, checkpoint, preset, random, outDir, name, version, noLogits, statsFrames, evalFrames, evalFile, opsLibrary, threads, inlineWeights };
         cmd.SetAction(r =>
         {
             var source = ExportSource.Resolve(r.GetValue(run), r.GetValue(checkpoint), r.GetValue(preset), r.GetValue(random));
@@ -38,6 +39,7 @@ internal static class ExportCommand
                 Name = r.GetValue(name) ?? $"mfuser-{source.Config.Name}",
                 Version = r.GetValue(version)!,
                 IncludeLogits = !r.GetValue(noLogits),
+                SharedWeights = !r.GetValue(inlineWeights),
                 StatsFrames = r.GetValue(statsFrames),
                 EvalFrames = r.GetValue(evalFrames),
                 EvalFile = r.GetValue(evalFile),

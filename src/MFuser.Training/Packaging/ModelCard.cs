@@ -75,7 +75,8 @@ public static class ModelCard
         foreach (var (file, sha) in export.Sha256.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             sb.AppendLine($"| `{file}` | `{sha}` |");
         sb.AppendLine().AppendLine("`model.onnx` needs the fused selective-scan operator `libmfuser_ops.so` (`./build.sh native`); " +
-                                   "`model.portable.onnx` runs on any ONNX runtime; `model.trt.onnx` is for a TensorRT build with the MFuser plugin.").AppendLine();
+                                   "`model.portable.onnx` runs on any ONNX runtime; `model.trt.onnx` is for a TensorRT build with the MFuser plugin" +
+                                   (export.ExternalWeights is null ? "." : "; all three read their weights from the shared `model.weights` (ONNX external data): keep it beside them.")).AppendLine();
 
         sb.AppendLine("## Reproduce").AppendLine();
         sb.AppendLine("```sh");

@@ -20,6 +20,9 @@ public sealed record PackageRequest
     public required string Name { get; init; }
     public string Version { get; init; } = "0.1.0";
     public bool IncludeLogits { get; init; } = true;
+    /// <summary>One <c>model.weights</c> file shared by the three ONNX variants (ONNX external data) instead of a copy
+    /// inlined in each; the manifest names it with its SHA-256.</summary>
+    public bool SharedWeights { get; init; } = true;
     /// <summary>Held-out source frames for the domain statistics; 0 writes none.</summary>
     public int StatsFrames { get; init; } = 64;
     /// <summary>Held-out frames per domain for a fresh evaluation (TorchSharp, the checkpoint); 0: <see cref="EvalFile"/> or none.</summary>
@@ -54,6 +57,7 @@ public static class PackageBuilder
             {
                 OutputDirectory = request.OutputDirectory, ModelName = request.Name, Version = request.Version,
                 IncludeLogits = request.IncludeLogits, Provenance = source.Provenance, Progress = m => progress("  " + m),
+                ExternalDataThresholdBytes = request.SharedWeights ? 0 : ExportOptions.DefaultExternalDataThresholdBytes,
             });
 
         DomainReference? reference = null;
