@@ -177,8 +177,9 @@ public sealed class SegmentationSession : IDisposable
                     RegisterCustomOps(options, customOp);
                 if (profilePrefix is not null)
                 {
-                    options.EnableProfiling = true;
+                    // The prefix is passed to ONNX Runtime when profiling is enabled, so it must be set first.
                     options.ProfileOutputPathPrefix = profilePrefix;
+                    options.EnableProfiling = true;
                 }
                 EngineCache? engineCache = null;
                 try

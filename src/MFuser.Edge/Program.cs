@@ -19,6 +19,7 @@ public static class Program
         root.Subcommands.Add(ValidateModelCommand.Create(common));
         root.Subcommands.Add(InfoCommand.Create(common));
         root.Subcommands.Add(CalibrateDomainCommand.Create(common));
+        root.Subcommands.Add(BuildEngineCommand.Create(common));
         try
         {
             return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

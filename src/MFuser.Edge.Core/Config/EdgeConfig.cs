@@ -6,7 +6,16 @@ namespace MFuser.Edge.Config;
 public sealed record SourceConfig(SourceUri Uri, string StreamBackend, bool Loop, double MaxFps, TimeSpan ReopenInitial, TimeSpan ReopenMax, TimeSpan StartupTimeout);
 
 /// <summary>ONNX Runtime settings (keys <c>inference.*</c>).</summary>
-public sealed record InferenceConfig(IReadOnlyList<string> Providers, int IntraOpThreads, string CustomOpLibrary, int WarmupRuns);
+public sealed record InferenceConfig(IReadOnlyList<string> Providers, int IntraOpThreads, string CustomOpLibrary, int WarmupRuns, TensorRtConfig TensorRt);
+
+/// <summary>TensorRT execution-provider settings (keys <c>inference.tensorrt.*</c>); empty paths take the defaults
+/// described in docs/configuration.md, a <see cref="DlaCore"/> of -1 keeps DLA off.</summary>
+public sealed record TensorRtConfig(bool Fp16, string EngineCacheDir, string TimingCacheDir, int WorkspaceMb, int DlaCore,
+    string PluginLibrary, int BuilderOptimizationLevel)
+{
+    /// <summary>The schema's defaults.</summary>
+    public static TensorRtConfig Defaults { get; } = new(true, "", "", 0, -1, "", 3);
+}
 
 /// <summary>MQTT settings (keys <c>broker.*</c>).</summary>
 public sealed record BrokerConfig(BrokerEndpoint Endpoint, string Username, string Password, string CaFile,
@@ -69,7 +78,10 @@ public sealed record EdgeConfig(
                 TimeSpan.FromMilliseconds(L("source.reopen_initial_ms")), TimeSpan.FromMilliseconds(L("source.reopen_max_ms")),
                 TimeSpan.FromSeconds(L("source.startup_timeout_s"))),
             new InferenceConfig((string[])get("inference.providers"), (int)L("inference.intra_op_threads"),
-                S("inference.custom_op_library"), (int)L("inference.warmup_runs")),
+                S("inference.custom_op_library"), (int)L("inference.warmup_runs"),
+                new TensorRtConfig((bool)get("inference.tensorrt.fp16"), S("inference.tensorrt.engine_cache_dir"), S("inference.tensorrt.timing_cache_dir"),
+                    (int)L("inference.tensorrt.workspace_mb"), (int)L("inference.tensorrt.dla_core"), S("inference.tensorrt.plugin_library"),
+                    (int)L("inference.tensorrt.builder_optimization_level"))),
             new BrokerConfig(broker, S("broker.username"), S("broker.password"), S("broker.ca_file"),
                 S("broker.client_cert"), S("broker.client_key"), S("broker.topic_prefix")),
             new PublishConfig(D("publish.segmentation_hz"), D("publish.overlay_hz"), (int)L("publish.overlay_quality"),
@@ -114,7 +126,8 @@ public sealed record EdgeConfig(
         foreach (var (key, path) in new[]
                  {
                      ("broker.ca_file", Broker.CaFile), ("broker.client_cert", Broker.ClientCert), ("broker.client_key", Broker.ClientKey),
-                     ("inference.custom_op_library", Inference.CustomOpLibrary), ("analysis.calibration", CalibrationFile),
+                     ("inference.custom_op_library", Inference.CustomOpLibrary), ("inference.tensorrt.plugin_library", Inference.TensorRt.PluginLibrary),
+                     ("analysis.calibration", CalibrationFile),
                  })
             if (path.Length > 0 && !File.Exists(path))
                 yield return new ConfigProblem(originOf(key), key, path, "no such file");

@@ -37,8 +37,8 @@ internal static class CalibrateDomainCommand
                 throw new ConfigException([new ConfigProblem("command line", "--output", path, "give --output or set domain_shift.reference")]);
 
             var package = ModelPackage.Load(ModelPackage.Resolve(config.ModelPath));
-            using var session = ModelRuntime.Open(package, config, Console.WriteLine);
-            session.WarmUp(config.Inference.WarmupRuns);
+            using var session = ModelRuntime.Open(package, ModelRuntime.Settings(config), Console.WriteLine);
+            ModelRuntime.WarmUp(session, config.Inference.WarmupRuns, Console.WriteLine);
             var calibration = config.CalibrationFile.Length > 0 ? CalibrationYaml.Load(config.CalibrationFile) : null;
             var analyzer = new DrivableAnalyzer(package.Manifest.Classes, session.Width, session.Height,
                 new DrivableAnalyzerOptions { FreeSpaceBins = config.FreeSpaceBins }, calibration);

@@ -9,7 +9,9 @@ using Microsoft.ML.OnnxRuntime;
 namespace MFuser.Edge.Daemon.Cli;
 
 /// <summary><c>mfuser-edge info</c>: software and native library versions, available execution providers and video
-/// backends, the effective configuration and the model package it names.</summary>
+/// backends, the effective configuration, the model package it names, the TensorRT engine cache, and where the
+/// model's nodes run (measured by creating the session and profiling one inference). It never builds a TensorRT
+/// engine: when TensorRT would be used and no engine is cached yet, it says so and points at <c>build-engine</c>.</summary>
 internal static class InfoCommand
 {
     public static string SoftwareVersion =>
@@ -35,6 +37,7 @@ internal static class InfoCommand
             {
                 var m = ManifestReader.ReadPackage(path);
                 Console.WriteLine($"model            {m.Name} {m.Version} at {path} ({m.Input.Width}x{m.Input.Height}, {m.Classes.Count} classes)");
+                ShowPlacement(ModelPackage.Load(path), config);
             }
             catch (ModelPackageException e)
             {
@@ -43,5 +46,35 @@ internal static class InfoCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static void ShowPlacement(ModelPackage package, EdgeConfig config)
+    {
+        var trt = config.Inference.TensorRt;
+        var trtInBuild = OrtEnv.Instance().GetAvailableProviders().Contains("TensorrtExecutionProvider");
+        if (trtInBuild && config.Inference.Providers.Contains("tensorrt"))
+        {
+            var cache = EngineCache.For(ModelVariant.For(package, "tensorrt"), trt);
+            Console.WriteLine($"engine cache     {cache.Directory} (key {cache.Key.Key}; {(cache.HasEngine ? "engine built" : "no engine yet")})");
+            if (!cache.HasEngine)
+            {
+                Console.WriteLine("placement        not measured: no TensorRT engine is cached for this model yet; 'mfuser-edge build-engine' builds it");
+                return;
+            }
+        }
+        else
+            Console.WriteLine($"engine cache     {TensorRtProviderOptions.EngineCacheRoot(trt)} (unused: {(trtInBuild ? "tensorrt is not configured" : "no TensorRT execution provider in this build")})");
+        try
+        {
+            using var session = SegmentationSession.Create(package, ModelRuntime.Settings(config));
+            session.WarmUp(1);
+            Console.WriteLine($"provider in use  {session.Provider} ({session.Model.File})");
+            foreach (var line in session.Placement?.Lines() ?? [])
+                Console.WriteLine($"placement        {line}");
+        }
+        catch (ProviderUnavailableException e)
+        {
+            Console.WriteLine($"provider in use  none: {e.Message}");
+        }
     }
 }

@@ -14,8 +14,9 @@ namespace MFuser.Edge.Daemon.Cli;
 
 /// <summary><c>mfuser-edge run</c>: the daemon as a .NET Generic Host app with systemd integration (journal-formatted
 /// logs under systemd; sd_notify through <see cref="SystemdNotifier"/>). The model package is checked, its session
-/// created and warmed up before the host starts — with EXTEND_TIMEOUT_USEC so a long TensorRT engine build is not
-/// killed — and the daemon sends READY=1 once, when capture starts. .NET's <c>AddSystemd()</c> lifetime is not used:
+/// created and warmed up before the host starts — sending EXTEND_TIMEOUT_USEC every few seconds meanwhile
+/// (<see cref="ModelRuntime"/>) so a long TensorRT engine build is not killed — and the daemon sends READY=1 once,
+/// when capture starts. .NET's <c>AddSystemd()</c> lifetime is not used:
 /// it would send a second READY=1 of its own.</summary>
 internal static class RunCommand
 {
@@ -33,11 +34,10 @@ internal static class RunCommand
             // Start-up (model loading, warm-up) logs before the host exists, in the same format.
             using var startupLoggers = LoggerFactory.Create(l => ConfigureLogging(l, statusLine));
             var log = startupLoggers.CreateLogger("mfuser-edge");
-            notifier.ExtendTimeout(StartupAllowance, "loading the model (a TensorRT engine build can take minutes)");
+            void Report(string line) => log.LogInformation("{Line}", line);
             var package = ModelPackage.Load(ModelPackage.Resolve(config.ModelPath));
-            using var session = ModelRuntime.Open(package, config, line => log.LogInformation("{Line}", line));
-            notifier.ExtendTimeout(StartupAllowance, $"warming up on {session.Provider}");
-            var warmup = session.WarmUp(config.Inference.WarmupRuns);
+            using var session = ModelRuntime.Open(package, ModelRuntime.Settings(config), Report, notifier);
+            var warmup = ModelRuntime.WarmUp(session, config.Inference.WarmupRuns, Report, notifier);
             log.LogInformation("model {Name} {Version} ready on {Provider}; warm-up {Ms:F1} ms", package.Manifest.Name, package.Manifest.Version,
                 session.Provider, warmup.TotalMilliseconds);
             var calibration = config.CalibrationFile.Length > 0 ? CalibrationYaml.Load(config.CalibrationFile) : null;
@@ -54,9 +54,6 @@ internal static class RunCommand
         });
         return command;
     }
-
-    /// <summary>How much more time each start-up phase asks systemd for (engine builds on a Jetson take minutes).</summary>
-    private static readonly TimeSpan StartupAllowance = TimeSpan.FromMinutes(15);
 
     /// <summary>journald format under systemd; one-line text next to the status line on a terminal; JSON otherwise.</summary>
     private static void ConfigureLogging(ILoggingBuilder logging, bool terminal)

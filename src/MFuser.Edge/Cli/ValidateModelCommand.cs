@@ -19,8 +19,9 @@ internal static class ValidateModelCommand
             var config = common.Load(parse);
             var path = ModelPackage.Resolve(parse.GetValue(dir)!);
             var package = ModelPackage.Load(path);
-            using var session = ModelRuntime.Open(package, config, line => Console.WriteLine($"  {line}"));
-            var warmup = session.WarmUp(1);
+            void Report(string line) => Console.WriteLine($"  {line}");
+            using var session = ModelRuntime.Open(package, ModelRuntime.Settings(config), Report);
+            var warmup = ModelRuntime.WarmUp(session, 1, Report);
             var m = package.Manifest;
             Console.WriteLine($"model package   {path}");
             Console.WriteLine($"name / version  {m.Name} {m.Version}");
@@ -31,6 +32,8 @@ internal static class ValidateModelCommand
             Console.WriteLine($"custom op       {(m.CustomOp is { } op ? $"{op.Domain} >= {op.MinVersion} from {session.CustomOpLibrary}" : "none")}");
             Console.WriteLine($"architecture    {m.Architecture}");
             Console.WriteLine($"provider        {session.Provider}");
+            foreach (var line in session.Placement?.Lines() ?? [])
+                Console.WriteLine($"placement       {line}");
             Console.WriteLine($"warm-up         {warmup.TotalMilliseconds:F1} ms");
             Console.WriteLine("OK: the package satisfies the model contract");
             return ExitCodes.Ok;

@@ -202,8 +202,8 @@ public sealed class EdgeDaemon(
             new ModelInfo(m.Name, m.Version, m.Sha256),
             m.Classes.Select(ClassEntry.From).ToArray(),
             new ImageSize(session.Width, session.Height),
-            // ONNX Runtime's C# API does not expose per-node placement, so none is claimed.
-            new ExecutionInfo(session.Provider, config.Inference.Providers, new Dictionary<string, int>()),
+            // Measured from the warm-up's profiling trace (SegmentationSession.Placement); empty when it was not measured.
+            new ExecutionInfo(session.Provider, config.Inference.Providers, session.Placement?.NodeCounts ?? new Dictionary<string, int>()),
             calibration is null
                 ? new CalibrationInfo(false, null, null, null, null)
                 : new CalibrationInfo(true, config.CalibrationFile, calibration.MountHeightM, calibration.PitchRad * 180 / Math.PI, calibration.RollRad * 180 / Math.PI),
