@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json;
 using MFuser.Edge.Daemon;
 using MFuser.Edge.Inference;
 using MFuser.Edge.Systemd;
 using MFuser.Edge.Tests.Fixtures;
+using MFuser.TestSupport;
 
 namespace MFuser.Edge.Tests;
 
@@ -109,6 +111,33 @@ public sealed class EngineStartupTests : IDisposable
         var validate = await EdgeProcess.RunAsync(["validate-model", RepoPaths.FixturePackage]);
         Assert.True(validate.ExitCode == 0, validate.ToString());
         Assert.Matches(@"placement       cpu: \d+ nodes \(ArgMax 1, ", validate.Stdout);
+    }
+
+    [Fact]
+    public async Task Retained_info_publishes_the_node_placement_measured_at_start_up()
+    {
+        int expected;
+        using (var session = SegmentationSession.Create(ModelPackage.Load(RepoPaths.FixturePackage), SessionSettings.CpuOnly with { ReportPlacement = true }))
+        {
+            session.WarmUp(1);
+            expected = session.Placement!.Total;
+        }
+        await using var broker = await MosquittoBroker.StartAsync();
+        var edge = await EdgeProcess.RunAsync(
+            ["run", "--model", RepoPaths.FixturePackage, "--source", "synthetic://drive?seed=5&fps=15&size=320x192",
+                "--broker", $"mqtt://127.0.0.1:{broker.Port}", "--device-id", "np1", "--max-frames", "3"],
+            new Dictionary<string, string> { ["MFUSER_DOMAIN_SHIFT_REFERENCE"] = _dir.File("none.json") });
+        Assert.True(edge.ExitCode == 0, edge.ToString());
+        Assert.Contains("node placement cpu: ", edge.Stdout);
+
+        await using var probe = await MqttProbe.StartAsync(broker.Host, broker.Port, "mfuser/np1/info");
+        var info = JsonDocument.Parse((await probe.WaitForAsync(m => m.Topic == "mfuser/np1/info", TimeSpan.FromSeconds(5))).Payload).RootElement;
+        var execution = info.GetProperty("execution");
+        Assert.Equal("cpu", execution.GetProperty("provider").GetString());
+        Assert.Equal(["tensorrt", "cuda", "cpu"], execution.GetProperty("requested").EnumerateArray().Select(e => e.GetString()));
+        var placement = execution.GetProperty("node_placement");
+        Assert.Equal(["cpu"], placement.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(expected, placement.GetProperty("cpu").GetInt32());
     }
 
     public void Dispose() => _dir.Dispose();
