@@ -151,6 +151,7 @@ public sealed record MFuserConfig
         Check(PyramidLayers.All(l => l >= 0 && l < Depth), $"PyramidLayers [{string.Join(",", PyramidLayers)}] outside 0..{Depth - 1}");
         Check(Fusion.Expand * Width % 2 == 0, "Fusion.Expand·Width must be even (x/z split)");
         Check(ContextDecoder.Width % ContextDecoder.Heads == 0, "ContextDecoder width not divisible by heads");
+        Check(ContextDecoder.Layers >= 1, $"ContextDecoder needs at least 1 layer, got {ContextDecoder.Layers}");
         Check(Decoder.FeatChannels % Decoder.Heads == 0, "Decoder.FeatChannels not divisible by Heads");
         Check(Decoder.FeatChannels % Decoder.GroupNormGroups == 0, "Decoder.FeatChannels not divisible by GroupNormGroups");
         Check(PixelMean.Length == 3 && PixelStd.Length == 3 && VfmPixelMean.Length == 3 && VfmPixelStd.Length == 3,

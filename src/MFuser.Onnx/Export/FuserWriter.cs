@@ -35,9 +35,8 @@ internal static class FuserWriter
         var dtWeight = m.Param($"{prefix}.dt_proj.weight", [branch, dtRank], ModuleWriter.FanIn(dtRank));
         var dt = g.Unsqueeze(g.Transpose(m.Linear(split[0], dtWeight, dtBias), 1, 0), 0);   // W r + b, (1, branch, L)
         Value GroupedStates(Value v) => g.Reshape(g.Transpose(v, 1, 0), 1, 1, dState, length);  // (1, G=1, N, L)
-        var aLog = m.Param($"{prefix}.A_log", [branch, dState], new WeightInit.StateLog());
         var scan = SelectiveScan.Emit(g, variant,
-            new ScanInputs(U: x, Delta: dt, A: g.Neg(g.Exp(aLog)), B: GroupedStates(split[1]), C: GroupedStates(split[2]),
+            new ScanInputs(U: x, Delta: dt, A: StateMatrix(m, prefix, branch, dState), B: GroupedStates(split[1]), C: GroupedStates(split[2]),
                 D: m.Param($"{prefix}.D", [branch], WeightInit.Ones), DeltaBias: dtBias),  // b_dt added again (official quirk)
             new ScanShape(1, (int)branch, (int)length, dState), deltaSoftplus: true);
         var y = g.Transpose(g.Squeeze(scan.Y, 0), 1, 0);                              // (L, branch)
@@ -48,6 +47,16 @@ internal static class FuserWriter
         var output = m.Linear(gated, $"{prefix}.out_proj", branch, dModel, bias: false);
         return g.Mul(output, m.Param($"{prefix}.scale", [], new WeightInit.Constant(0.1)));
     }
+
+    /// <summary>
+    /// A = −exp(A_log) (d_inner/2, N), computed at export time into an initializer named <c>{prefix}.A</c>: it depends
+    /// on weights only, so ONNX Runtime would fold it at load anyway, and OpenCV DNN's importer folds the Exp but then
+    /// cannot build a Neg layer on the folded constant ("inputs.size()" assertion in getMemoryShapes).
+    /// </summary>
+    private static Value StateMatrix(ModuleWriter m, string prefix, long branch, int dState) =>
+        m.G.LazyInitializer($"{prefix}.A", () =>
+            m.ReadValues($"{prefix}.A_log", [branch, dState], new WeightInit.StateLog()).Select(v => (float)-Math.Exp(v)).ToArray(),
+            branch, dState);
 
     /// <summary>The fusion module configured by <paramref name="fusion"/> at <paramref name="prefix"/>; s is (L, width).</summary>
     public static Value Fuse(ModuleWriter m, ScanVariant variant, FusionConfig fusion, Value s, string prefix, long length, int width)

@@ -28,8 +28,10 @@ public static class MFuserGraphWriter
 
         progress("context decoder");
         long k = cfg.NumClasses, e = cfg.EmbedDim;
-        var t0 = g.Reshape(m.Param("text_embeddings", [1, k, e], new WeightInit.Normal(1)), k, e);  // learned or precomputed T0
-        var diff = ContextDecoderWriter.Write(m, cfg, variant, t0, backbone.ClipTokens, cfg.TokensPerStream);
+        var textInit = new WeightInit.Normal(1);
+        var t0 = g.Reshape(m.Param("text_embeddings", [1, k, e], textInit), k, e);  // learned or precomputed T0
+        var diff = ContextDecoderWriter.Write(m, cfg, variant, m.ReadValues("text_embeddings", [1, k, e], textInit),
+            backbone.ClipTokens, cfg.TokensPerStream);
         var text = g.Add(t0, g.Mul(m.Param("gamma", [e], new WeightInit.Normal(1)), diff));   // T = T0 + γ ⊙ diff
 
         var scores = new DecodeHeadWriter(m, cfg, progress).Write(backbone.Pyramid, backbone.PyramidSizes, text);

@@ -47,6 +47,15 @@ internal sealed class ModuleWriter(GraphBuilder g, IWeightSource weights)
     public Value LayerNorm(Value x, string prefix, long dim, float eps) =>
         g.LayerNorm(x, Param($"{prefix}.weight", [dim], NormScale), Param($"{prefix}.bias", [dim], SmallBias), eps);
 
+    /// <summary><see cref="LayerNorm"/> of weight-only values (rows, dim), computed at export (<see cref="WeightMath"/>).</summary>
+    public float[] FoldedLayerNorm(float[] x, string prefix, long dim, float eps) =>
+        WeightMath.LayerNorm(x, (int)dim, weights.Read($"{prefix}.weight", [dim], NormScale), weights.Read($"{prefix}.bias", [dim], SmallBias), eps);
+
+    /// <summary><see cref="Linear(Value, string, long, long, bool, WeightInit?)"/> of weight-only values, computed at export.</summary>
+    public float[] FoldedLinear(float[] x, string prefix, long inFeatures, long outFeatures, bool bias = true) =>
+        WeightMath.Linear(x, (int)inFeatures, weights.Read($"{prefix}.weight", [outFeatures, inFeatures], FanIn(inFeatures)), (int)outFeatures,
+            bias ? weights.Read($"{prefix}.bias", [outFeatures], SmallBias) : null);
+
     /// <summary>nn.GroupNorm(groups, C) on (1, C, H, W), biased variance as torch.</summary>
     public Value GroupNorm(Value x, string prefix, long channels, long groups, long h, long w, float eps = 1e-5f)
     {

@@ -88,9 +88,21 @@ public sealed partial class GraphBuilder
     public Value[] Split(Value x, long axis, params long[] sizes) =>
         NodeN("Split", [x, Ints(sizes)], sizes.Length, attributes: Attr.Int("axis", axis));
 
-    /// <summary>Constant padding of the given axes (opset 18 form); <paramref name="pads"/> = begins then ends.</summary>
-    public Value Pad(Value x, long[] pads, long[] axes, float value = 0f) =>
-        Node("Pad", [x, Ints(pads), Scalar(value), Ints(axes)], attributes: Attr.String("mode", "constant"));
+    /// <summary>
+    /// Constant padding of one axis of a rank-<paramref name="rank"/> tensor, in the form OpenCV DNN's importer reads:
+    /// pads for every axis and no <c>axes</c> input (the opset-11 form, still valid at 18), and pads and value as this
+    /// node's own initializers. OpenCV turns a constant that an earlier node took as a layer input (e.g. a shared 1.0
+    /// in an Add) into a layer and then wires it into Padding as a second data input, which Padding refuses.
+    /// </summary>
+    public Value Pad(Value x, int rank, int axis, long before, long after, float value = 0f)
+    {
+        if ((uint)axis >= (uint)rank) throw new ArgumentOutOfRangeException(nameof(axis), axis, $"Pad: axis must be in [0, {rank})");
+        var pads = new long[2 * rank];
+        pads[axis] = before;
+        pads[rank + axis] = after;
+        return Node("Pad", [x, PrivateConstant<long>("pads", pads, pads.Length), PrivateConstant<float>("pad_value", [value])],
+            attributes: Attr.String("mode", "constant"));
+    }
 
     // ---- resampling / pooling ----
     /// <summary>Bilinear resize to a fixed spatial size, torch's <c>interpolate(..., align_corners=False)</c> (half_pixel).</summary>

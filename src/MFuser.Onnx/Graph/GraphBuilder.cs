@@ -119,14 +119,24 @@ public sealed partial class GraphBuilder
     }
 
     /// <summary>An initializer from little-endian bytes already in <paramref name="type"/>'s layout.</summary>
-    public Value RawInitializer(string name, ElementType type, ReadOnlySpan<byte> littleEndianData, params long[] dims)
+    public Value RawInitializer(string name, ElementType type, ReadOnlySpan<byte> littleEndianData, params long[] dims) =>
+        AddInitializer(Claim(name), type, littleEndianData, dims);
+
+    /// <summary>
+    /// A constant used by one node only, under a fresh scoped name: unlike <see cref="Constant{T}"/> it is never shared,
+    /// for importers that treat a constant differently once another node has consumed it (see <see cref="Pad"/>).
+    /// </summary>
+    public Value PrivateConstant<T>(string hint, ReadOnlySpan<T> data, params long[] dims) where T : unmanaged =>
+        AddInitializer(FreshName(hint), ElementTypeOf<T>(), MemoryMarshal.AsBytes(data), dims);
+
+    private Value AddInitializer(string claimedName, ElementType type, ReadOnlySpan<byte> littleEndianData, long[] dims)
     {
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("ONNX raw_data is little-endian");
-        var tensor = new TensorProto { Name = Claim(name), DataType = (int)type };
+        var tensor = new TensorProto { Name = claimedName, DataType = (int)type };
         tensor.Dims.AddRange(dims);
         _store.Store(tensor, littleEndianData);
         _graph.Initializer.Add(tensor);
-        return new Value(name, type);
+        return new Value(claimedName, type);
     }
 
     /// <summary>

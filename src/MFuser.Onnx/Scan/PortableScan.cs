@@ -50,8 +50,8 @@ public static class PortableScan
         // Identity steps (a = 1, b = 0) pad L to whole chunks; layout (B, D, chunks, Q, N).
         if (Lp != L)
         {
-            a = g.Pad(a, [0, Lp - L], [2], 1f);
-            b = g.Pad(b, [0, Lp - L], [2], 0f);
+            a = g.Pad(a, rank: 4, axis: 2, before: 0, after: Lp - L, value: 1f);
+            b = g.Pad(b, rank: 4, axis: 2, before: 0, after: Lp - L, value: 0f);
         }
         a = g.Reshape(a, Bn, D, chunks, Q, N);
         b = g.Reshape(b, Bn, D, chunks, Q, N);
@@ -91,14 +91,17 @@ public static class PortableScan
     }
 
     /// <summary>One Hillis–Steele stage: (a, b) ← (a ⊙ shift(a), a ⊙ shift(b) + b); b uses the old a.</summary>
-    private static (Value A, Value B) CombineWithShifted(GraphBuilder g, Value a, Value b, long axis, int size, int shift)
+    private static (Value A, Value B) CombineWithShifted(GraphBuilder g, Value a, Value b, int axis, int size, int shift)
     {
         var newB = g.Add(g.Mul(a, Shifted(g, b, axis, size, shift, identity: 0f)), b);
         var newA = g.Mul(a, Shifted(g, a, axis, size, shift, identity: 1f));
         return (newA, newB);
     }
 
-    /// <summary>x moved <paramref name="shift"/> places forward along <paramref name="axis"/>, the gap filled with the identity.</summary>
-    private static Value Shifted(GraphBuilder g, Value x, long axis, int size, int shift, float identity) =>
-        g.Slice(g.Pad(x, [shift, 0], [axis], identity), axis, 0, size);
+    /// <summary>
+    /// x (rank 5: B, D, chunks, Q, N) moved <paramref name="shift"/> places forward along <paramref name="axis"/>, the
+    /// gap filled with the identity.
+    /// </summary>
+    private static Value Shifted(GraphBuilder g, Value x, int axis, int size, int shift, float identity) =>
+        g.Slice(g.Pad(x, rank: 5, axis, before: shift, after: 0, identity), axis, 0, size);
 }
