@@ -56,6 +56,7 @@ public static class ModelBenchmark
             ["rows"] = rows,
             ["labels_agree_fused_vs_portable"] = Stats.Round(fused.Agreement(portable.Labels()), 5),
             ["opencv_error"] = opencvError,
+            ["opencv_failing_op"] = opencvError is null ? null : FailingOp(opencvError),
             ["target_fused_over_opencv"] = 2,
         };
         var byName = samples.ToDictionary(s => s.Name);
@@ -65,6 +66,13 @@ public static class ModelBenchmark
         opencv?.Dispose();
         return result;
     }
+
+    /// <summary>
+    /// The op type of the node an OpenCV importer error names ("Node [GridSample@ai.onnx]:(onnx_node!...) parse error"),
+    /// or null when the message names none (a failure in the forward pass).
+    /// </summary>
+    private static string? FailingOp(string error) =>
+        System.Text.RegularExpressions.Regex.Match(error, @"Node \[([A-Za-z0-9_]+)@") is { Success: true } m ? m.Groups[1].Value : null;
 
     /// <summary>One ORT session on one fixed input frame.</summary>
     private sealed class OrtModel : IDisposable
