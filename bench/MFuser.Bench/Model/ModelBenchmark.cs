@@ -14,7 +14,9 @@ namespace MFuser.Bench.Model;
 /// <c>model</c>: per-frame latency of MFuser-tiny (random weights) on one synthetic 512×256 frame through ORT CPU
 /// with the fused scan, ORT CPU with the portable graph, and OpenCV DNN (<c>ReadNetFromOnnx</c> on the portable
 /// graph): the same thread count for all, the same input, interleaved runs; medians and p95 of wall-clock and
-/// thread CPU time. When OpenCV cannot load or run the graph its exact error is the result.
+/// thread CPU time. When OpenCV cannot load or run the graph its exact error is the result: with OpenCV 4.13 that is
+/// the pixel decoder's first GridSample (deformable-attention sampling), for which its classic ONNX importer has no
+/// layer; every node before it imports (tests/MFuser.Onnx.Tests OpenCvImportTests).
 /// Target: ORT fused ≥ 2× OpenCV DNN.
 /// </summary>
 public static class ModelBenchmark
