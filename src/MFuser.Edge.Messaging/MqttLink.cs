@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Collections.Concurrent;
 using System.Net.Sockets;
@@ -8,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet;
 using MQTTnet.Formatter;
+using MQTTnet.Packets;
 using MQTTnet.Protocol;
 
 namespace MFuser.Edge.Messaging;
@@ -454,14 +456,45 @@ public sealed class MqttLink : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends the queued best-effort messages one at a time, reusing one application message object (the
+    /// client turns it into its own packet before the await returns). The queue is waited on without a cancellation
+    /// token, which lets the channel reuse its waiter instead of allocating one per wait; <see cref="StopAsync"/>
+    /// completes the queue, which ends the wait.</summary>
     private async Task BestEffortLoopAsync(CancellationToken ct)
     {
         var reader = _queue.Reader;
+        var message = new MqttApplicationMessage { QualityOfServiceLevel = MqttQualityOfServiceLevel.AtMostOnce };
         try
         {
-            while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
                 while (reader.TryRead(out var m))
-                    await SendBestEffortAsync(m, ct).ConfigureAwait(false);
+                {
+                    if (!_connected)
+                    {
+                        _buffers.Return(m.Buffer);
+                        Interlocked.Increment(ref _droppedDisconnected);
+                        continue;
+                    }
+                    var sent = false;
+                    try
+                    {
+                        message.Topic = m.Topic;
+                        message.Payload = new ReadOnlySequence<byte>(m.Buffer, 0, m.Length);
+                        SetMeta(message, _protocol == MqttProtocolVersion.V500 ? m.Meta : default);
+                        await _client.PublishAsync(message, ct).ConfigureAwait(false);
+                        sent = true;
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                    {
+                        Interlocked.Increment(ref _droppedFailed);
+                    }
+                    finally
+                    {
+                        _buffers.Return(m.Buffer); // before counting, so a caller that waits for the count finds the buffer free
+                    }
+                    if (sent)
+                        Interlocked.Increment(ref _published);
+                }
         }
         catch (OperationCanceledException)
         {
@@ -476,52 +509,29 @@ public sealed class MqttLink : IAsyncDisposable
         }
     }
 
-    private async Task SendBestEffortAsync(Outgoing m, CancellationToken ct)
+    /// <summary>The MQTT 5 content type and user properties of <paramref name="meta"/> (none for default meta): plain
+    /// messages such as <c>drivable</c> allocate nothing here; image messages (rate-limited) get their own
+    /// user-property list, since MQTTnet's properties are immutable objects.</summary>
+    private static void SetMeta(MqttApplicationMessage message, in MessageMeta meta)
     {
-        if (!_connected)
+        message.ContentType = meta.ContentType;
+        if (meta.Frame is null && meta.Width <= 0 && meta.Height <= 0)
         {
-            _buffers.Return(m.Buffer);
-            Interlocked.Increment(ref _droppedDisconnected);
+            message.UserProperties = null;
             return;
         }
-        var sent = false;
-        try
-        {
-            var builder = new MqttApplicationMessageBuilder()
-                .WithTopic(m.Topic)
-                .WithPayloadSegment(new ArraySegment<byte>(m.Buffer, 0, m.Length))
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce);
-            if (_protocol == MqttProtocolVersion.V500)
-                AddMeta(builder, m.Meta);
-            await _client.PublishAsync(builder.Build(), ct).ConfigureAwait(false);
-            sent = true;
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-        {
-            Interlocked.Increment(ref _droppedFailed);
-        }
-        finally
-        {
-            _buffers.Return(m.Buffer); // before counting, so a caller that waits for the count finds the buffer free
-        }
-        if (sent)
-            Interlocked.Increment(ref _published);
-    }
-
-    private static void AddMeta(MqttApplicationMessageBuilder builder, in MessageMeta meta)
-    {
-        if (meta.ContentType is { } contentType)
-            builder.WithContentType(contentType);
+        var properties = new List<MqttUserProperty>(4);
         if (meta.Frame is { } frame)
         {
-            builder.WithUserProperty("frame", Utf8Number(frame.Frame));
+            properties.Add(new MqttUserProperty("frame", Utf8Number(frame.Frame)));
             var time = new byte[Rfc3339.Length];
-            builder.WithUserProperty("captured_at", time.AsMemory(0, Rfc3339.Format(frame.CapturedAt, time)));
+            properties.Add(new MqttUserProperty("captured_at", time.AsMemory(0, Rfc3339.Format(frame.CapturedAt, time))));
         }
         if (meta.Width > 0)
-            builder.WithUserProperty("width", Utf8Number(meta.Width));
+            properties.Add(new MqttUserProperty("width", Utf8Number(meta.Width)));
         if (meta.Height > 0)
-            builder.WithUserProperty("height", Utf8Number(meta.Height));
+            properties.Add(new MqttUserProperty("height", Utf8Number(meta.Height)));
+        message.UserProperties = properties;
     }
 
     private static ReadOnlyMemory<byte> Utf8Number(long value)
@@ -652,17 +662,23 @@ public sealed class MqttLink : IAsyncDisposable
 
     /// <summary>Payload copies of queued best-effort messages. A private pool rather than ArrayPool.Shared: buffers
     /// are rented on the inference thread and returned on the sender's, and the queue bound caps how many exist, so
-    /// after warm-up renting allocates nothing.</summary>
+    /// after warm-up renting allocates nothing. Messages of different sizes share it (drivable JSON, PNG images), so a
+    /// rent takes the most recently returned buffer that is large enough, not only the top one.</summary>
     private sealed class PayloadBuffers(int capacity)
     {
-        private readonly Stack<byte[]> _free = new(capacity);
+        private readonly List<byte[]> _free = new(capacity);
         private readonly Lock _lock = new();
 
         public byte[] Rent(int length)
         {
             lock (_lock)
-                if (_free.TryPeek(out var top) && top.Length >= length)
-                    return _free.Pop();
+                for (var i = _free.Count - 1; i >= 0; i--)
+                    if (_free[i].Length >= length)
+                    {
+                        var buffer = _free[i];
+                        _free.RemoveAt(i);
+                        return buffer;
+                    }
             return new byte[Math.Max(256, (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, length)))];
         }
 
@@ -670,7 +686,7 @@ public sealed class MqttLink : IAsyncDisposable
         {
             lock (_lock)
                 if (_free.Count < capacity)
-                    _free.Push(buffer);
+                    _free.Add(buffer);
         }
     }
 
