@@ -72,7 +72,7 @@ public static class ConfigSchema
     /// <summary>Prefix of the environment variables that override configuration keys.</summary>
     public const string EnvironmentPrefix = "MFUSER_";
 
-    public const string DefaultModel = "models/fixture-colour-rule";
+    public const string DefaultModel = "models/mfuser-tiny-synth";
     public const string DefaultSource = "synthetic://drive";
 
     private static bool IsDeviceId(string s) =>
@@ -108,7 +108,7 @@ public static class ConfigSchema
             "Custom-op library registered when the model package requires one."),
         Setting.Int("inference.warmup_runs", 1, 1, 100, "Inference runs on a blank frame before the daemon reports ready."),
         Setting.Bool("inference.tensorrt.fp16", true, "TensorRT builds FP16 engines (layers TensorRT cannot run in FP16 stay FP32); false: FP32 engines."),
-        Setting.Text("inference.tensorrt.engine_cache_dir", "", "a directory (empty: $XDG_CACHE_HOME/mfuser-edge/tensorrt, else ~/.cache/mfuser-edge/tensorrt)",
+        Setting.Text("inference.tensorrt.engine_cache_dir", "", "a directory (empty: $CACHE_DIRECTORY/tensorrt under systemd, else $XDG_CACHE_HOME/mfuser-edge/tensorrt, else ~/.cache/mfuser-edge/tensorrt)",
             "Root of the TensorRT engine cache; each model/ORT/TensorRT/device/precision combination gets its own <root>/<key> folder with a cache-key.json."),
         Setting.Text("inference.tensorrt.timing_cache_dir", "", "a directory (empty: <engine_cache_dir>/timing)",
             "TensorRT timing cache (per-layer tactic timings, valid for one device and TensorRT version); shared by all models, it shortens later builds."),
