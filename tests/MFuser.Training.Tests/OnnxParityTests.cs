@@ -54,45 +54,17 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
             var image = new byte[h * w * 3];
             new PatternScenes().Render(SceneData.TrainSeed(runSeed: 5, step: 0, index: 0, batchSize: 1), MFuser.Scenes.Domain.Clear, w, h, image, new byte[h * w]);
 
-            // TorchSharp, with the graph's own preprocessing in float32: BGR → RGB, x·(1/std) + (−mean/std)
-            var input = new float[3 * h * w];
-            for (var c = 0; c < 3; c++)
-            {
-                float scale = 1f / (float)cfg.PixelStd[c], shift = -(float)cfg.PixelMean[c] / (float)cfg.PixelStd[c];
-                for (var i = 0; i < h * w; i++) input[c * h * w + i] = image[i * 3 + (2 - c)] * scale + shift;
-            }
-            float[] torchLogits, torchEmbedding;
-            long[] torchLabels;
-            using (no_grad())
-            {
-                var o = model.forward(tensor(input, [1, 3, h, w]));
-                torchLogits = o.SegLogits.contiguous().data<float>().ToArray();
-                torchEmbedding = o.Embedding.contiguous().data<float>().ToArray();
-                var up = nn.functional.interpolate(o.SegLogits, [h, w], mode: InterpolationMode.Bilinear, align_corners: false);
-                torchLabels = up.argmax(1).contiguous().data<long>().ToArray();
-            }
-            var classes = torchLabels.Distinct().Count();
-            Assert.True(classes >= 3, $"the label map has only {classes} class(es): the labels comparison would say little");
-
-            // ONNX Runtime, fused scan
+            // ONNX Runtime, fused scan, against TorchSharp on the same BGR bytes
             byte[] onnx;
             using (var file = new SafetensorsFile(checkpoint))
                 onnx = ModelFile.ToBytes(MFuserGraphWriter.Write(cfg, new CheckpointWeights(file), ScanVariant.Fused).ToModel());
             using var options = new SessionOptions { IntraOpNumThreads = 2 };
             options.RegisterCustomOpLibrary(opsLibrary);
             using var session = new InferenceSession(onnx, options);
-            using var results = session.Run([NamedOnnxValue.CreateFromTensor("image", new DenseTensor<byte>(image, [1, h, w, 3]))]);
-            var logits = results.First(r => r.Name == "logits").AsTensor<float>().ToArray();
-            var embedding = results.First(r => r.Name == "embedding").AsTensor<float>().ToArray();
-            var labels = results.First(r => r.Name == "labels").AsTensor<byte>().ToArray();
-
-            Assert.Equal(torchLogits.Length, logits.Length);
-            Assert.Equal(torchEmbedding.Length, embedding.Length);
-            var logitError = logits.Zip(torchLogits, (a, b) => Math.Abs(a - b)).Max();
-            var embeddingError = embedding.Zip(torchEmbedding, (a, b) => Math.Abs(a - b)).Max();
-            var agreement = labels.Zip(torchLabels, (a, b) => a == b ? 1.0 : 0).Average();
-            output.WriteLine($"logits max-abs {logitError:E2} (range {torchLogits.Min():F2} … {torchLogits.Max():F2}), " +
-                             $"embedding max-abs {embeddingError:E2}, labels agree {agreement:P4} ({classes} classes)");
+            var parity = ExportParity.Measure(model, cfg, session, [image]);
+            output.WriteLine(parity.ToString());
+            Assert.True(parity.Classes >= 3, $"the label map has only {parity.Classes} class(es): the labels comparison would say little");
+            var (logitError, embeddingError, agreement) = (parity.LogitsMaxAbs, parity.EmbeddingMaxAbs, parity.LabelAgreement);
             Assert.True(logitError <= 1e-4, $"logits max-abs error {logitError:E3} > 1e-4");
             Assert.True(embeddingError <= 1e-4, $"embedding max-abs error {embeddingError:E3} > 1e-4");
             Assert.True(agreement >= 0.999, $"labels agree on {agreement:P3} of pixels, need ≥ 99.9 %");

@@ -9,7 +9,8 @@ using MFuser.Scenes;
 namespace MFuser.Training.Packaging;
 
 /// <summary>Everything the model card describes.</summary>
-public sealed record ModelCardInput(PackageRequest Request, ModelManifest Manifest, ExportResult Export, DomainReference? Reference, EvalSource? Eval);
+public sealed record ModelCardInput(PackageRequest Request, ModelManifest Manifest, ExportResult Export, DomainReference? Reference, EvalSource? Eval,
+    ParityResult? Parity = null);
 
 /// <summary>MODEL_CARD.md of a package: architecture, training data and steps (train_options.json, metrics.jsonl),
 /// the mIoU-per-domain table, the domain statistics, the commands to reproduce it and known limits.</summary>
@@ -55,6 +56,13 @@ public static class ModelCard
         }
         else
             sb.AppendLine("Not evaluated for this package (`training.miou` in model.json is empty).").AppendLine();
+
+        sb.AppendLine("## Export check").AppendLine();
+        if (input.Parity is { } parity)
+            sb.AppendLine($"`{parity.Variant}` in ONNX Runtime against the checkpoint in TorchSharp, on held-out synthetic frames " +
+                          $"(clear ×2, night, fog) fed as the daemon feeds them: {parity}.").AppendLine();
+        else
+            sb.AppendLine("Not run (random weights: there is no checkpoint to compare with).").AppendLine();
 
         sb.AppendLine("## Domain statistics").AppendLine();
         if (input.Reference is { } reference)

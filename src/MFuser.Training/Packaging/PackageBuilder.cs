@@ -69,7 +69,9 @@ public static class PackageBuilder
             DomainReferenceFile.Save(reference, Path.Combine(request.OutputDirectory, SourceDomainStatistics.FileName));
         }
 
-        var eval = Evaluation(request, Say);
+        using var model = LoadCheckpoint(source, request.Threads);
+        var parity = model is null ? null : CheckParity(model, export, request, Say);
+        var eval = Evaluation(model, request, Say);
         var manifestNode = JsonNode.Parse(File.ReadAllText(export.Manifest))!.AsObject();
         var miou = new JsonObject();
         if (eval is not null)
@@ -80,24 +82,53 @@ public static class PackageBuilder
         File.WriteAllText(export.Manifest, ManifestSkeleton.ToJson(manifestNode));
         var manifest = ManifestReader.ReadPackage(request.OutputDirectory);
 
-        var card = ModelCard.Write(new ModelCardInput(request, manifest, export, reference, eval));
+        var card = ModelCard.Write(new ModelCardInput(request, manifest, export, reference, eval, parity));
         File.WriteAllText(Path.Combine(request.OutputDirectory, ModelCard.FileName), card);
         var bytes = Directory.GetFiles(request.OutputDirectory).Sum(f => new FileInfo(f).Length);
         Say($"package {request.OutputDirectory} complete: {manifest.Name} {manifest.Version}, {bytes / 1e6:F1} MB, " +
             $"mIoU {(eval is null ? "not evaluated" : string.Join(", ", miou.Select(kv => $"{kv.Key} {100 * kv.Value!.GetValue<double>():F1}")))}");
     }
 
+    private static MFuserModel? LoadCheckpoint(ExportSource source, int threads)
+    {
+        if (source.Checkpoint is null) return null;
+        if (threads > 0) torch.set_num_threads(threads);
+        var model = new MFuserModel(source.Config);
+        model.load_safetensors(source.Checkpoint, strict: true);
+        model.eval();
+        return model;
+    }
+
+    /// <summary>Held-out frames (clear, night, fog) through the checkpoint in TorchSharp and through the exported graph
+    /// that the daemon runs (model.onnx with the operator library, else model.portable.onnx) in ONNX Runtime.</summary>
+    private static ParityResult CheckParity(MFuserModel model, ExportResult export, PackageRequest request, Action<string> say)
+    {
+        var cfg = request.Source.Config;
+        var variant = request.OpsLibrary is not null ? ScanVariant.Fused : ScanVariant.Portable;
+        using var options = new Microsoft.ML.OnnxRuntime.SessionOptions { IntraOpNumThreads = Math.Max(request.Threads, 1) };
+        if (request.OpsLibrary is not null) options.RegisterCustomOpLibrary(request.OpsLibrary);
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(export.Models[variant], options);
+        var renderer = new SceneRenderer();
+        var labels = new byte[cfg.ImageHeight * cfg.ImageWidth];
+        var frames = new[] { Domain.Clear, Domain.Clear, Domain.Night, Domain.Fog }.Select((domain, i) =>
+        {
+            var bgr = new byte[cfg.ImageHeight * cfg.ImageWidth * 3];
+            renderer.Render(SceneData.HeldOutSeedBase + 500 + i, domain, cfg.ImageWidth, cfg.ImageHeight, bgr, labels);
+            return bgr;
+        });
+        var result = ExportParity.Measure(model, cfg, session, frames);
+        say($"parity of {variant.FileName()} with the checkpoint in TorchSharp: {result}");
+        return result with { Variant = variant.FileName() };
+    }
+
     /// <summary>The mIoU table: evaluated now (TorchSharp on the checkpoint) or read from an eval.json.</summary>
-    private static EvalSource? Evaluation(PackageRequest request, Action<string> say)
+    private static EvalSource? Evaluation(MFuserModel? model, PackageRequest request, Action<string> say)
     {
         var source = request.Source;
         if (request.EvalFrames > 0)
         {
-            if (source.Checkpoint is null)
+            if (model is null)
                 throw new ArgumentException("--eval-frames needs trained weights (--run); random weights are not evaluated");
-            if (request.Threads > 0) torch.set_num_threads(request.Threads);
-            using var model = new MFuserModel(source.Config);
-            model.load_safetensors(source.Checkpoint, strict: true);
             var data = new SceneData(new RendererSource(), source.Config);
             var results = new List<DomainResult>();
             foreach (var domain in Domains.All)
