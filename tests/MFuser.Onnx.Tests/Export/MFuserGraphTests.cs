@@ -101,6 +101,25 @@ public class MFuserGraphTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_two_layer_context_decoder_folds_layer_0_and_keeps_layer_1_as_ops_in_both_variants()
+    {
+        // layer 0's text branch is computed at export; layer 1's depends on the image and stays in the graph
+        var tiny = MFuserPresets.Tiny();
+        var cfg = tiny with { ContextDecoder = tiny.ContextDecoder with { Layers = 2 } };
+        var image = Image(cfg, 6);
+        var portableModel = MFuserGraphWriter.Write(cfg, new RandomWeights(1), ScanVariant.Portable).ToModel();
+        Assert.Contains(portableModel.Graph.Initializer, t => t.Name == "context_decoder.decoder.0/folded_query");
+        Assert.DoesNotContain(portableModel.Graph.Initializer, t => t.Name == "context_decoder.decoder.0.norm1.weight");
+        Assert.Contains(portableModel.Graph.Initializer, t => t.Name == "context_decoder.decoder.1.norm1.weight");
+
+        var fused = Run(Export(cfg, ScanVariant.Fused), cfg, image, NativeOps.LibraryPath());
+        var portable = Run(ModelFile.ToBytes(portableModel), cfg, image);
+        var logitsError = fused.Logits.Zip(portable.Logits, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(logitsError <= 1e-4, $"logits max-abs difference {logitsError:E2} > 1e-4");
+        Assert.All(portable.Logits, v => Assert.True(float.IsFinite(v)));
+    }
+
+    [Fact]
     public void Baseline_variants_of_the_architecture_export_and_run()
     {
         var tiny = MFuserPresets.Tiny();
