@@ -47,35 +47,22 @@ public static class GpuEnvironment
         return "unknown";
     }
 
-    /// <summary>The Jetson model from the device tree and/or "name, compute capability X.Y" of the first GPU from
-    /// <c>nvidia-smi</c> (JetPack 6's <c>nvidia-smi</c> may know neither the name nor the capability of the integrated
-    /// GPU, so a Jetson is named by its board), joined by "; "; "none" when neither answers.</summary>
+    /// <summary>On a Jetson, its board from the device tree (e.g. "NVIDIA Jetson AGX Orin Developer Kit": it fixes the
+    /// integrated GPU, and JetPack's <c>nvidia-smi</c> may not name it or may be unreachable inside the service's
+    /// sandbox, which would make the key differ between <c>build-engine</c> and the daemon); elsewhere "name, compute
+    /// capability X.Y" of the first GPU from <c>nvidia-smi</c>; "none" when neither answers.</summary>
     public static string Device()
     {
-        string? jetson = null;
         try
         {
-            if (File.Exists("/proc/device-tree/model"))
-                jetson = ParseDeviceTreeModel(File.ReadAllBytes("/proc/device-tree/model"));
+            if (File.Exists("/proc/device-tree/model") && ParseDeviceTreeModel(File.ReadAllBytes("/proc/device-tree/model")) is { } jetson)
+                return jetson;
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
         }
-        catch (UnauthorizedAccessException)
-        {
-        }
-        var gpu = NvidiaSmi() is { } line ? ParseNvidiaSmi(line) : null;
-        return Describe(jetson, gpu);
+        return NvidiaSmi() is { } line && ParseNvidiaSmi(line) is { } gpu ? gpu : "none";
     }
-
-    /// <summary>The device description from its parts (either may be null).</summary>
-    public static string Describe(string? jetsonModel, string? gpu) =>
-        (jetsonModel, gpu) switch
-        {
-            (null, null) => "none",
-            (not null, not null) => $"{jetsonModel}; {gpu}",
-            _ => jetsonModel ?? gpu!,
-        };
 
     /// <summary>Parses one line of <c>nvidia-smi --query-gpu=name,compute_cap --format=csv,noheader</c>, e.g.
     /// "NVIDIA H100 80GB HBM3, 9.0" → "NVIDIA H100 80GB HBM3, compute capability 9.0"; null when it is not such a line.</summary>

@@ -47,12 +47,23 @@ public static class TensorRtProviderOptions
         return File.Exists(besideExe) ? besideExe : null;
     }
 
-    /// <summary>The engine cache root: <c>inference.tensorrt.engine_cache_dir</c>, else
-    /// <c>$XDG_CACHE_HOME/mfuser-edge/tensorrt</c>, else <c>~/.cache/mfuser-edge/tensorrt</c>.</summary>
-    public static string EngineCacheRoot(TensorRtConfig config) =>
-        config.EngineCacheDir.Length > 0 ? Path.GetFullPath(config.EngineCacheDir)
-            : Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
-                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "mfuser-edge", "tensorrt");
+    /// <summary>The engine cache root: <c>inference.tensorrt.engine_cache_dir</c>, else <c>$CACHE_DIRECTORY/tensorrt</c>
+    /// (set by systemd's <c>CacheDirectory=</c>, e.g. /var/cache/mfuser-edge, since the service cannot write its home),
+    /// else <c>$XDG_CACHE_HOME/mfuser-edge/tensorrt</c>, else <c>~/.cache/mfuser-edge/tensorrt</c>.</summary>
+    public static string EngineCacheRoot(TensorRtConfig config) => EngineCacheRoot(config, Environment.GetEnvironmentVariable);
+
+    /// <inheritdoc cref="EngineCacheRoot(TensorRtConfig)"/>
+    public static string EngineCacheRoot(TensorRtConfig config, Func<string, string?> environment)
+    {
+        if (config.EngineCacheDir.Length > 0)
+            return Path.GetFullPath(config.EngineCacheDir);
+        // systemd passes one path per CacheDirectory= entry, colon-separated.
+        if (environment("CACHE_DIRECTORY") is { Length: > 0 } systemd)
+            return Path.Combine(systemd.Split(':')[0], "tensorrt");
+        var cacheHome = environment("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
+            : Path.Combine(environment("HOME") is { Length: > 0 } home ? home : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        return Path.Combine(cacheHome, "mfuser-edge", "tensorrt");
+    }
 
     /// <summary>The timing-cache folder: <c>inference.tensorrt.timing_cache_dir</c>, else <c>&lt;root&gt;/timing</c>.</summary>
     public static string TimingCacheDir(TensorRtConfig config) =>

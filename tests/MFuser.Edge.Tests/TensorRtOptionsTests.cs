@@ -73,6 +73,17 @@ public sealed class TensorRtOptionsTests : IDisposable
     }
 
     [Fact]
+    public void Default_engine_cache_follows_systemd_then_XDG_then_home()
+    {
+        string Root(params (string Name, string Value)[] env) =>
+            TensorRtProviderOptions.EngineCacheRoot(TensorRtConfig.Defaults, n => env.FirstOrDefault(e => e.Name == n).Value);
+        Assert.Equal("/var/cache/mfuser-edge/tensorrt", Root(("CACHE_DIRECTORY", "/var/cache/mfuser-edge:/var/cache/other"), ("XDG_CACHE_HOME", "/x"), ("HOME", "/h")));
+        Assert.Equal("/x/mfuser-edge/tensorrt", Root(("XDG_CACHE_HOME", "/x"), ("HOME", "/h")));
+        Assert.Equal("/h/.cache/mfuser-edge/tensorrt", Root(("HOME", "/h")));
+        Assert.Equal("/e", TensorRtProviderOptions.EngineCacheRoot(TensorRtConfig.Defaults with { EngineCacheDir = "/e" }, _ => "/ignored"));
+    }
+
+    [Fact]
     public void Plugin_library_is_the_configured_one_else_the_one_beside_the_executable()
     {
         Assert.Null(TensorRtProviderOptions.ResolvePluginLibrary("", _dir.Path));
