@@ -177,13 +177,13 @@ public static class PerformanceReport
         md.AppendLine();
         if (m["opencv_error"] is { } err)
             md.AppendLine($"OpenCV DNN 4.13 (`CvDnn.ReadNetFromOnnx` on `model.portable.onnx`) **cannot load the graph**; its error, verbatim:\n\n```\n{err}\n```\n\n" +
-                          "The node is the CLS/patch `Concat` with `axis = 0` (BackboneWriter). The exporter writes ONNX through " +
-                          "OnnxSharp's proto3-generated C#, whose `AttributeProto.i` has no field presence: a value of 0 is not written, " +
-                          "so the attribute arrives as `type = INT` with no value. ONNX Runtime reads the absent field as 0; OpenCV's " +
-                          "importer, by its message, finds no value it can read for `axis` and refuses (probable cause, inferred from " +
-                          "the message and the node; not traced inside OpenCV). The fix belongs in the exporter (e.g. a negative axis " +
-                          "for this concat, or writing zero-valued INT attributes explicitly); until then the OpenCV comparison " +
-                          "cannot be made.");
+                          $"It stops at a `{m["opencv_failing_op"]?.ToString() ?? "?"}` node. OpenCV 4.13's classic ONNX importer has no " +
+                          "GridSample layer, and MFuser's pixel decoder samples its multi-scale features with GridSample (the " +
+                          "exportable stand-in for mmcv's deformable attention, docs/export.md). Every node before it imports: the " +
+                          "exporter writes zero-valued attributes explicitly (its own proto2 schema), single-axis Pads without an " +
+                          "`axes` input, and computes the weight-only text branch at export time. A standard-op rewrite of " +
+                          "GridSample (Gather-based bilinear sampling) was not written: it would put a chain of Gathers where ONNX Runtime runs one kernel. So the \"ORT fused ≥ 2× " +
+                          "OpenCV DNN\" target cannot be measured against OpenCV 4.13.");
         else if (m["opencv_over_fused_cpu"] is { } cv)
             md.AppendLine($"OpenCV DNN / ORT fused (CPU time): {F(cv)}×.");
         md.AppendLine();
