@@ -38,7 +38,7 @@ public static class MFuserGraphWriter
         var embedding = g.Slice(backbone.ClipTokens, 0, 0, 1);                                 // global token (1, E)
         var (h0, w0) = backbone.PyramidSizes[0];
         SegmentationOutputs.Emit(g, scores, cfg.NumClasses, (int)h0, (int)w0, embedding, cfg.EmbedDim,
-            cfg.ImageHeight, cfg.ImageWidth, includeLogits);
+            cfg.ImageHeight, cfg.ImageWidth, includeLogits, ScoreKind.MaskScores);
         progress($"graph complete: {g.NodeCount} nodes");
         return g;
     }

@@ -58,6 +58,30 @@ public class ContractStageTests
     }
 
     [Fact]
+    public void Mask_scores_give_confidence_as_the_normalised_maximum_not_a_flattened_softmax()
+    {
+        const int C = 19, H = 3, W = 4, E = 2;
+        var (outputs, scores, _) = RunHead(C, H, W, H, W, E, seed: 5, ScoreKind.MaskScores);
+        var confidence = outputs.Bytes["confidence"];
+        for (var y = 0; y < H; y++)
+        for (var x = 0; x < W; x++)
+        {
+            var column = Enumerable.Range(0, C).Select(c => (double)scores[(c * H + y) * W + x]).ToArray();
+            Assert.Equal(Math.Round(255 * column.Max() / (column.Sum() + 1e-6), MidpointRounding.ToEven), confidence[0, y, x], 0.51);
+        }
+        // One class clearly ahead: the normalised score says so, where a softmax over [0, 1] scores would give ~13 %.
+        var peaked = Enumerable.Repeat(0.01f, C).ToArray();
+        peaked[7] = 0.9f;
+        var g = new GraphBuilder("peak");
+        SegmentationOutputs.Emit(g, g.Input("scores", ElementType.Float, 1, C, 1, 1), C, 1, 1, g.Input("emb", ElementType.Float, 1, 1), 1, 1, 1,
+            includeLogits: false, ScoreKind.MaskScores);
+        var bytes = ModelFile.ToBytes(g.ToModel());
+        var peak = OrtRunner.Run<byte>(bytes, null, OrtRunner.Input("scores", peaked, 1, C, 1, 1), OrtRunner.Input("emb", new[] { 0f }, 1, 1));
+        Assert.Equal(7, peak["labels"][0, 0, 0]);
+        Assert.InRange((int)peak["confidence"][0, 0, 0], 210, 215); // 255 · 0.9 / 1.08
+    }
+
+    [Fact]
     public void Head_upsamples_scores_bilinearly_to_the_image_like_torch_align_corners_false()
     {
         const int C = 3, h = 4, w = 4, H = 10, W = 9;
@@ -94,14 +118,16 @@ public class ContractStageTests
         Dictionary<string, Microsoft.ML.OnnxRuntime.Tensors.Tensor<byte>> Bytes,
         Dictionary<string, Microsoft.ML.OnnxRuntime.Tensors.Tensor<float>> Floats);
 
-    private static (HeadOutputs, float[] Scores, float[] Embedding) RunHead(int C, int h, int w, int H, int W, int E, int seed)
+    private static (HeadOutputs, float[] Scores, float[] Embedding) RunHead(int C, int h, int w, int H, int W, int E, int seed,
+        ScoreKind kind = ScoreKind.Logits)
     {
         var g = new GraphBuilder("head");
         var scoresIn = g.Input("scores", ElementType.Float, 1, C, h, w);
         var embIn = g.Input("emb", ElementType.Float, 1, E);
-        SegmentationOutputs.Emit(g, scoresIn, C, h, w, embIn, E, H, W, includeLogits: H == h);
+        SegmentationOutputs.Emit(g, scoresIn, C, h, w, embIn, E, H, W, includeLogits: H == h, kind);
         var rng = new Random(seed);
-        var scores = Enumerable.Range(0, C * h * w).Select(_ => (float)(rng.NextDouble() * 6 - 3)).ToArray();
+        var scores = Enumerable.Range(0, C * h * w)
+            .Select(_ => (float)(kind == ScoreKind.Logits ? rng.NextDouble() * 6 - 3 : rng.NextDouble())).ToArray();
         var embedding = Enumerable.Range(0, E).Select(_ => (float)rng.NextDouble()).ToArray();
         var bytes = ModelFile.ToBytes(g.ToModel());
         var inputs = new[] { OrtRunner.Input("scores", scores, 1, C, h, w), OrtRunner.Input("emb", embedding, 1, E) };
