@@ -105,12 +105,13 @@ public sealed class EngineStartupTests : IDisposable
         var info = await EdgeProcess.RunAsync(["info", "--model", RepoPaths.FixturePackage]);
         Assert.True(info.ExitCode == 0, info.ToString());
         Assert.Contains("(unused: no TensorRT execution provider in this build)", info.Stdout);
+        Assert.Matches(@"gpu / tensorrt   .+; TensorRT \S+", info.Stdout);
         Assert.Contains("provider in use  cpu (model.onnx)", info.Stdout);
         Assert.Matches(@"placement        cpu: \d+ nodes \(ArgMax 1, ", info.Stdout);
 
         var validate = await EdgeProcess.RunAsync(["validate-model", RepoPaths.FixturePackage]);
         Assert.True(validate.ExitCode == 0, validate.ToString());
-        Assert.Matches(@"placement       cpu: \d+ nodes \(ArgMax 1, ", validate.Stdout);
+        Assert.Matches(@"  node placement cpu: \d+ nodes \(ArgMax 1, ", validate.Stdout);
     }
 
     [Fact]

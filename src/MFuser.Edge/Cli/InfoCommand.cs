@@ -32,6 +32,7 @@ internal static class InfoCommand
             Console.WriteLine($"source           {config.Source.Uri} ({config.Source.Uri.Kind})");
             Console.WriteLine($"broker           {config.Broker.Endpoint}");
             Console.WriteLine($"providers        {string.Join(" -> ", config.Inference.Providers)}");
+            Console.WriteLine($"gpu / tensorrt   {GpuEnvironment.Device()}; TensorRT {GpuEnvironment.TensorRtVersion(GpuEnvironment.LibraryFolders())}");
             var path = ModelPackage.Resolve(config.ModelPath);
             try
             {

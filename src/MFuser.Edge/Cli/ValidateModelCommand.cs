@@ -31,9 +31,7 @@ internal static class ValidateModelCommand
             Console.WriteLine($"classes         {m.Classes.Count}: {string.Join(", ", m.Classes.Select(c => $"{c.Id} {c.Name}{(c.Drivable ? " (drivable)" : "")}"))}");
             Console.WriteLine($"custom op       {(m.CustomOp is { } op ? $"{op.Domain} >= {op.MinVersion} from {session.CustomOpLibrary}" : "none")}");
             Console.WriteLine($"architecture    {m.Architecture}");
-            Console.WriteLine($"provider        {session.Provider}");
-            foreach (var line in session.Placement?.Lines() ?? [])
-                Console.WriteLine($"placement       {line}");
+            Console.WriteLine($"provider        {session.Provider} (node placement above)");
             Console.WriteLine($"warm-up         {warmup.TotalMilliseconds:F1} ms");
             Console.WriteLine("OK: the package satisfies the model contract");
             return ExitCodes.Ok;
