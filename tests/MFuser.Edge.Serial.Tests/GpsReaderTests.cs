@@ -2,15 +2,16 @@ using System.Text;
 using MFuser.Edge.Serial.Gps;
 using MFuser.Edge.Serial.Nmea;
 using MFuser.Edge.Serial.Ports;
+using MFuser.TestSupport;
 
 namespace MFuser.Edge.Serial.Tests;
 
 /// <summary>The GPS reader on a real socat pty pair: the test writes NMEA at the peer end.</summary>
 public class GpsReaderTests
 {
-    private static SerialLinkOptions Options(SocatPair pair) => new()
+    private static SerialLinkOptions Options(PtyPair pair) => new()
     {
-        Path = pair.A,
+        Path = pair.Device,
         BaudRate = 9600,
         ReopenMin = TimeSpan.FromMilliseconds(50),
         ReopenMax = TimeSpan.FromMilliseconds(200),
@@ -25,7 +26,7 @@ public class GpsReaderTests
     [Fact]
     public void Lines_in_become_fixes_out_and_garbage_is_counted_and_skipped()
     {
-        using var pair = SocatPair.Start();
+        using var pair = new PtyPair();
         using var gps = new GpsReader(Options(pair));
         gps.Start();
         Wait.Until(() => gps.IsOpen, () => "port open");
@@ -55,7 +56,7 @@ public class GpsReaderTests
     [Fact]
     public void Reader_recovers_when_the_port_disappears_and_comes_back()
     {
-        using var pair = SocatPair.Start();
+        using var pair = new PtyPair();
         using var gps = new GpsReader(Options(pair));
         gps.Start();
         Wait.Until(() => gps.IsOpen, () => "port open");
@@ -86,7 +87,7 @@ public class GpsReaderTests
         foreach (var line in lines)
             expected.Add(NmeaParser.Parse(line, out _));
 
-        using var pair = SocatPair.Start();
+        using var pair = new PtyPair();
         using var gps = new GpsReader(Options(pair));
         gps.Start();
         Wait.Until(() => gps.IsOpen, () => "port open");

@@ -1,14 +1,15 @@
 using MFuser.Edge.Serial.Mcu;
 using MFuser.Edge.Serial.Ports;
+using MFuser.TestSupport;
 
 namespace MFuser.Edge.Serial.Tests;
 
 /// <summary>The MCU link on a real socat pty pair: the test plays the microcontroller at the peer end.</summary>
 public class McuLinkTests
 {
-    private static SerialLinkOptions Options(SocatPair pair) => new()
+    private static SerialLinkOptions Options(PtyPair pair) => new()
     {
-        Path = pair.A,
+        Path = pair.Device,
         BaudRate = 115200,
         ReopenMin = TimeSpan.FromMilliseconds(50),
         ReopenMax = TimeSpan.FromMilliseconds(200),
@@ -47,7 +48,7 @@ public class McuLinkTests
     [Fact]
     public void Frames_arrive_byte_exact_and_decode_back()
     {
-        using var pair = SocatPair.Start();
+        using var pair = new PtyPair();
         using var link = new McuLink(Options(pair), queueSlots: 4);
         link.Start();
         Wait.Until(() => link.Counters.PortUp, () => "MCU port open");
@@ -83,7 +84,7 @@ public class McuLinkTests
     [Fact]
     public void A_burst_beyond_the_queue_is_dropped_and_counted_without_blocking()
     {
-        using var pair = SocatPair.Start();
+        using var pair = new PtyPair();
         using var link = new McuLink(Options(pair) with { BaudRate = 9600 }, queueSlots: 2);
         link.Start();
         Wait.Until(() => link.Counters.PortUp, () => "MCU port open");
@@ -112,7 +113,7 @@ public class McuLinkTests
     [Fact]
     public void Link_recovers_when_the_port_disappears_and_comes_back()
     {
-        using var pair = SocatPair.Start();
+        using var pair = new PtyPair();
         using var link = new McuLink(Options(pair));
         link.Start();
         Wait.Until(() => link.Counters.PortUp, () => "MCU port open");

@@ -1,4 +1,5 @@
 using MFuser.Edge.Tests.Fixtures;
+using MFuser.Onnx.Graph;
 using MFuser.TestSupport;
 
 namespace MFuser.Edge.Tests;
@@ -35,7 +36,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task Wrong_input_dtype_exits_3()
     {
-        var dir = Small.WritePackage(_dir.File("float"), new ColourRuleModel.Variant(InputType: Onnx.TensorProto.Types.DataType.Float));
+        var dir = Small.WritePackage(_dir.File("float"), new ColourRuleModel.Variant(InputType: ElementType.Float));
         var p = await EdgeProcess.RunAsync(["run", "--model", dir, "--source", "synthetic://drive", "--broker", "mqtt://127.0.0.1:1"]);
         Assert.Equal(3, p.ExitCode);
         Assert.Contains("model.onnx: input 'image' element type: expected uint8, found float32", p.Stderr);

@@ -47,8 +47,8 @@ public sealed class FieldOperationsTests : IDisposable
     {
         await using var broker = await MosquittoBroker.StartAsync();
         await using var probe = await MqttProbe.StartAsync(broker.Host, broker.Port, "mfuser/fo1/#");
-        using var gpsPty = new PtyPair(_dir.Path, "gps");
-        using var mcuPty = new PtyPair(_dir.Path, "mcu");
+        using var gpsPty = new PtyPair("gps");
+        using var mcuPty = new PtyPair("mcu");
         using var stop = new CancellationTokenSource();
         var gps = Task.Run(() => FeedGps(gpsPty, stop.Token));
         var mcuFrames = new List<FreeSpaceFrame>();

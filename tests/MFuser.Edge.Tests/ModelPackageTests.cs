@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using MFuser.Edge.Inference;
 using MFuser.Edge.Models;
 using MFuser.Edge.Tests.Fixtures;
-using Onnx;
+using MFuser.Onnx.Graph;
 
 namespace MFuser.Edge.Tests;
 
@@ -109,7 +109,7 @@ public sealed class ModelPackageTests : IDisposable
     [Fact]
     public void Wrong_input_element_type_names_the_tensor()
     {
-        var e = Rejects(Package(new ColourRuleModel.Variant(InputType: TensorProto.Types.DataType.Float)));
+        var e = Rejects(Package(new ColourRuleModel.Variant(InputType: ElementType.Float)));
         Assert.Equal(("input 'image' element type", "uint8", "float32"), (e.Check, e.Expected, e.Actual));
     }
 

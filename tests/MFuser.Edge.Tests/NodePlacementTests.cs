@@ -1,10 +1,10 @@
 using System.Text;
-using Google.Protobuf;
 using MFuser.Edge.Inference;
 using MFuser.Edge.Tests.Fixtures;
+using MFuser.Onnx.Graph;
+using MFuser.Onnx.Proto;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using Onnx;
 
 namespace MFuser.Edge.Tests;
 
@@ -145,28 +145,15 @@ public sealed class NodePlacementTests
     /// <summary>y = SelectiveScan(u, delta, A, B, C) + u, the scan in domain com.mfuser (docs/selective-scan.md §1).</summary>
     private static byte[] ScanGraph(int d, int l, int n)
     {
-        var g = new GraphProto { Name = "scan_placement" };
-        g.Input.Add(Float("u", 1, d, l));
-        g.Input.Add(Float("delta", 1, d, l));
-        g.Input.Add(Float("B", 1, 1, n, l));
-        g.Input.Add(Float("C", 1, 1, n, l));
-        g.Output.Add(Float("out", 1, d, l));
-        var a = new TensorProto { Name = "A", DataType = (int)TensorProto.Types.DataType.Float, Dims = { d, n } };
-        a.FloatData.AddRange(Enumerable.Repeat(-1f, d * n));
-        g.Initializer.Add(a);
-        g.Node.Add(new NodeProto { OpType = "SelectiveScan", Domain = "com.mfuser", Name = "scan", Input = { "u", "delta", "A", "B", "C" }, Output = { "y" } });
-        g.Node.Add(new NodeProto { OpType = "Add", Name = "residual", Input = { "y", "u" }, Output = { "out" } });
-        var model = new ModelProto { IrVersion = 8, ProducerName = "mfuser-edge-tests", Graph = g };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "com.mfuser", Version = 1 });
-        return model.ToByteArray();
-    }
-
-    private static ValueInfoProto Float(string name, params long[] dims)
-    {
-        var shape = new TensorShapeProto();
-        foreach (var dim in dims)
-            shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = dim });
-        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } } };
+        var g = new GraphBuilder("scan_placement");
+        g.UseOpset("com.mfuser", 1);
+        var u = g.Input("u", ElementType.Float, 1, d, l);
+        var delta = g.Input("delta", ElementType.Float, 1, d, l);
+        var b = g.Input("B", ElementType.Float, 1, 1, n, l);
+        var c = g.Input("C", ElementType.Float, 1, 1, n, l);
+        var a = g.Initializer<float>("A", Enumerable.Repeat(-1f, d * n).ToArray(), d, n);
+        var y = g.Node("SelectiveScan", [u, delta, a, b, c], domain: "com.mfuser");
+        g.Output(g.Node("Add", [y, u], name: "out"), "out", 1, d, l);
+        return ModelFile.ToBytes(g.ToModel());
     }
 }

@@ -1,9 +1,8 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Google.Protobuf;
 using MFuser.Edge.Models;
-using Onnx;
+using MFuser.Onnx.Graph;
 
 namespace MFuser.Edge.Tests.Fixtures;
 
@@ -65,22 +64,16 @@ public sealed record ColourRuleModel(int Height, int Width, IReadOnlyList<Protot
 
     /// <summary>Options to produce deliberately broken variants for the bad-input tests.</summary>
     public sealed record Variant(
-        TensorProto.Types.DataType InputType = TensorProto.Types.DataType.Uint8,
+        ElementType InputType = ElementType.UInt8,
         string InputName = "image",
         string LabelsName = "labels",
         bool LabelsAsInt64 = false);
 
-    /// <summary>Serialised ONNX model (IR 8, opset 17).</summary>
+    /// <summary>Serialised ONNX model (opset 18), written with MFuser.Onnx's graph builder.</summary>
     public byte[] ToOnnx(Variant? variant = null)
     {
         variant ??= new Variant();
         var p = Prototypes.Count;
-        var g = new GraphProto { Name = "colour_rule_segmenter" };
-        g.Input.Add(ValueInfo(variant.InputName, variant.InputType, 1, Height, Width, 3));
-        g.Output.Add(ValueInfo(variant.LabelsName, variant.LabelsAsInt64 ? TensorProto.Types.DataType.Int64 : TensorProto.Types.DataType.Uint8, 1, Height, Width));
-        g.Output.Add(ValueInfo("confidence", TensorProto.Types.DataType.Uint8, 1, Height, Width));
-        g.Output.Add(ValueInfo("embedding", TensorProto.Types.DataType.Float, 1, EmbeddingDim));
-
         var weights = new float[3 * p];
         var bias = new float[p];
         for (var i = 0; i < p; i++)
@@ -91,34 +84,30 @@ public sealed record ColourRuleModel(int Height, int Width, IReadOnlyList<Protot
                 weights[k * p + i] = 2f * c[k] / Temperature;
             bias[i] = -(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]) / Temperature;
         }
-        g.Initializer.Add(FloatTensor("proto_w", weights, 3, p));
-        g.Initializer.Add(FloatTensor("proto_b", bias, p));
-        g.Initializer.Add(new TensorProto
-        {
-            Name = "class_of_proto", DataType = (int)TensorProto.Types.DataType.Uint8, Dims = { p },
-            RawData = ByteString.CopyFrom(Prototypes.Select(q => q.ClassId).ToArray()),
-        });
-        g.Initializer.Add(FloatTensor("c255", [255f]));
-        g.Initializer.Add(FloatTensor("inv255", [1f / 255f]));
 
-        g.Node.Add(Node("Cast", [variant.InputName], ["x"], Int("to", (long)TensorProto.Types.DataType.Float)));
-        g.Node.Add(Node("MatMul", ["x", "proto_w"], ["xw"]));
-        g.Node.Add(Node("Add", ["xw", "proto_b"], ["scores"]));
-        g.Node.Add(Node("ArgMax", ["scores"], ["proto_idx"], Int("axis", 3), Int("keepdims", 0)));
-        g.Node.Add(Node("Gather", ["class_of_proto", "proto_idx"], [variant.LabelsAsInt64 ? "labels_u8" : variant.LabelsName], Int("axis", 0)));
-        if (variant.LabelsAsInt64)
-            g.Node.Add(Node("Cast", ["labels_u8"], [variant.LabelsName], Int("to", (long)TensorProto.Types.DataType.Int64)));
-        g.Node.Add(Node("Softmax", ["scores"], ["prob"], Int("axis", 3)));
-        g.Node.Add(Node("ReduceMax", ["prob"], ["pmax"], Ints("axes", 3), Int("keepdims", 0)));
-        g.Node.Add(Node("Mul", ["pmax", "c255"], ["conf_f"]));
-        g.Node.Add(Node("Round", ["conf_f"], ["conf_r"]));
-        g.Node.Add(Node("Cast", ["conf_r"], ["confidence"], Int("to", (long)TensorProto.Types.DataType.Uint8)));
-        g.Node.Add(Node("ReduceMean", ["x"], ["mean_bgr"], Ints("axes", 1, 2), Int("keepdims", 0)));
-        g.Node.Add(Node("Mul", ["mean_bgr", "inv255"], ["embedding"]));
+        var g = new GraphBuilder("colour_rule_segmenter");
+        var x = g.Cast(g.Input(variant.InputName, variant.InputType, 1, Height, Width, 3), ElementType.Float);
+        // scores = (2·x·c − |c|²) / T per prototype: −d²/T up to a term that is equal for every prototype.
+        var scores = g.Add(g.MatMul(x, g.Initializer<float>("proto_w", weights, 3, p)), g.Initializer<float>("proto_b", bias, p));
 
-        var model = new ModelProto { IrVersion = 8, ProducerName = "mfuser-edge-tests", ProducerVersion = "1", Graph = g };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
-        return model.ToByteArray();
+        // Graph outputs are the named outputs of their last nodes (no Identity in between).
+        var classOfProto = g.Initializer<byte>("class_of_proto", Prototypes.Select(q => q.ClassId).ToArray(), p);
+        var protoIdx = g.ArgMax(scores, axis: 3, keepDims: false);
+        var labels = variant.LabelsAsInt64
+            ? g.Node("Cast", [g.Gather(classOfProto, protoIdx, axis: 0)], ElementType.Int64, name: variant.LabelsName, attributes: Attr.Int("to", (long)ElementType.Int64))
+            : g.Node("Gather", [classOfProto, protoIdx], name: variant.LabelsName, attributes: Attr.Int("axis", 0));
+        g.Output(labels, labels.Name, 1, Height, Width);
+
+        var pmax = g.ReduceMax(g.Softmax(scores, axis: 3), [3], keepDims: false);
+        var confidence = g.Node("Cast", [g.Round(g.Mul(pmax, g.Scalar(255f)))], ElementType.UInt8, name: "confidence", attributes: Attr.Int("to", (long)ElementType.UInt8));
+        g.Output(confidence, confidence.Name, 1, Height, Width);
+
+        var embedding = g.Node("Mul", [g.ReduceMean(x, [1, 2], keepDims: false), g.Scalar(1f / 255f)], name: "embedding");
+        g.Output(embedding, embedding.Name, 1, EmbeddingDim);
+
+        var model = g.ToModel();
+        model.ProducerName = "mfuser-edge-tests";
+        return ModelFile.ToBytes(model);
     }
 
     /// <summary>Writes a complete package (model.onnx + model.json) into <paramref name="dir"/>; <paramref name="edit"/>
@@ -159,43 +148,4 @@ public sealed record ColourRuleModel(int Height, int Width, IReadOnlyList<Protot
         },
         ["domain_statistics"] = null,
     };
-
-    private static ValueInfoProto ValueInfo(string name, TensorProto.Types.DataType type, params long[] dims)
-    {
-        var shape = new TensorShapeProto();
-        foreach (var d in dims)
-            shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
-        return new ValueInfoProto
-        {
-            Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } },
-        };
-    }
-
-    private static TensorProto FloatTensor(string name, float[] data, params long[] dims)
-    {
-        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
-        t.Dims.AddRange(dims);
-        t.FloatData.AddRange(data);
-        return t;
-    }
-
-    private static NodeProto Node(string op, string[] inputs, string[] outputs, params AttributeProto[] attributes)
-    {
-        var n = new NodeProto { OpType = op, Name = $"{op}_{outputs[0]}" };
-        n.Input.AddRange(inputs);
-        n.Output.AddRange(outputs);
-        n.Attribute.AddRange(attributes);
-        return n;
-    }
-
-    private static AttributeProto Int(string name, long value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
-
-    private static AttributeProto Ints(string name, params long[] values)
-    {
-        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-        a.Ints.AddRange(values);
-        return a;
-    }
 }
