@@ -112,9 +112,11 @@ public sealed class EdgeDaemon(
         var lastStatsAt = clock.Elapsed;
         long lastLineProcessed = 0;
         var lastLineAt = clock.Elapsed;
-        while (!inference.IsCompleted)
+        // A periodic timer, not Task.Delay + WhenAny: its ticks allocate nothing; the loop's end stops it at once.
+        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        _ = inference.ContinueWith(_ => tick.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        while (await tick.WaitForNextTickAsync(CancellationToken.None) && !inference.IsCompleted)
         {
-            await Task.WhenAny(inference, Task.Delay(TimeSpan.FromMilliseconds(250), CancellationToken.None));
             var now = clock.Elapsed;
             if (field.Watchdog.SourceAvailable != capture.Connected)
                 field.Watchdog.SourceAvailable = capture.Connected;
@@ -212,9 +214,8 @@ public sealed class EdgeDaemon(
 
     private static StatsPayload Stats(TimeSpan uptime, double fps, CaptureWorker capture, FrameSlot slot, InferenceLoop loop, MqttLink link, bool wholeRun)
     {
-        using var process = Process.GetCurrentProcess();
         return new StatsPayload(DateTimeOffset.UtcNow, Math.Round(uptime.TotalSeconds, 3), Math.Round(fps, 2), capture.Captured, loop.Processed,
             slot.Dropped, loop.Latencies.Summarise(wholeRun), link.Counters.ToPayload(),
-            new MemoryStats(Math.Round(process.WorkingSet64 / 1048576.0, 1), Math.Round(GC.GetTotalMemory(false) / 1048576.0, 1)));
+            new MemoryStats(Math.Round(ResidentSet.Bytes() / 1048576.0, 1), Math.Round(GC.GetTotalMemory(false) / 1048576.0, 1)));
     }
 }

@@ -106,10 +106,7 @@ public sealed class InferenceLoop : IDisposable
     private void Process(CapturedFrame frame)
     {
         var t0 = Stopwatch.GetTimestamp();
-        if (frame.Image.Width == _inputSize.Width && frame.Image.Height == _inputSize.Height)
-            frame.Image.CopyTo(_input);
-        else
-            Cv2.Resize(frame.Image, _input, _inputSize, 0, 0, InterpolationFlags.Area);
+        WriteInput(frame);
         var t1 = Stopwatch.GetTimestamp();
         _session.Run();
         var t2 = Stopwatch.GetTimestamp();
@@ -150,6 +147,18 @@ public sealed class InferenceLoop : IDisposable
         Latencies.Add(Stage.CaptureToPublish, Ms(frame.Timestamp, handedOver));
     }
 
+    /// <summary>Copies (same size, continuous) or area-resizes the frame into the model input. The copy touches no
+    /// OpenCV proxy object; the resize passes the frame's cached input proxy, so only its output proxy (disposed by
+    /// OpenCvSharp, no finalizer) is allocated.</summary>
+    private unsafe void WriteInput(CapturedFrame frame)
+    {
+        var image = frame.Image;
+        if (image.Cols == _inputSize.Width && image.Rows == _inputSize.Height && image.IsContinuous())
+            new ReadOnlySpan<byte>((void*)image.Data, _session.Input.Length).CopyTo(_session.Input);
+        else
+            Cv2.Resize(frame.ImageInput, _input, _inputSize, 0, 0, InterpolationFlags.Area);
+    }
+
     /// <summary>The domain-shift monitor and the field-log recorder for one frame; true while a shift episode is open.</summary>
     private bool FeedFieldOperations(CapturedFrame frame, in FrameStamp stamp, DrivableSummary summary, ReadOnlySpan<byte> drivable,
         GeoFix? fix, byte[]? png, long now)
@@ -177,7 +186,7 @@ public sealed class InferenceLoop : IDisposable
         }
         if (_fieldImageGate.TryEnter(now))
         {
-            Cv2.ImEncode(".jpg", frame.Image, out var jpeg, _jpegParams);
+            Cv2.ImEncode(".jpg", frame.ImageInput, out var jpeg, _jpegParams);
             recorder.Frame(stamp, jpeg);
             recorder.Labels(stamp, png ?? _images.Png(_session.Labels));
         }

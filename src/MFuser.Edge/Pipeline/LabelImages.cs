@@ -4,8 +4,9 @@ using OpenCvSharp;
 namespace MFuser.Edge.Daemon.Pipeline;
 
 /// <summary>Encodes label maps for MQTT: the <c>segmentation</c> PNG (8-bit, one channel, pixel = class id) and the
-/// <c>overlay</c> JPEG (class colours blended over the model input). Mats are allocated once; the encoded byte arrays
-/// are allocated per call, which the rate limits keep to a few per second.</summary>
+/// <c>overlay</c> JPEG (class colours blended over the model input). Mats are allocated once; the encoded byte array
+/// (OpenCvSharp returns a new one) and a few small OpenCV proxies are allocated per image, which the rate limits keep
+/// to a few per second.</summary>
 public sealed class LabelImages : IDisposable
 {
     private readonly int _width, _height;
@@ -29,7 +30,8 @@ public sealed class LabelImages : IDisposable
         fixed (byte* p = labels)
         {
             using var m = Mat.FromPixelData(_height, _width, MatType.CV_8UC1, (IntPtr)p);
-            Cv2.ImEncode(".png", m, out var png);
+            using var input = InputArray.Create(m);
+            Cv2.ImEncode(".png", input, out var png);
             return png;
         }
     }
