@@ -98,7 +98,7 @@ public class PayloadTests
             new ModelInfo("mfuser-tiny", "1.0.0", "ab12"),
             Cityscapes.Classes.Select(ClassEntry.From).ToArray(),
             new ImageSize(512, 256),
-            new ExecutionInfo("CPUExecutionProvider", ["CUDAExecutionProvider", "CPUExecutionProvider"], new Dictionary<string, int> { ["CPUExecutionProvider"] = 120 }),
+            new ExecutionInfo("cpu", ["cuda", "cpu"], new Dictionary<string, int> { ["cpu"] = 120 }),
             new CalibrationInfo(false, null, null, null, null),
             new FreeSpaceLayout(2, [0, 256, 512], false));
         var json = Parse(info.ToUtf8Json());
@@ -110,7 +110,7 @@ public class PayloadTests
         Assert.Equal((0, "road", true), (road.GetProperty("id").GetInt32(), road.GetProperty("name").GetString(), road.GetProperty("drivable").GetBoolean()));
         Assert.Equal([128, 64, 128], road.GetProperty("color").EnumerateArray().Select(e => e.GetInt32()));
         Assert.Equal(512, json.GetProperty("input").GetProperty("width").GetInt32());
-        Assert.Equal(120, json.GetProperty("execution").GetProperty("node_placement").GetProperty("CPUExecutionProvider").GetInt32());
+        Assert.Equal(120, json.GetProperty("execution").GetProperty("node_placement").GetProperty("cpu").GetInt32());
         Assert.False(json.GetProperty("calibration").GetProperty("present").GetBoolean());
         Assert.Equal([0, 256, 512], json.GetProperty("free_space").GetProperty("column_edges").EnumerateArray().Select(e => e.GetInt32()));
     }
