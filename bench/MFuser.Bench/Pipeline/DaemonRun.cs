@@ -14,19 +14,19 @@ namespace MFuser.Bench.Pipeline;
 /// </summary>
 public sealed partial class DaemonRun
 {
-    public readonly record struct ProbeSample(DateTime At, long AllocatedBytes, int Gen0, int Gen1, int Gen2);
+    public readonly record struct ProbeSample(DateTime At, long AllocatedBytes, int Gen0, int Gen1, int Gen2, long HeapBytes);
 
     /// <summary>Managed bytes allocated per processed frame by the whole daemon process, and GC counts, over the
     /// part of the processing window after <paramref name="skipFraction"/> of it (JIT and first-use allocations
     /// excluded); frames in that part are counted at the run's sustained rate.</summary>
-    public (double BytesPerFrame, double Frames, int Gen0, int Gen1, int Gen2)? SteadyAllocation(double skipFraction)
+    public (double BytesPerFrame, double Frames, int Gen0, int Gen1, int Gen2, ProbeSample First, ProbeSample Last)? SteadyAllocation(double skipFraction)
     {
         var from = RunningAt + (SummaryAt - RunningAt) * skipFraction;
         var window = Probe.Where(p => p.At >= from && p.At <= SummaryAt).ToList();
         if (window.Count < 2) return null;
         var (a, b) = (window[0], window[^1]);
         var frames = SustainedFps * (b.At - a.At).TotalSeconds;
-        return ((b.AllocatedBytes - a.AllocatedBytes) / frames, frames, b.Gen0 - a.Gen0, b.Gen1 - a.Gen1, b.Gen2 - a.Gen2);
+        return ((b.AllocatedBytes - a.AllocatedBytes) / frames, frames, b.Gen0 - a.Gen0, b.Gen1 - a.Gen1, b.Gen2 - a.Gen2, a, b);
     }
 
     public required long FramesProcessed { get; init; }
@@ -40,6 +40,8 @@ public sealed partial class DaemonRun
     public required double CpuSeconds { get; init; }
     /// <summary>The daemon's own view of its managed heap, sampled by the allocation probe (a startup hook).</summary>
     public required List<ProbeSample> Probe { get; init; }
+    /// <summary>When the process was started (UTC); <see cref="Rss"/> seconds count from here.</summary>
+    public required DateTime StartedAt { get; init; }
     public required DateTime RunningAt { get; init; }
     public required DateTime SummaryAt { get; init; }
     /// <summary>(seconds since start, RSS MiB) samples.</summary>
@@ -56,14 +58,25 @@ public sealed partial class DaemonRun
         throw new FileNotFoundException("mfuser-edge is not built: run `dotnet build src/MFuser.Edge -c Release` or `./build.sh publish`");
     }
 
-    public static DaemonRun Start(string modelDir, string source, long frames, TimeSpan limit)
+    /// <summary>How to run it: <paramref name="Broker"/> is <c>embedded</c> (MQTTnet's broker inside the daemon, so
+    /// its allocation counts too) or an <c>mqtt://</c> URL; <paramref name="Environment"/> adds MFUSER_* settings;
+    /// <paramref name="SitesAfterSeconds"/> turns on the probe's per-thread/type allocation sample from that many
+    /// seconds after start.</summary>
+    public sealed record Options(string Broker = "embedded", IReadOnlyDictionary<string, string>? Environment = null, double? SitesAfterSeconds = null);
+
+    /// <summary>The probe's allocation sample (thread, type, bytes) after <see cref="Options.SitesAfterSeconds"/>;
+    /// empty when it was off.</summary>
+    public required List<(string Thread, string Type, long Bytes)> Sites { get; init; }
+
+    public static DaemonRun Start(string modelDir, string source, long frames, TimeSpan limit, Options? options = null)
     {
+        options ??= new Options();
         var psi = new ProcessStartInfo(Executable())
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             WorkingDirectory = Path.GetTempPath(),
         };
-        foreach (var a in new[] { "run", "--model", modelDir, "--source", source, "--broker", "embedded", "--max-frames", frames.ToString(CultureInfo.InvariantCulture) })
+        foreach (var a in new[] { "run", "--model", modelDir, "--source", source, "--broker", options.Broker, "--max-frames", frames.ToString(CultureInfo.InvariantCulture) })
             psi.ArgumentList.Add(a);
         psi.Environment["MFUSER_INFERENCE_INTRA_OP_THREADS"] = "1";
         psi.Environment["MFUSER_INFERENCE_CUSTOM_OP_LIBRARY"] = OrtSessions.OpsLibrary();
@@ -72,6 +85,14 @@ public sealed partial class DaemonRun
         var probeFile = Path.GetTempFileName();
         psi.Environment["DOTNET_STARTUP_HOOKS"] = Path.Combine(AppContext.BaseDirectory, "MFuser.Bench.AllocationProbe.dll");
         psi.Environment["BENCH_ALLOCATION_PROBE_FILE"] = probeFile;
+        var sitesFile = options.SitesAfterSeconds is null ? null : Path.GetTempFileName();
+        if (sitesFile is not null)
+        {
+            psi.Environment["BENCH_ALLOCATION_PROBE_SITES"] = sitesFile;
+            psi.Environment["BENCH_ALLOCATION_PROBE_SITES_AFTER_S"] = options.SitesAfterSeconds!.Value.ToString(CultureInfo.InvariantCulture);
+        }
+        foreach (var (key, value) in options.Environment ?? new Dictionary<string, string>())
+            psi.Environment[key] = value;
         using var process = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {psi.FileName}");
         var lines = new List<string>();
         var errors = new List<string>();
@@ -81,6 +102,7 @@ public sealed partial class DaemonRun
         process.BeginErrorReadLine();
         var rss = new List<(double, double)>();
         var cpu = 0.0;
+        var startedAt = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
         while (!process.WaitForExit(500))
         {
@@ -114,10 +136,18 @@ public sealed partial class DaemonRun
             throw new InvalidOperationException($"mfuser-edge ended (exit {process.ExitCode}, {(completed ? "in time" : $"killed after {limit.TotalSeconds:F0} s")}) " +
                 $"without a run summary; stderr: {string.Join(" / ", errors.TakeLast(5))}; last log: {lines.LastOrDefault()}");
         var processed = summary["Processed"]!.GetValue<long>();
-        var probe = File.ReadLines(probeFile).Select(l => l.Split(' ')).Where(f => f.Length == 5).Select(f => new ProbeSample(
+        var probe = File.ReadLines(probeFile).Select(l => l.Split(' ')).Where(f => f.Length == 6).Select(f => new ProbeSample(
             DateTime.UnixEpoch.AddMilliseconds(long.Parse(f[0], CultureInfo.InvariantCulture)), long.Parse(f[1], CultureInfo.InvariantCulture),
-            int.Parse(f[2], CultureInfo.InvariantCulture), int.Parse(f[3], CultureInfo.InvariantCulture), int.Parse(f[4], CultureInfo.InvariantCulture))).ToList();
+            int.Parse(f[2], CultureInfo.InvariantCulture), int.Parse(f[3], CultureInfo.InvariantCulture), int.Parse(f[4], CultureInfo.InvariantCulture),
+            long.Parse(f[5], CultureInfo.InvariantCulture))).ToList();
         File.Delete(probeFile);
+        var sites = new List<(string, string, long)>();
+        if (sitesFile is not null)
+        {
+            foreach (var f in File.ReadLines(sitesFile).Select(l => l.Split(' ', 4)).Where(f => f.Length == 4))
+                sites.Add((f[2], f[3], long.Parse(f[1], CultureInfo.InvariantCulture)));
+            File.Delete(sitesFile);
+        }
         return new DaemonRun
         {
             FramesProcessed = processed,
@@ -129,6 +159,8 @@ public sealed partial class DaemonRun
             Rss = rss,
             CpuSeconds = cpu,
             Probe = probe,
+            Sites = sites,
+            StartedAt = startedAt,
             RunningAt = running.Value,
             SummaryAt = summaryAt,
             Completed = completed,
@@ -158,7 +190,7 @@ public sealed partial class DaemonRun
     }
 
     /// <summary>A loopback port free right now, so the embedded broker does not collide with other brokers on 1883.</summary>
-    private static int FreePort()
+    internal static int FreePort()
     {
         var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
