@@ -44,8 +44,7 @@ public sealed class SegmentationSession : IDisposable
     private readonly float[] _embedding;
     private readonly OrtValue[] _inputValues;
     private readonly OrtValue[] _outputValues;
-    private readonly string[] _inputNames = [ModelManifest.ImageInput];
-    private readonly string[] _outputNames = [.. ModelManifest.RequiredOutputs];
+    private readonly OrtIoBinding _binding;
 
     private readonly string? _profilePrefix;
 
@@ -76,6 +75,12 @@ public sealed class SegmentationSession : IDisposable
             OrtValue.CreateTensorValueFromMemory(_confidence, [1, Height, Width]),
             OrtValue.CreateTensorValueFromMemory(_embedding, [1, m.EmbeddingDim]),
         ];
+        // Bound once: a run then passes no name or value lists (Run(names, values) marshals them on every call,
+        // ~256 B of garbage per frame).
+        _binding = session.CreateIoBinding();
+        _binding.BindInput(ModelManifest.ImageInput, _inputValues[0]);
+        for (var i = 0; i < _outputValues.Length; i++)
+            _binding.BindOutput(ModelManifest.RequiredOutputs[i], _outputValues[i]);
     }
 
     public ModelPackage Package { get; }
@@ -118,7 +123,7 @@ public sealed class SegmentationSession : IDisposable
     public ReadOnlySpan<float> Embedding => _embedding;
 
     /// <summary>Runs the model on <see cref="Input"/>; outputs land in the preallocated buffers.</summary>
-    public void Run() => _session.Run(_runOptions, _inputNames, _inputValues, _outputNames, _outputValues);
+    public void Run() => _session.RunWithBinding(_runOptions, _binding);
 
     /// <summary>Runs <paramref name="runs"/> inferences on a mid-grey frame and returns the duration of the last one
     /// (the first run of a session includes lazy initialisation; later ones show the steady state). The first warm-up
@@ -290,6 +295,7 @@ public sealed class SegmentationSession : IDisposable
 
     public void Dispose()
     {
+        _binding.Dispose();
         foreach (var v in _inputValues.Concat(_outputValues))
             v.Dispose();
         _session.Dispose();
