@@ -86,8 +86,9 @@ public static class PerformanceReport
             Row(md, "≤ 1 KB managed allocation per frame (steady state)",
                 mem["allocated_bytes_per_frame"] is { } a ? $"{F(a)} B/frame" : $"{mem["allocation_note"]}",
                 mem["allocated_bytes_per_frame"] is { } b ? D(b) <= 1024 : null);
-            Row(md, "RSS within ±2 % over 10k frames", $"{F(mem["rss_drift_percent"])} % over {mem["frames"]} frames ({F(mem["rss_steady_start_mib"])} → {F(mem["rss_end_mib"])} MiB)",
-                mem["frames"]!.GetValue<long>() >= 10_000 ? Math.Abs(D(mem["rss_drift_percent"])) <= 2 : null);
+            var window = (mem["rss_window_frames"] ?? mem["frames"])!.GetValue<long>();
+            Row(md, "RSS within ±2 % over 10k frames", $"{F(mem["rss_drift_percent"])} % over {window} frames after warm-up ({F(mem["rss_steady_start_mib"])} → {F(mem["rss_end_mib"])} MiB)",
+                window >= 10_000 ? Math.Abs(D(mem["rss_drift_percent"])) <= 2 : null);
         }
         else Row(md, "≤ 1 KB managed allocation per frame; RSS ±2 % over 10k frames", PartError(r["memory"]), null);
         md.AppendLine();
@@ -240,23 +241,24 @@ public static class PerformanceReport
             md.AppendLine();
             return;
         }
-        md.AppendLine($"`mfuser-edge run --max-frames {p["frames"]} --source {p["source"]} --broker embedded` on {p["model"]}, against " +
-                      $"back-to-back `session.Run` of the same model file and threads in this process, before and after the daemon " +
-                      $"run (load {F(p["load_average_1min"])}). Daemon throughput is counted from its \"running\" log line to its run " +
-                      "summary (start-up and warm-up excluded); latencies are the daemon's own (its run summary, wall-clock).");
+        md.AppendLine($"`mfuser-edge run --max-frames {p["frames"]}` on {p["model"]}, source: {p["source"]}; against back-to-back " +
+                      $"`session.Run` of the same model file and threads in this process, before, between and after the daemon runs " +
+                      $"(frames/s of each: {p["bare_fps_runs"]?.ToJsonString()}; load {F(p["load_average_1min"])}). Daemon throughput is counted from its " +
+                      "\"running\" log line to its run summary (start-up and warm-up excluded); latencies are the daemon's own (its run summary, wall-clock).");
         md.AppendLine();
         md.AppendLine("| | frames/s | inference p50 ms | inference p99 ms | capture→publish p50 ms | capture→publish p99 ms | frames captured / dropped |");
         md.AppendLine("|---|---|---|---|---|---|---|");
-        md.AppendLine($"| daemon | **{F(p["daemon_fps"])}** | {F(p["inference_p50_ms"])} | {F(p["inference_p99_ms"])} | {F(p["capture_to_publish_p50_ms"])} | {F(p["capture_to_publish_p99_ms"])} | {p["frames_captured"]} / {p["frames_dropped"]} |");
-        md.AppendLine($"| bare session.Run | **{F(p["bare_fps"])}** (before {F(p["bare_fps_before"])}, after {F(p["bare_fps_after"])}) | {F(p["bare_inference_p50_ms"])} | {F(p["bare_inference_p99_ms"])} | – | – | – |");
+        md.AppendLine($"| daemon, video file | **{F(p["daemon_fps"])}** | {F(p["inference_p50_ms"])} | {F(p["inference_p99_ms"])} | {F(p["capture_to_publish_p50_ms"])} | {F(p["capture_to_publish_p99_ms"])} | {p["frames_captured"]} / {p["frames_dropped"]} |");
+        if (p["synthetic_camera"] is JsonObject syn && syn["error"] is null)
+            md.AppendLine($"| daemon, {syn["source"]} | {F(syn["daemon_fps"])} | {F(syn["inference_p50_ms"])} | {F(syn["inference_p99_ms"])} | {F(syn["capture_to_publish_p50_ms"])} | {F(syn["capture_to_publish_p99_ms"])} | {syn["frames_captured"]} / {syn["frames_dropped"]} |");
+        md.AppendLine($"| bare session.Run | **{F(p["bare_fps"])}** | {F(p["bare_inference_p50_ms"])} | {F(p["bare_inference_p99_ms"])} | – | – | – |");
         md.AppendLine();
-        if (p["allocated_bytes_per_frame"] is { } alloc)
-            md.AppendLine($"With the tiny model the daemon allocated {F(alloc)} managed bytes per frame (whole process, allocation probe, after the first 20 % of the run).\n");
-        md.AppendLine($"Daemon / bare: **{F(p["daemon_over_bare"])}×**. CPU per processed frame: daemon {F(p["daemon_cpu_ms_per_frame"])} ms " +
-                      $"(whole process, start-up and warm-up included), bare loop {F(p["bare_cpu_ms_per_frame"])} ms. The synthetic camera renders " +
-                      "every captured frame inside the daemon (≈ 10–15 ms of CPU each at 512×256, see §6) on the same two cores as inference: " +
-                      "on a loaded machine that competes with the model, which a hardware camera would not. Dropped frames are the latest-wins capture slot replacing frames the " +
-                      "inference loop had no time for (the camera runs at its own rate); they are by design, not losses of processed frames.");
+        md.AppendLine($"Daemon / bare: **{F(p["daemon_over_bare"])}×** (video file). The daemon's own inference p50 is {F(p["daemon_inference_p50_over_bare"])}× the bare " +
+                      $"loop's, so the rest of the gap is the serial per-frame work on the inference thread (resize, analysis, publish, domain-shift " +
+                      $"signals). CPU per processed frame: daemon {F(p["daemon_cpu_ms_per_frame"])} ms (whole process, start-up and warm-up included), " +
+                      $"bare loop {F(p["bare_cpu_ms_per_frame"])} ms. capture→publish includes how old the frame already was when the loop took it from " +
+                      $"the latest-wins slot, up to one source interval ({F(p["frame_age_bound_ms"])} ms here), which inference latency does not. Dropped " +
+                      "frames are that slot replacing frames the loop had no time for; they are by design, not losses of processed frames.");
         md.AppendLine();
     }
 
@@ -270,12 +272,15 @@ public static class PerformanceReport
             md.AppendLine();
             return;
         }
-        md.AppendLine($"The daemon on {m["model"]}, {m["source"]}, {m["frames"]} frames at {F(m["fps"])} frames/s{(m["completed"]?.GetValue<bool>() == true ? "" : " (stopped at the time limit)")}, " +
-                      $"load {F(m["load_average_1min"])}. RSS after 10 % of the run {F(m["rss_steady_start_mib"])} MiB, at the end {F(m["rss_end_mib"])} MiB " +
-                      $"(min {F(m["rss_min_mib"])}, max {F(m["rss_max_mib"])}): drift **{F(m["rss_drift_percent"])} %**.");
+        md.AppendLine($"The daemon on {m["model"]}, {m["source"]}, broker: {m["broker"] ?? "embedded"}, {m["frames"]} frames at {F(m["fps"])} frames/s" +
+                      $"{(m["completed"]?.GetValue<bool>() == true ? "" : " (stopped at the time limit)")}, load {F(m["load_average_1min"])}" +
+                      $"{(m["gc_gen0_size"] is { } g0 ? $", DOTNET_GCgen0size: {g0}" : "")}. After {m["warm_up_frames"] ?? "10 % of the"} warm-up frames RSS was " +
+                      $"{F(m["rss_steady_start_mib"])} MiB, after {m["rss_window_frames"] ?? "the rest of the"} more frames {F(m["rss_end_mib"])} MiB " +
+                      $"(min {F(m["rss_min_mib"])}, max {F(m["rss_max_mib"])}): drift **{F(m["rss_drift_percent"])} %**, slope {F(m["rss_slope_mib_per_1k_frames"])} MiB per 1k frames; " +
+                      $"managed heap at the start and end of that window {m["managed_heap_window_start_end_mib"]?.ToJsonString()} MiB.");
         md.AppendLine();
         md.AppendLine(m["allocated_bytes_per_frame"] is { } a
-            ? $"Managed allocation of the whole daemon process (every thread: capture, inference loop, MQTT client, embedded broker), " +
+            ? $"Managed allocation of the whole daemon process (every thread: capture, inference loop, MQTT client, stats; the broker too when it is the embedded one), " +
               $"counted from inside by the allocation probe (a startup hook, bench/MFuser.Bench.AllocationProbe) after the first 20 % of the run: " +
               $"**{F(a)} bytes per frame** over ~{F(m["allocation_window_frames"])} frames; GCs gen0/gen1/gen2 in that window {m["gc_gen0_gen1_gen2_in_window"]?.ToJsonString()}, " +
               $"whole run {m["gc_gen0_gen1_gen2_whole_run"]?.ToJsonString()}."
@@ -318,24 +323,27 @@ public static class PerformanceReport
         md.AppendLine("- **Fused vs the exp bound.** The kernel alone runs at ~2–2.7× the bare exp2 loop (docs/selective-scan.md §5: the per-token " +
                       "softplus/silu exps and the tile transposes are ~40 % of the time at N = 16); the ORT op adds its dispatch on top. A " +
                       "larger N amortises the per-token part; nothing cheap is left in the state loop.");
-        md.AppendLine("- **Daemon vs bare session.** On this 2-core machine the synthetic camera renders every frame it offers inside the daemon " +
-                      "(§6: ~10–15 ms of CPU per 512×256 frame, at the drive's frame rate), competing with inference; the daemon's inference p99 " +
-                      "is several times the bare loop's. The pipeline is not measured here with a source that costs no CPU (a hardware camera, or " +
-                      "a slower synthetic rate); that measurement, on the Jetson, decides this target.");
-        md.AppendLine("- **capture→publish p99.** It tracks the daemon's inference p99 within tens of ms: the tail is inference under load, not " +
-                      "queueing in the pipeline.");
-        md.AppendLine("- **OpenCV DNN.** Not a speed result: the exporter's proto3 serialisation drops INT attributes equal to 0, which OpenCV's " +
-                      "importer rejects (§2). The fix is in src/MFuser.Onnx (not this suite's code).");
+        md.AppendLine("- **Daemon vs bare session.** With a pre-rendered video source the daemon's inference runs within a few % of the bare " +
+                      "loop; the remaining gap is the serial per-frame work on the inference thread (analysis ~0.7 ms, publish, resize, " +
+                      "domain-shift signals: 1.5–2.5 ms per frame at ~55 ms of inference). Closing it means moving that work to a second " +
+                      "thread with double-buffered outputs (not done). The synthetic camera row is capped by its own frame rate and renders " +
+                      "inside the daemon on the same cores.");
+        md.AppendLine("- **capture→publish p99.** It contains the frame's age in the latest-wins slot (up to one source interval), which " +
+                      "inference p99 does not; with a 30 fps camera that alone can exceed the 10 ms allowance, so the target measures the " +
+                      "source rate as much as the pipeline.");
+        md.AppendLine("- **OpenCV DNN.** Not a speed result: OpenCV 4.13's ONNX importer has no GridSample layer, which the pixel decoder " +
+                      "uses (§2). Everything before it imports since the exporter writes zero-valued attributes and OpenCV-friendly Pads.");
         md.AppendLine("- **Fusion exponents.** Over the measurable range at width 64 both fits are flattened by per-node fixed costs; attention's " +
                       "L² term dominates only from L ≈ 4·width on. The measured fact that matters for the paper's claim: Mamba fusion stays " +
                       "near-flat while attention grows fastest at the top of the range and is several times slower there.");
-        md.AppendLine("- **Managed allocation.** The probe counts every thread of the daemon (capture, inference loop, MQTT client, embedded " +
-                      "broker, stats). ~10–15 KB per frame is far above 1 KB; the inference loop itself is written allocation-free, so the " +
-                      "candidates are the per-frame MQTT publish path (MQTTnet client and the in-process broker) and capture. Not yet profiled " +
-                      "to the call site (next step: allocation ticks with `dotnet-trace` or the probe extended to EventPipe).");
-        md.AppendLine("- **RSS.** On this machine the fixture pipeline reaches ~3k frames in the part's time limit, not 10k, and no GC ran in " +
-                      "the window, so the rise is gen0 filling up; the ±2 % over 10k frames verdict needs the long run (a few minutes on an idle " +
-                      "machine, `mfuser-bench memory`).");
+        md.AppendLine("- **Managed allocation.** Traced to the call sites with EventPipe allocation ticks: with the embedded broker ~80 % " +
+                      "of the daemon's allocation is MQTTnet's in-process server decoding every publish, so the memory part runs against an " +
+                      "external mosquitto, as deployed. What remains per frame: the MQTT client's publish (~300 B per message), PNG " +
+                      "encodes at 2 Hz (one array per image), the stats JSON every 5 s; the inference loop thread itself allocates 30 B " +
+                      "per frame at model size (134 B with a resize; ONNX Runtime runs through an I/O binding), checked by a test.");
+        md.AppendLine("- **RSS.** No GC ran in the measured window on this VM (it reports a large L3, and the GC sizes gen0 from it), so " +
+                      "RSS rises by exactly what is allocated: gen0 filling, not a leak. With a small gen0 budget (as a Jetson's cache " +
+                      "gives) collections cycle and the heap stays flat (+0.7 % RSS over ~1.9k frames with `DOTNET_GCgen0size=0x200000`).");
         md.AppendLine();
     }
 
