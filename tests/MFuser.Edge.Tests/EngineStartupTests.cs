@@ -49,7 +49,8 @@ public sealed class EngineStartupTests : IDisposable
         // Receipt times are when this test read them; the count and content show what was sent during creation.
         var extensions = received.Where(m => m.Message.StartsWith("EXTEND_TIMEOUT_USEC=600000\nSTATUS=creating the model session", StringComparison.Ordinal)).ToList();
         Assert.True(extensions.Count >= 5, $"{extensions.Count} extensions during a {creation.TotalSeconds} s creation: {string.Join(" | ", received.Select(m => m.Message))}");
-        Assert.Equal(received.Count, extensions.Count);
+        // Anything else is the warm-up phase's keep-alive (a loaded machine can stretch warm-up past one interval).
+        Assert.All(received, m => Assert.StartsWith("EXTEND_TIMEOUT_USEC=600000\nSTATUS=", m.Message));
         Assert.Contains("TensorRT engine build can take minutes", extensions[0].Message);
         Assert.Contains(extensions, m => m.Message.EndsWith(" elapsed", StringComparison.Ordinal));
         Assert.True(createdAt <= returnedAt);

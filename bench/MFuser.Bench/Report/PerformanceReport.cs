@@ -277,7 +277,8 @@ public static class PerformanceReport
                       $"{(m["gc_gen0_size"] is { } g0 ? $", DOTNET_GCgen0size: {g0}" : "")}. After {m["warm_up_frames"] ?? "10 % of the"} warm-up frames RSS was " +
                       $"{F(m["rss_steady_start_mib"])} MiB, after {m["rss_window_frames"] ?? "the rest of the"} more frames {F(m["rss_end_mib"])} MiB " +
                       $"(min {F(m["rss_min_mib"])}, max {F(m["rss_max_mib"])}): drift **{F(m["rss_drift_percent"])} %**, slope {F(m["rss_slope_mib_per_1k_frames"])} MiB per 1k frames; " +
-                      $"managed heap at the start and end of that window {m["managed_heap_window_start_end_mib"]?.ToJsonString()} MiB.");
+                      $"managed heap at the start and end of that window {m["managed_heap_window_start_end_mib"]?.ToJsonString()} MiB." +
+                      (m["note"] is { } note ? $" ({note})" : ""));
         md.AppendLine();
         md.AppendLine(m["allocated_bytes_per_frame"] is { } a
             ? $"Managed allocation of the whole daemon process (every thread: capture, inference loop, MQTT client, stats; the broker too when it is the embedded one), " +
@@ -290,7 +291,8 @@ public static class PerformanceReport
             md.AppendLine();
             md.AppendLine($"No garbage collection ran in the measured window, so the RSS rise there is the gen0 allocation budget filling up " +
                           $"({F(bytes)} B/frame × {F(m["allocation_window_frames"])} frames ≈ {D(bytes) * D(m["allocation_window_frames"]) / 1048576:F1} MiB) rather than evidence of a leak; " +
-                          "whether RSS is flat once collections cycle needs a run long enough to trigger them (the 10k-frame run of the target).");
+                          "whether RSS is flat once collections cycle is shown by a run with a small gen0 budget (`DOTNET_GCgen0size`, the size a Jetson's " +
+                          "small cache gives; see below).");
         }
         md.AppendLine();
     }
