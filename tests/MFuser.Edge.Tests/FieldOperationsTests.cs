@@ -183,6 +183,10 @@ public sealed class FieldOperationsTests : IDisposable
         var delivered = probe.On("mfuser/fo2/domain_shift").Select(Json).ToList();
         Assert.Equal(left, delivered.Count);
         Assert.Equal("new", delivered[0].GetProperty("event").GetString());
+        // Stopped in the fog: the open episode was closed at shutdown, and that closing event was spooled too.
+        Assert.Equal("end", delivered[^1].GetProperty("event").GetString());
+        Assert.Equal("shutdown", delivered[^1].GetProperty("end_reason").GetString());
+        Assert.All(delivered.SkipLast(1), e => Assert.Equal(JsonValueKind.Null, e.GetProperty("end_reason").ValueKind));
         Assert.Equal(delivered.Count, delivered.Select(e => e.GetProperty("event_id").GetString()).Distinct().Count());
         using (var store = new DiskSpool(new DiskSpoolOptions { Directory = spool }))
             Assert.Equal(0, store.Count);

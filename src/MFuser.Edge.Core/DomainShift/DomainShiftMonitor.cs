@@ -22,6 +22,7 @@ public sealed class DomainShiftMonitor
     private readonly double[] _smoothed = new double[ShiftSignals.Count];
     private readonly double[] _z = new double[ShiftSignals.Count];
     private DateTimeOffset? _first, _last, _aboveSince, _belowSince, _cooldownUntil, _lastEvent;
+    private FrameStamp _lastFrame;
     private bool _warm;
     private string? _episodeId;
     private int _sequence;
@@ -71,6 +72,7 @@ public sealed class DomainShiftMonitor
     public EpisodeEvent? Observe(DomainSignals signals, ReadOnlySpan<float> embedding, in FrameStamp frame)
     {
         var t = frame.CapturedAt;
+        _lastFrame = frame;
         if (_embedding is not null && !embedding.IsEmpty)
             signals[ShiftSignal.EmbeddingDistance] = _embedding.Distance(embedding);
         var dt = _last is { } last ? Math.Max(0, (t - last).TotalSeconds) : double.PositiveInfinity;
@@ -146,7 +148,7 @@ public sealed class DomainShiftMonitor
             _belowSince ??= t;
             if (t - _belowSince.Value >= _options.CloseAfter && t - _startedAt >= _options.MinDuration)
             {
-                var end = Emit(EpisodeEventKind.End, frame, t);
+                var end = Emit(EpisodeEventKind.End, frame, t, EpisodeEndReason.Recovered);
                 _episodeId = null;
                 _aboveSince = null;
                 _cooldownUntil = t + _options.Cooldown;
@@ -161,6 +163,17 @@ public sealed class DomainShiftMonitor
         return Emit(EpisodeEventKind.Update, frame, null);
     }
 
-    private EpisodeEvent Emit(EpisodeEventKind kind, in FrameStamp frame, DateTimeOffset? endedAt) =>
-        new(kind, _episodeId!, _sequence++, frame, _startedAt, endedAt, Score, _peak, Dominant, (double[])_smoothed.Clone(), (double[])_z.Clone());
+    /// <summary>Ends the open episode because the daemon stops (<see cref="EpisodeEndReason.Shutdown"/>), at
+    /// <paramref name="at"/>, as of the last observed frame; null when no episode is open.</summary>
+    public EpisodeEvent? EndOpenEpisode(DateTimeOffset at)
+    {
+        if (_episodeId is null)
+            return null;
+        var end = Emit(EpisodeEventKind.End, _lastFrame, at, EpisodeEndReason.Shutdown);
+        _episodeId = null;
+        return end;
+    }
+
+    private EpisodeEvent Emit(EpisodeEventKind kind, in FrameStamp frame, DateTimeOffset? endedAt, EpisodeEndReason? reason = null) =>
+        new(kind, _episodeId!, _sequence++, frame, _startedAt, endedAt, Score, _peak, Dominant, (double[])_smoothed.Clone(), (double[])_z.Clone(), reason);
 }

@@ -2,6 +2,14 @@ using MFuser.Edge.Payloads;
 
 namespace MFuser.Edge.DomainShift;
 
+/// <summary>Why an episode ended: the scene came back within the reference, or the daemon stopped with the episode
+/// still open (its field log and consumers get a closing event either way).</summary>
+public enum EpisodeEndReason
+{
+    Recovered,
+    Shutdown,
+}
+
 /// <summary>Lifecycle stage of a shift-episode event.</summary>
 public enum EpisodeEventKind
 {
@@ -26,7 +34,8 @@ public sealed record EpisodeEvent(
     double PeakScore,
     ShiftSignal Dominant,
     double[] Signals,
-    double[] ZScores)
+    double[] ZScores,
+    EpisodeEndReason? EndReason = null)
 {
     public string EventId => $"{EpisodeId}/{Sequence}";
 

@@ -10,7 +10,7 @@ namespace MFuser.Edge.DomainShift;
 /// docs/field-logging.md):
 /// <code>
 /// { "event": "new", "event_id": "0193…/0", "episode_id": "0193…", "seq": 0,
-///   "frame": 1234, "captured_at": "2026-11-26T16:02:48.123Z", "started_at": "…", "ended_at": null,
+///   "frame": 1234, "captured_at": "2026-11-26T16:02:48.123Z", "started_at": "…", "ended_at": null, "end_reason": null,
 ///   "duration_s": 1.2, "score": 5.1, "peak_score": 5.1, "dominant": "contrast",
 ///   "signals": { "brightness": 0.61, … }, "z": { "brightness": 1.2, … },
 ///   "gps": { "lat": 48.1, "lon": 11.5, "alt_m": 520.0, "fix_quality": 1, "satellites": 9, "hdop": 0.9,
@@ -38,6 +38,10 @@ public static class EpisodeEventJson
                 w.WriteString("ended_at", Rfc3339.ToString(ended));
             else
                 w.WriteNull("ended_at");
+            if (e.EndReason is { } reason)
+                w.WriteString("end_reason", reason == EpisodeEndReason.Shutdown ? "shutdown" : "recovered");
+            else
+                w.WriteNull("end_reason");
             w.WriteNumber("duration_s", Math.Round(e.Duration.TotalSeconds, 3));
             w.WriteNumber("score", Math.Round(e.Score, 3));
             w.WriteNumber("peak_score", Math.Round(e.PeakScore, 3));

@@ -36,6 +36,16 @@ public sealed class DomainShiftStage
         return e;
     }
 
+    /// <summary>The end event of the episode still open when the daemon stops (see
+    /// <see cref="DomainShiftMonitor.EndOpenEpisode"/>), or null.</summary>
+    public EpisodeEvent? EndOpenEpisode(DateTimeOffset at)
+    {
+        var e = Monitor.EndOpenEpisode(at);
+        if (e is not null)
+            Events++;
+        return e;
+    }
+
     /// <summary>The per-frame signals JSON after <see cref="Observe"/> (valid until the next call).</summary>
     public ReadOnlyMemory<byte> SignalsJson(in FrameStamp stamp) => _signals.Write(Monitor, stamp);
 }

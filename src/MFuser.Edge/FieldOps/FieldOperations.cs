@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using MFuser.Edge.Commands;
 using MFuser.Edge.Config;
+using MFuser.Edge.DomainShift;
 using MFuser.Edge.FieldLog.Recording;
 using MFuser.Edge.Geo;
 using MFuser.Edge.Inference;
@@ -197,6 +198,18 @@ public sealed class FieldOperations : IAsyncDisposable
             else
                 _log.LogWarning("{What}: nothing written (the pre-trigger ring was empty or the disk failed: {Error})", what, Recorder?.LastError ?? "no error");
         }, TaskScheduler.Default);
+
+    /// <summary>At shutdown: an episode still open gets its <c>end</c> event (<c>end_reason: "shutdown"</c>), published
+    /// through the must-deliver path and written to the field log like any other; null when none was open.</summary>
+    public EpisodeEvent? EndOpenEpisode()
+    {
+        if (Shift?.EndOpenEpisode(DateTimeOffset.UtcNow) is not { } e)
+            return null;
+        var json = EpisodeEventJson.Serialize(e, FreshFix());
+        Episodes!.Publish(json);
+        Recorder?.Episode(e, json);
+        return e;
+    }
 
     /// <summary>Stores queued episode events, finishes the field log, closes the serial ports.</summary>
     public async ValueTask DisposeAsync()

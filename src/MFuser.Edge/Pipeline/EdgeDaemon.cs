@@ -147,6 +147,9 @@ public sealed class EdgeDaemon(
         _log.LogInformation("run summary: {Processed} frames processed, {Captured} captured, {Dropped} dropped, {Rejected} rejected (not 8-bit BGR), {Fps:F1} fps; latency ms {Latency}",
             summary.FramesProcessed, summary.FramesCaptured, summary.FramesDropped, loop.Rejected, summary.Fps,
             string.Join("; ", summary.LatencyMs.Select(kv => $"{kv.Key} p50 {kv.Value.P50:F2} p90 {kv.Value.P90:F2} p99 {kv.Value.P99:F2} max {kv.Value.Max:F2}")));
+        if (field.EndOpenEpisode() is { } ended)
+            _log.LogInformation("domain shift episode {Id} end: the daemon stops with it open (end_reason shutdown, after {Duration:F1} s)",
+                ended.EpisodeId, ended.Duration.TotalSeconds);
         if (field.Shift is { } shift)
             _log.LogInformation("domain shift: {Events} episode events ({Stored} handed to the must-deliver store, {Refused} refused); {State}",
                 shift.Events, field.Episodes!.Stored, field.Episodes.Refused, shift.Monitor.InEpisode ? $"episode {shift.Monitor.EpisodeId} still open" : "no episode open");

@@ -135,6 +135,7 @@ public sealed class DomainShiftUnitTests
         }
         Assert.Equal([EpisodeEventKind.New, EpisodeEventKind.Update, EpisodeEventKind.Update, EpisodeEventKind.End], events.Select(e => e.Kind));
         Assert.Equal(ShiftSignal.EmbeddingDistance, events[0].Dominant);
+        Assert.Equal(EpisodeEndReason.Recovered, events[^1].EndReason);
         var frame = JsonDocument.Parse(new ShiftSignalsWriter().Write(monitor, new FrameStamp(400, T0.AddSeconds(40)))).RootElement;
         Assert.Equal(400, frame.GetProperty("frame").GetInt64());
         Assert.Equal(JsonValueKind.Null, frame.GetProperty("episode_id").ValueKind);
@@ -142,6 +143,33 @@ public sealed class DomainShiftUnitTests
         Assert.True(frame.GetProperty("signals").TryGetProperty("embedding_distance", out _));
         Assert.InRange((events[0].Frame.CapturedAt - T0).TotalSeconds, 10, 12);
         Assert.InRange((events[^1].EndedAt!.Value - T0).TotalSeconds, 20, 25);
+    }
+
+    [Fact]
+    public void An_episode_still_open_at_shutdown_ends_with_reason_shutdown_once()
+    {
+        var monitor = new DomainShiftMonitor(new DomainShiftOptions(), Baseline());
+        var rng = new Random(4);
+        Assert.Null(monitor.EndOpenEpisode(T0));
+        var events = new List<EpisodeEvent>();
+        for (var i = 0; i < 200; i++) // in domain 0–10 s, embedding shifted from 10 s until the daemon stops at 20 s
+        {
+            var signals = DomainSignals.From(new ImageStats(0.5, 0.2, 900), 0.9, 0.1);
+            if (monitor.Observe(signals, Gaussian(rng, 8, i >= 100 ? 3 : 0), new FrameStamp(i, T0 + TimeSpan.FromMilliseconds(100 * i))) is { } e)
+                events.Add(e);
+        }
+        Assert.True(monitor.InEpisode);
+        var stop = T0.AddSeconds(20.5);
+        var end = monitor.EndOpenEpisode(stop);
+        Assert.NotNull(end);
+        Assert.Equal((EpisodeEventKind.End, EpisodeEndReason.Shutdown, stop, 199L), (end.Kind, end.EndReason, end.EndedAt, end.Frame.Frame));
+        Assert.Equal(events[0].EpisodeId, end.EpisodeId);
+        Assert.Equal(events[^1].Sequence + 1, end.Sequence);
+        Assert.All(events, e => Assert.Null(e.EndReason));
+        Assert.False(monitor.InEpisode);
+        Assert.Null(monitor.EndOpenEpisode(stop));
+        var json = JsonDocument.Parse(EpisodeEventJson.Serialize(end, null)).RootElement;
+        Assert.Equal("shutdown", json.GetProperty("end_reason").GetString());
     }
 
     [Fact]
