@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using MFuser.Edge.Config;
-using MFuser.Edge.Models;
+using MFuser.Edge.Core.Config;
+using MFuser.ModelPackage.Classes;
+using MFuser.ModelPackage.Manifest;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -48,7 +49,7 @@ public sealed class SegmentationSession : IDisposable
 
     private readonly string? _profilePrefix;
 
-    private SegmentationSession(ModelPackage package, InferenceSession session, SessionOptions options, string provider,
+    private SegmentationSession(PackageDirectory package, InferenceSession session, SessionOptions options, string provider,
         IReadOnlyList<ProviderAttempt> attempts, string? customOpLibrary, ModelVariant model, EngineCache? engineCache, string? profilePrefix)
     {
         Package = package;
@@ -78,12 +79,12 @@ public sealed class SegmentationSession : IDisposable
         // Bound once: a run then passes no name or value lists (Run(names, values) marshals them on every call,
         // ~256 B of garbage per frame).
         _binding = session.CreateIoBinding();
-        _binding.BindInput(ModelManifest.ImageInput, _inputValues[0]);
+        _binding.BindInput(ModelIo.Image, _inputValues[0]);
         for (var i = 0; i < _outputValues.Length; i++)
             _binding.BindOutput(ModelManifest.RequiredOutputs[i], _outputValues[i]);
     }
 
-    public ModelPackage Package { get; }
+    public PackageDirectory Package { get; }
 
     /// <summary>The provider the session runs on (tensorrt, cuda or cpu): the first configured one that started.</summary>
     public string Provider { get; }
@@ -157,7 +158,7 @@ public sealed class SegmentationSession : IDisposable
     /// against the contract and the manifest.</summary>
     /// <exception cref="ModelPackageException">The ONNX file, custom-op library or session I/O failed a check.</exception>
     /// <exception cref="ProviderUnavailableException">No configured provider could start.</exception>
-    public static SegmentationSession Create(ModelPackage package, SessionSettings settings)
+    public static SegmentationSession Create(PackageDirectory package, SessionSettings settings)
     {
         var customOp = ResolveCustomOpLibrary(package.Manifest, settings.CustomOpLibrary);
         var attempts = new List<ProviderAttempt>();

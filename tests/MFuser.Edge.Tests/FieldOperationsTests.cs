@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using MFuser.Edge.DomainShift;
+using MFuser.Edge.Core.DomainShift;
+using MFuser.ModelPackage.DomainStatistics;
 using MFuser.Edge.FieldLog.Mcap;
 using MFuser.Edge.Messaging.Spool;
 using MFuser.Edge.Serial.Mcu;
-using MFuser.Edge.Tests.Fixtures;
+using MFuser.TestSupport;
 using MFuser.TestSupport;
 
 namespace MFuser.Edge.Tests;

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
-using MFuser.Edge.Daemon.FieldOps;
-using MFuser.Edge.Geo;
+using MFuser.Edge.FieldOps;
+using MFuser.Edge.Core.Geo;
 
 namespace MFuser.Edge.Tests;
 

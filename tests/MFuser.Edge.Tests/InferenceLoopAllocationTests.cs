@@ -1,12 +1,13 @@
 using System.Collections;
-using MFuser.Edge.Analysis;
+using MFuser.Edge.Core.Analysis;
+using MFuser.ModelPackage.DomainStatistics;
 using MFuser.Edge.Capture;
-using MFuser.Edge.Config;
-using MFuser.Edge.Daemon.FieldOps;
-using MFuser.Edge.Daemon.Pipeline;
+using MFuser.Edge.Core.Config;
+using MFuser.Edge.FieldOps;
+using MFuser.Edge.Pipeline;
 using MFuser.Edge.Inference;
 using MFuser.Edge.Messaging;
-using MFuser.Edge.Tests.Fixtures;
+using MFuser.TestSupport;
 using MFuser.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenCvSharp;
@@ -40,7 +41,7 @@ public sealed class InferenceLoopAllocationTests(ITestOutputHelper output)
             ("broker.url", $"mqtt://127.0.0.1:{broker.Port}", "test"), ("publish.segmentation_hz", "0", "test"),
             ("inference.providers", "cpu", "test"),
         ]);
-        using var session = SegmentationSession.Create(ModelPackage.Load(RepoPaths.FixturePackage),
+        using var session = SegmentationSession.Create(PackageDirectory.Load(RepoPaths.FixturePackage),
             SessionSettings.CpuOnly with { IntraOpThreads = 1 });
         await using var link = new MqttLink(new MqttLinkOptions { Host = "127.0.0.1", Port = broker.Port, DeviceId = "alloc" });
         var analyzer = new DrivableAnalyzer(session.Package.Manifest.Classes, session.Width, session.Height, new DrivableAnalyzerOptions());

@@ -1,9 +1,10 @@
 using System.Buffers;
 using System.Text.Json;
-using MFuser.Edge.Geo;
-using MFuser.Edge.Payloads;
+using MFuser.Edge.Core.Geo;
+using MFuser.Edge.Core.Payloads;
+using MFuser.ModelPackage.DomainStatistics;
 
-namespace MFuser.Edge.DomainShift;
+namespace MFuser.Edge.Core.DomainShift;
 
 /// <summary>
 /// The <c>&lt;base&gt;/domain_shift</c> payload of an <see cref="EpisodeEvent"/> (docs/mqtt-api.md,

@@ -1,8 +1,10 @@
 using System.Buffers;
 using System.Text.Json;
-using MFuser.Edge.Analysis;
+using MFuser.Edge.Core.Analysis;
+using MFuser.ModelPackage.DomainStatistics;
+using MFuser.ModelPackage.Classes;
 
-namespace MFuser.Edge.Payloads;
+namespace MFuser.Edge.Core.Payloads;
 
 /// <summary>
 /// Encodes a <see cref="DrivableSummary"/> as the <c>&lt;base&gt;/drivable</c> JSON payload (docs/mqtt-api.md) with a
@@ -42,7 +44,7 @@ public sealed class DrivablePayloadWriter
 
     private readonly ArrayBufferWriter<byte> _buffer = new(8192);
     private readonly Utf8JsonWriter _json;
-    private IReadOnlyList<Models.ClassInfo>? _classesEncoded;
+    private IReadOnlyList<ClassInfo>? _classesEncoded;
     private JsonEncodedText[] _classNames = [];
     private readonly Dictionary<int, JsonEncodedText> _classNameById = [];
 

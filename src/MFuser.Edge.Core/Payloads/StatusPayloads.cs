@@ -1,8 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using MFuser.Edge.Models;
+using MFuser.ModelPackage.Classes;
+using MFuser.ModelPackage.Manifest;
 
-namespace MFuser.Edge.Payloads;
+namespace MFuser.Edge.Core.Payloads;
 
 /// <summary>Payloads of <c>&lt;base&gt;/available</c> (plain text, retained).</summary>
 public static class Availability

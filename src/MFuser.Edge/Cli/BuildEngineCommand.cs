@@ -1,10 +1,10 @@
 using System.CommandLine;
-using MFuser.Edge.Config;
-using MFuser.Edge.Daemon.Engine;
+using MFuser.Edge.Core.Config;
+using MFuser.Edge.Startup;
 using MFuser.Edge.Inference;
 using Microsoft.ML.OnnxRuntime;
 
-namespace MFuser.Edge.Daemon.Cli;
+namespace MFuser.Edge.Cli;
 
 /// <summary><c>mfuser-edge build-engine [model]</c>: builds the TensorRT engine of a model package ahead of time (creates
 /// the TensorRT session with the configured <c>inference.tensorrt.*</c> options, runs one inference), so the daemon's
@@ -24,8 +24,8 @@ internal static class BuildEngineCommand
         {
             var config = common.Load(parse);
             RequireTensorRt();
-            var path = ModelPackage.Resolve(parse.GetValue(model) ?? config.ModelPath);
-            var package = ModelPackage.Load(path);
+            var path = PackageDirectory.Resolve(parse.GetValue(model) ?? config.ModelPath);
+            var package = PackageDirectory.Load(path);
             var settings = ModelRuntime.Settings(config) with { Providers = ["tensorrt"] };
             Console.WriteLine($"building the TensorRT engine of {package.Manifest.Name} {package.Manifest.Version} ({path}), "
                 + $"{(config.Inference.TensorRt.Fp16 ? "fp16" : "fp32")}{(config.Inference.TensorRt.DlaCore >= 0 ? $", DLA core {config.Inference.TensorRt.DlaCore}" : "")}");

@@ -1,16 +1,18 @@
+using MFuser.Edge.Startup;
 using System.CommandLine;
 using System.Globalization;
-using MFuser.Edge.Analysis;
-using MFuser.Edge.Calibration;
+using MFuser.Edge.Core.Analysis;
+using MFuser.ModelPackage.DomainStatistics;
+using MFuser.Edge.Core.Calibration;
 using MFuser.Edge.Capture;
-using MFuser.Edge.Config;
-using MFuser.Edge.Daemon.FieldOps;
-using MFuser.Edge.DomainShift;
+using MFuser.Edge.Core.Config;
+using MFuser.Edge.FieldOps;
+using MFuser.Edge.Core.DomainShift;
 using MFuser.Edge.Inference;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenCvSharp;
 
-namespace MFuser.Edge.Daemon.Cli;
+namespace MFuser.Edge.Cli;
 
 /// <summary><c>mfuser-edge calibrate-domain --frames N</c>: runs the configured source through the model for N frames
 /// (the vehicle's own camera in good conditions), accumulates a per-vehicle <see cref="DomainBaseline"/> of the same
@@ -36,7 +38,7 @@ internal static class CalibrateDomainCommand
             if (path.Length == 0)
                 throw new ConfigException([new ConfigProblem("command line", "--output", path, "give --output or set domain_shift.reference")]);
 
-            var package = ModelPackage.Load(ModelPackage.Resolve(config.ModelPath));
+            var package = PackageDirectory.Load(PackageDirectory.Resolve(config.ModelPath));
             using var session = ModelRuntime.Open(package, ModelRuntime.Settings(config), Console.WriteLine);
             ModelRuntime.WarmUp(session, config.Inference.WarmupRuns, Console.WriteLine);
             var calibration = config.CalibrationFile.Length > 0 ? CalibrationYaml.Load(config.CalibrationFile) : null;

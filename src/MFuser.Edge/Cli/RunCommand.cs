@@ -1,8 +1,9 @@
+using MFuser.Edge.Startup;
 using System.CommandLine;
-using MFuser.Edge.Calibration;
-using MFuser.Edge.Config;
-using MFuser.Edge.Daemon.FieldOps;
-using MFuser.Edge.Daemon.Pipeline;
+using MFuser.Edge.Core.Calibration;
+using MFuser.Edge.Core.Config;
+using MFuser.Edge.FieldOps;
+using MFuser.Edge.Pipeline;
 using MFuser.Edge.Inference;
 using SystemdNotifier = MFuser.Edge.Systemd.SystemdNotifier;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,7 +11,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 
-namespace MFuser.Edge.Daemon.Cli;
+namespace MFuser.Edge.Cli;
 
 /// <summary><c>mfuser-edge run</c>: the daemon as a .NET Generic Host app with systemd integration (journal-formatted
 /// logs under systemd; sd_notify through <see cref="SystemdNotifier"/>). The model package is checked, its session
@@ -35,7 +36,7 @@ internal static class RunCommand
             using var startupLoggers = LoggerFactory.Create(l => ConfigureLogging(l, statusLine));
             var log = startupLoggers.CreateLogger("mfuser-edge");
             void Report(string line) => log.LogInformation("{Line}", line);
-            var package = ModelPackage.Load(ModelPackage.Resolve(config.ModelPath));
+            var package = PackageDirectory.Load(PackageDirectory.Resolve(config.ModelPath));
             using var session = ModelRuntime.Open(package, ModelRuntime.Settings(config), Report, notifier);
             var warmup = ModelRuntime.WarmUp(session, config.Inference.WarmupRuns, Report, notifier);
             log.LogInformation("model {Name} {Version} ready on {Provider}; warm-up {Ms:F1} ms", package.Manifest.Name, package.Manifest.Version,

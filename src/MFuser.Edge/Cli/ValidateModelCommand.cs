@@ -1,8 +1,9 @@
+using MFuser.Edge.Startup;
 using System.CommandLine;
-using MFuser.Edge.Config;
+using MFuser.Edge.Core.Config;
 using MFuser.Edge.Inference;
 
-namespace MFuser.Edge.Daemon.Cli;
+namespace MFuser.Edge.Cli;
 
 /// <summary><c>mfuser-edge validate-model &lt;dir&gt;</c>: the package checks of start-up plus one warm-up inference,
 /// then a summary. Exit 0 when the package is usable, 3 when a check fails.</summary>
@@ -17,8 +18,8 @@ internal static class ValidateModelCommand
         command.SetAction(parse =>
         {
             var config = common.Load(parse);
-            var path = ModelPackage.Resolve(parse.GetValue(dir)!);
-            var package = ModelPackage.Load(path);
+            var path = PackageDirectory.Resolve(parse.GetValue(dir)!);
+            var package = PackageDirectory.Load(path);
             void Report(string line) => Console.WriteLine($"  {line}");
             using var session = ModelRuntime.Open(package, ModelRuntime.Settings(config), Report);
             var warmup = ModelRuntime.WarmUp(session, 1, Report);

@@ -1,11 +1,13 @@
-using MFuser.Edge.Analysis;
-using MFuser.Edge.Config;
-using MFuser.Edge.DomainShift;
+using MFuser.Edge.Core.Analysis;
+using MFuser.ModelPackage.DomainStatistics;
+using MFuser.Edge.Core.Config;
+using MFuser.Edge.Core.DomainShift;
 using MFuser.Edge.Inference;
-using MFuser.Edge.Models;
-using MFuser.Edge.Payloads;
+using MFuser.ModelPackage.Classes;
+using MFuser.ModelPackage.Manifest;
+using MFuser.Edge.Core.Payloads;
 
-namespace MFuser.Edge.Daemon.FieldOps;
+namespace MFuser.Edge.FieldOps;
 
 /// <summary>The domain-shift monitor in the inference loop: per frame, image statistics of the model input, the
 /// segmentation's confidence/entropy means and the model's embedding go into the <see cref="DomainShiftMonitor"/>;
@@ -68,7 +70,7 @@ public static class DomainReferences
 {
     /// <exception cref="ConfigException">The per-vehicle file exists but is not a valid reference.</exception>
     /// <exception cref="ModelPackageException">The package's statistics file is not a valid reference.</exception>
-    public static ResolvedReference Resolve(DomainShiftConfig config, ModelPackage package)
+    public static ResolvedReference Resolve(DomainShiftConfig config, PackageDirectory package)
     {
         if (!config.Enabled)
             return new ResolvedReference(null, "off");

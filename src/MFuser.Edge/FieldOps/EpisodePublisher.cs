@@ -2,7 +2,7 @@ using System.Threading.Channels;
 using MFuser.Edge.Messaging;
 using Microsoft.Extensions.Logging;
 
-namespace MFuser.Edge.Daemon.FieldOps;
+namespace MFuser.Edge.FieldOps;
 
 /// <summary>Hands <c>domain_shift</c> episode events to the link's must-deliver store (QoS 1; with <c>spool.dir</c> an
 /// fsync'd disk spool) on a background task, in order, so the inference loop never waits for the disk. Events are

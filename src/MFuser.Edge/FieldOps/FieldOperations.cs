@@ -1,9 +1,10 @@
 using System.Text.Json.Nodes;
-using MFuser.Edge.Commands;
-using MFuser.Edge.Config;
-using MFuser.Edge.DomainShift;
+using MFuser.Edge.Core.Control;
+using MFuser.Edge.Core.Config;
+using MFuser.Edge.Core.DomainShift;
+using MFuser.ModelPackage.DomainStatistics;
 using MFuser.Edge.FieldLog.Recording;
-using MFuser.Edge.Geo;
+using MFuser.Edge.Core.Geo;
 using MFuser.Edge.Inference;
 using MFuser.Edge.Messaging;
 using MFuser.Edge.Messaging.Spool;
@@ -13,7 +14,7 @@ using MFuser.Edge.Serial.Ports;
 using MFuser.Edge.Systemd;
 using Microsoft.Extensions.Logging;
 
-namespace MFuser.Edge.Daemon.FieldOps;
+namespace MFuser.Edge.FieldOps;
 
 /// <summary>
 /// The field-operation parts the configuration turns on, around the inference loop: runtime settings and the MQTT

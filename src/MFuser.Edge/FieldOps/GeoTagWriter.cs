@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.Text.Json;
-using MFuser.Edge.Geo;
-using MFuser.Edge.Payloads;
+using MFuser.Edge.Core.Geo;
+using MFuser.Edge.Core.Payloads;
 
-namespace MFuser.Edge.Daemon.FieldOps;
+namespace MFuser.Edge.FieldOps;
 
 /// <summary>Adds <c>"gps": {...}</c> (or <c>"gps": null</c> without a fresh fix) as the last member of a JSON object
 /// such as the <c>drivable</c> payload, in the same shape as the <c>domain_shift</c> event's <c>gps</c>

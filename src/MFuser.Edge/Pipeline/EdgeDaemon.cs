@@ -1,19 +1,20 @@
 using System.Diagnostics;
-using MFuser.Edge.Analysis;
-using MFuser.Edge.Calibration;
+using MFuser.Edge.Core.Analysis;
+using MFuser.ModelPackage.DomainStatistics;
+using MFuser.Edge.Core.Calibration;
 using MFuser.Edge.Capture;
-using MFuser.Edge.Config;
-using MFuser.Edge.Daemon.Cli;
-using MFuser.Edge.Daemon.FieldOps;
+using MFuser.Edge.Core.Config;
+using MFuser.Edge.Cli;
+using MFuser.Edge.FieldOps;
 using MFuser.Edge.Inference;
 using MFuser.Edge.Messaging;
 using MFuser.Edge.Messaging.Spool;
-using MFuser.Edge.Payloads;
+using MFuser.Edge.Core.Payloads;
 using MFuser.Edge.Systemd;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace MFuser.Edge.Daemon.Pipeline;
+namespace MFuser.Edge.Pipeline;
 
 /// <summary>How a run ended: the process exit code and, for failures, the message for stderr.</summary>
 public sealed class RunOutcome

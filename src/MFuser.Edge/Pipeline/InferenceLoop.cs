@@ -1,20 +1,21 @@
 using System.Diagnostics;
-using MFuser.Edge.Analysis;
+using MFuser.Edge.Core.Analysis;
+using MFuser.ModelPackage.DomainStatistics;
 using MFuser.Edge.Capture;
-using MFuser.Edge.Commands;
-using MFuser.Edge.Config;
-using MFuser.Edge.Daemon.FieldOps;
-using MFuser.Edge.DomainShift;
+using MFuser.Edge.Core.Control;
+using MFuser.Edge.Core.Config;
+using MFuser.Edge.FieldOps;
+using MFuser.Edge.Core.DomainShift;
 using MFuser.Edge.FieldLog.Recording;
-using MFuser.Edge.Geo;
+using MFuser.Edge.Core.Geo;
 using MFuser.Edge.Inference;
 using MFuser.Edge.Messaging;
-using MFuser.Edge.Payloads;
+using MFuser.Edge.Core.Payloads;
 using MFuser.Edge.Serial.Mcu;
 using Microsoft.Extensions.Logging;
 using OpenCvSharp;
 
-namespace MFuser.Edge.Daemon.Pipeline;
+namespace MFuser.Edge.Pipeline;
 
 /// <summary>The hot loop on its own thread: take the newest frame, resize it straight into the model's input buffer,
 /// run the model, summarise the drivable area and hand the payloads to the MQTT queue (which never blocks); then the

@@ -1,7 +1,8 @@
-using MFuser.Edge.Models;
+using MFuser.ModelPackage.Classes;
+using MFuser.ModelPackage.Manifest;
 using OpenCvSharp;
 
-namespace MFuser.Edge.Daemon.Pipeline;
+namespace MFuser.Edge.Pipeline;
 
 /// <summary>Encodes label maps for MQTT: the <c>segmentation</c> PNG (8-bit, one channel, pixel = class id) and the
 /// <c>overlay</c> JPEG (class colours blended over the model input). Mats are allocated once; the encoded byte array

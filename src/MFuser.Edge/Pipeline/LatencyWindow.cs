@@ -1,6 +1,6 @@
-using MFuser.Edge.Payloads;
+using MFuser.Edge.Core.Payloads;
 
-namespace MFuser.Edge.Daemon.Pipeline;
+namespace MFuser.Edge.Pipeline;
 
 /// <summary>The latest latency samples of one pipeline stage (a fixed ring, no allocation per sample), summarised as
 /// percentiles. Written by the inference thread, read by the stats timer.</summary>

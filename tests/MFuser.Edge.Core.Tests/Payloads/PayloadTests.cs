@@ -1,10 +1,12 @@
 using System.Text;
 using System.Text.Json;
-using MFuser.Edge.Analysis;
-using MFuser.Edge.Calibration;
+using MFuser.Edge.Core.Analysis;
+using MFuser.ModelPackage.DomainStatistics;
+using MFuser.Edge.Core.Calibration;
 using MFuser.Edge.Core.Tests.Analysis;
-using MFuser.Edge.Models;
-using MFuser.Edge.Payloads;
+using MFuser.ModelPackage.Classes;
+using MFuser.ModelPackage.Manifest;
+using MFuser.Edge.Core.Payloads;
 
 namespace MFuser.Edge.Core.Tests.Payloads;
 
