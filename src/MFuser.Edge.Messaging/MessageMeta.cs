@@ -14,24 +14,3 @@ public readonly record struct MessageMeta(string? ContentType = null, FrameStamp
 
 /// <summary>A message received on a subscribed topic; <see cref="Payload"/> is valid only during the handler.</summary>
 public readonly record struct InboundMessage(string Topic, ReadOnlySequence<byte> Payload);
-
-/// <summary>A snapshot of <see cref="MqttLink"/>'s counters since start, for the <c>stats</c> topic.</summary>
-public readonly record struct MqttLinkCounters(
-    bool Connected,
-    string? Protocol,
-    long Published,
-    long DroppedDisconnected,
-    long DroppedQueueFull,
-    long DroppedFailed,
-    long Reconnects,
-    int QueueDepth,
-    int MustDeliverPending,
-    long MustDeliverRefused,
-    long MustDeliverRejected)
-{
-    /// <summary>Best-effort messages that never reached the broker, for any reason.</summary>
-    public long Dropped => DroppedDisconnected + DroppedQueueFull + DroppedFailed;
-
-    /// <summary>The counters as published in <c>stats.mqtt</c>.</summary>
-    public MqttStats ToPayload() => new(Connected, Protocol, Published, Dropped, Reconnects, QueueDepth, MustDeliverPending);
-}

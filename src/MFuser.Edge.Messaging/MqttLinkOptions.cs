@@ -36,6 +36,9 @@ public sealed record MqttLinkOptions
     public string ClientId { get; init; } = "";
 
     public MqttProtocol Protocol { get; init; } = MqttProtocol.Auto;
+
+    /// <summary>MQTT keep-alive: the broker publishes the Last Will after 1.5 × this without a packet from us, and the
+    /// link declares a connection dead when a PINGREQ goes unanswered this long (so within about 1.5 × keep-alive).</summary>
     public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(15);
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -46,8 +49,18 @@ public sealed record MqttLinkOptions
     /// <summary>Best-effort messages waiting to be sent; beyond this they are dropped (and counted).</summary>
     public int QueueCapacity { get; init; } = 64;
 
+    /// <summary>Largest packet accepted from the broker: announced as MQTT 5's Maximum Packet Size in CONNECT (the
+    /// broker then never sends more) and enforced on every connection before anything is buffered (on MQTT 3.1.1 a
+    /// larger packet drops the connection). Our largest inbound message is a 1 KB command.</summary>
+    public int MaxPacketBytes { get; init; } = 64 * 1024;
+
+    /// <summary>Largest must-deliver payload accepted by <see cref="MqttLink.EnqueueMustDeliver"/>; episode events and
+    /// command results are about 1 KB.</summary>
+    public int MaxMustDeliverBytes { get; init; } = 256 * 1024;
+
     /// <summary>Where must-deliver (QoS 1) messages wait while the broker is away; null: an in-memory store of
-    /// 1000 messages (<see cref="InMemoryMustDeliverStore"/>). The field-logging issue plugs a disk spool in here.</summary>
+    /// 1000 messages (<see cref="InMemoryMustDeliverStore"/>); the disk spool (<c>Spool.DiskSpool</c>) keeps them across
+    /// restarts.</summary>
     public IMustDeliverStore? MustDeliverStore { get; init; }
 
     /// <summary>The base topic <c>&lt;prefix&gt;/&lt;device_id&gt;</c>.</summary>
@@ -67,6 +80,12 @@ public sealed record MqttLinkOptions
             Fail($"TopicPrefix = '{TopicPrefix}' is not allowed: must be non-empty, without '+', '#' or a leading/trailing '/'");
         if (QueueCapacity < 1)
             Fail($"QueueCapacity = {QueueCapacity} is not allowed: must be ≥ 1");
+        if (KeepAlive < TimeSpan.FromSeconds(1) || KeepAlive > TimeSpan.FromSeconds(ushort.MaxValue))
+            Fail($"KeepAlive = {KeepAlive} is not allowed: must be 1 s … 65535 s");
+        if (MaxPacketBytes < 1024)
+            Fail($"MaxPacketBytes = {MaxPacketBytes} is not allowed: must be ≥ 1024");
+        if (MaxMustDeliverBytes < 1)
+            Fail($"MaxMustDeliverBytes = {MaxMustDeliverBytes} is not allowed: must be ≥ 1");
         if (ReconnectMin <= TimeSpan.Zero || ReconnectMax < ReconnectMin)
             Fail($"ReconnectMin = {ReconnectMin}, ReconnectMax = {ReconnectMax}: need 0 < ReconnectMin ≤ ReconnectMax");
         if (!UseTls && (CaFile.Length > 0 || ClientCertFile.Length > 0))

@@ -27,4 +27,16 @@ internal static class Links
             Assert.True(await link.WaitConnectedAsync(Wait), $"not connected to {options.Host}:{options.Port} within {Wait}");
         return link;
     }
+
+    /// <summary>Polls <paramref name="condition"/> until true; fails the test after <see cref="Wait"/>.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? Wait);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"timed out waiting until: {what}");
+            await Task.Delay(20);
+        }
+    }
 }

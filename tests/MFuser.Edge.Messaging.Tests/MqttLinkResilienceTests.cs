@@ -41,7 +41,7 @@ public sealed class MqttLinkResilienceTests
             await before.WaitForAsync(link.Topics.Info, """{"v":1}""", Links.Wait);
 
         broker.Kill(); // persistence false: the restarted broker has forgotten every retained message
-        await WaitUntilAsync(() => !link.IsConnected, "link noticed the broker is gone");
+        await Links.WaitUntilAsync(() => !link.IsConnected, "link noticed the broker is gone");
         Assert.False(link.TryPublish(link.Topics.Drivable, "{}"u8));
         await broker.RestartAsync();
 
@@ -94,7 +94,7 @@ public sealed class MqttLinkResilienceTests
 
         proxy.Blackhole(); // no RST, no FIN: only keep-alive can tell
         await probe.WaitForAsync(link.Topics.Available, Availability.Offline, Links.Wait); // the broker's side: 1.5 × keep-alive
-        await WaitUntilAsync(() => !link.IsConnected, "the link noticed the dead connection");
+        await Links.WaitUntilAsync(() => !link.IsConnected, "the link noticed the dead connection");
         var count = probe.Messages.Count;
         proxy.Blackhole(false);
         await probe.WaitForAsync(link.Topics.Available, Availability.Online, Links.Wait, skip: count);
@@ -118,7 +118,7 @@ public sealed class MqttLinkResilienceTests
                 accepted++;
             maxDepth = Math.Max(maxDepth, link.Counters.QueueDepth);
         }
-        await WaitUntilAsync(() => link.Counters.QueueDepth == 0, "queue drained");
+        await Links.WaitUntilAsync(() => link.Counters is { QueueDepth: 0, Unconfirmed: 0 }, "queue drained and what was sent confirmed");
         var c = link.Counters;
         Assert.True(c.DroppedQueueFull > 0, "a 4-slot queue fed 20 000 messages in a tight loop must overflow");
         Assert.Equal(total, accepted + c.DroppedQueueFull);
@@ -126,7 +126,7 @@ public sealed class MqttLinkResilienceTests
         Assert.Equal(accepted, c.Published - 1 + c.DroppedFailed); // every accepted message was sent or failed; minus the retained online
 
         // What got through arrives in order (the broker itself may shed QoS 0 traffic to a slow subscriber).
-        await WaitUntilAsync(() => probe.On(link.Topics.Drivable).Count > 0, "probe received messages");
+        await Links.WaitUntilAsync(() => probe.On(link.Topics.Drivable).Count > 0, "probe received messages");
         var ids = probe.On(link.Topics.Drivable).Select(m => BitConverter.ToInt32(m.Payload)).ToList();
         Assert.Equal(ids.Order(), ids);
     }
@@ -148,7 +148,7 @@ public sealed class MqttLinkResilienceTests
         await probe.WaitForAsync(link.Topics.DomainShift, "episode 2", Links.Wait);
         Assert.Equal(["episode 0", "episode 1", "episode 2"], probe.On(link.Topics.DomainShift).Select(m => m.Text));
         Assert.All(probe.On(link.Topics.DomainShift), m => Assert.Equal(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce, m.Qos));
-        await WaitUntilAsync(() => link.Counters.MustDeliverPending == 0, "store emptied after PUBACKs");
+        await Links.WaitUntilAsync(() => link.Counters.MustDeliverPending == 0, "store emptied after PUBACKs");
     }
 
     [Fact]
@@ -160,16 +160,5 @@ public sealed class MqttLinkResilienceTests
         Assert.True(link.EnqueueMustDeliver(link.Topics.DomainShift, "b"u8));
         Assert.False(link.EnqueueMustDeliver(link.Topics.DomainShift, "c"u8));
         Assert.Equal((2, 1L), (link.Counters.MustDeliverPending, link.Counters.MustDeliverRefused));
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Links.Wait;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                Assert.Fail($"timed out waiting until: {what}");
-            await Task.Delay(20);
-        }
     }
 }

@@ -54,6 +54,8 @@ public sealed class MqttLinkTests : IAsyncLifetime
         var received = probe.On(link.Topics.Drivable);
         Assert.Equal(Enumerable.Range(0, 50).Select(i => $"{{\"frame\":{i}}}"), received.Select(m => m.Text));
         Assert.All(received, m => Assert.Equal((false, MQTTnet.Protocol.MqttQualityOfServiceLevel.AtMostOnce), (m.Retain, m.Qos)));
+        // QoS 0 counts as published once a round trip to the broker has confirmed it
+        await Links.WaitUntilAsync(() => link.Counters.Unconfirmed == 0, "the sent messages were confirmed");
         var c = link.Counters;
         Assert.True(c.Connected);
         Assert.Equal("5.0", c.Protocol);
@@ -86,12 +88,12 @@ public sealed class MqttLinkTests : IAsyncLifetime
         long allocated = 0;
         for (var i = 0; i < 300; i++)
         {
-            var published = link.Counters.Published;
+            var sent = link.Counters.Sent;
             var before = GC.GetAllocatedBytesForCurrentThread();
             Assert.True(link.TryPublish(link.Topics.Drivable, payload));
             if (i >= 100) // after warm-up
                 allocated += GC.GetAllocatedBytesForCurrentThread() - before;
-            while (link.Counters.Published == published)
+            while (link.Counters.Sent == sent)
                 await Task.Delay(1); // the pace of a camera: the sender keeps up
         }
         Assert.Equal(0, allocated);

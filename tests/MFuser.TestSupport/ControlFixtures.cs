@@ -6,7 +6,8 @@ namespace MFuser.TestSupport;
 /// <c>fail</c> fails), for the router's own tests and the MQTT binding's.</summary>
 public static class ControlFixtures
 {
-    public static (ControlRouter Router, RuntimeSettings Settings, List<CommandRequest> Calls) NewRouter()
+    /// <param name="time">Clock of the command rate limits (default: the system's).</param>
+    public static (ControlRouter Router, RuntimeSettings Settings, List<CommandRequest> Calls) NewRouter(TimeProvider? time = null)
     {
         var settings = new RuntimeSettings(segmentationHz: 2, overlayHz: 0, recording: false);
         var calls = new List<CommandRequest>();
@@ -24,7 +25,7 @@ public static class ControlFixtures
                     calls.Add(r);
                 return r.Arguments["label"] == "fail" ? CommandOutcome.Failure("recorder is not running") : CommandOutcome.Success();
             },
-        });
+        }, time: time);
         return (router, settings, calls);
     }
 }

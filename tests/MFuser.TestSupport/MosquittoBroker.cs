@@ -16,6 +16,24 @@ public sealed record MosquittoOptions
 
     /// <summary>If set, every listener requires this user name and password (no anonymous clients).</summary>
     public (string User, string Password)? Credentials { get; init; }
+
+    /// <summary>If set, the lines of mosquitto's <c>acl_file</c> (e.g. <c>topic readwrite a/#</c>): what anonymous
+    /// clients may publish and subscribe to; anything not granted is refused (PUBACK / SUBACK "not authorized" on
+    /// MQTT 5).</summary>
+    public IReadOnlyList<string>? AclRules { get; init; }
+
+    /// <summary>If set, topic filters that clients may not subscribe to: mosquitto's dynamic-security plugin answers
+    /// such a SUBSCRIBE with SUBACK "not authorized" (mosquitto 2.0's <c>acl_file</c> grants every subscription and
+    /// only filters what it delivers). Everything else stays allowed.</summary>
+    public IReadOnlyList<string>? DeniedSubscriptions { get; init; }
+
+    /// <summary>If set, mosquitto's <c>max_packet_size</c>: it announces it in CONNACK (MQTT 5) and disconnects a client
+    /// that sends a larger packet.</summary>
+    public int? MaxPacketSize { get; init; }
+
+    /// <summary>With <see cref="Tls"/>: the TLS listeners present a server certificate that expired yesterday (signed
+    /// by the same CA and naming 127.0.0.1, so only its validity period is wrong).</summary>
+    public bool ExpiredServerCertificate { get; init; }
 }
 
 /// <summary>
@@ -38,7 +56,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         {
             TlsPort = FreePort.Next();
             MutualTlsPort = FreePort.Next();
-            Certificates = TestCertificates.Create(dir);
+            Certificates = TestCertificates.Create(dir, options.ExpiredServerCertificate);
         }
     }
 
@@ -174,6 +192,17 @@ public sealed class MosquittoBroker : IAsyncDisposable
         }
         else
             conf.AppendLine("allow_anonymous true");
+        if (_options.AclRules is { } rules)
+        {
+            var aclFile = Path.Combine(Directory, "acl");
+            File.WriteAllLines(aclFile, rules);
+            File.SetUnixFileMode(aclFile, (UnixFileMode)0b110_100_100); // 0644
+            conf.AppendLine($"acl_file {aclFile}");
+        }
+        if (_options.DeniedSubscriptions is { } denied)
+            conf.Append(DynamicSecurity(denied));
+        if (_options.MaxPacketSize is { } maxPacket)
+            conf.AppendLine($"max_packet_size {maxPacket}");
         conf.AppendLine($"listener {Port} 127.0.0.1");
         if (Certificates is { } c)
         {
@@ -190,5 +219,28 @@ public sealed class MosquittoBroker : IAsyncDisposable
         var path = Path.Combine(Directory, "mosquitto.conf");
         File.WriteAllText(path, conf.ToString());
         File.SetUnixFileMode(path, (UnixFileMode)0b110_100_100);
+    }
+
+    /// <summary>mosquitto.conf lines loading the dynamic-security plugin with a configuration that lets every client
+    /// do everything except subscribe to <paramref name="denied"/>.</summary>
+    private string DynamicSecurity(IReadOnlyList<string> denied)
+    {
+        var acls = string.Join(",", denied.Select(f => $$"""{"acltype":"subscribePattern","topic":"{{f}}","priority":0,"allow":false}"""));
+        var json = $$"""
+            {
+              "defaultACLAccess": { "publishClientSend": true, "publishClientReceive": true, "subscribe": true, "unsubscribe": true },
+              "clients": [],
+              "groups": [ { "groupname": "anonymous", "roles": [ { "rolename": "restricted" } ], "clients": [] } ],
+              "roles": [ { "rolename": "restricted", "acls": [ {{acls}} ] } ],
+              "anonymousGroup": "anonymous"
+            }
+            """;
+        var path = Path.Combine(Directory, "dynamic-security.json");
+        File.WriteAllText(path, json);
+        File.SetUnixFileMode(path, (UnixFileMode)0b110_110_110); // the plugin may save it back as the mosquitto user
+        var plugin = new[] { "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib" }
+            .Select(d => Path.Combine(d, "mosquitto_dynamic_security.so")).FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException("mosquitto_dynamic_security.so not found (package mosquitto ≥ 2.0)");
+        return $"plugin {plugin}\nplugin_opt_config_file {path}\n";
     }
 }

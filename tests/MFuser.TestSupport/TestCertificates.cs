@@ -18,8 +18,10 @@ public sealed class TestCertificates
     public string ClientCertFile => Path.Combine(Directory, "client.crt");
     public string ClientKeyFile => Path.Combine(Directory, "client.key");
 
-    /// <summary>Writes the files into <paramref name="dir"/> (world-readable: mosquitto may run as its own user).</summary>
-    public static TestCertificates Create(string dir)
+    /// <summary>Writes the files into <paramref name="dir"/> (world-readable: mosquitto may run as its own user).
+    /// <paramref name="expiredServer"/>: the server certificate's validity ended yesterday (everything else about it is
+    /// right).</summary>
+    public static TestCertificates Create(string dir, bool expiredServer = false)
     {
         var now = DateTimeOffset.UtcNow.AddMinutes(-5);
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -27,16 +29,16 @@ public sealed class TestCertificates
         caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         caRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(caRequest.PublicKey, false));
-        using var ca = caRequest.CreateSelfSigned(now, now.AddDays(2));
+        using var ca = caRequest.CreateSelfSigned(now.AddDays(-3), now.AddDays(2)); // room for an expired server certificate
 
         var certs = new TestCertificates(dir);
         WritePem(certs.CaFile, ca.ExportCertificatePem());
-        Issue(ca, "CN=127.0.0.1", serverAuth: true, certs.ServerCertFile, certs.ServerKeyFile, now);
+        Issue(ca, "CN=127.0.0.1", serverAuth: true, certs.ServerCertFile, certs.ServerKeyFile, expiredServer ? now.AddDays(-2) : now);
         Issue(ca, "CN=mfuser-edge test client", serverAuth: false, certs.ClientCertFile, certs.ClientKeyFile, now);
         return certs;
     }
 
-    private static void Issue(X509Certificate2 ca, string subject, bool serverAuth, string certFile, string keyFile, DateTimeOffset now)
+    private static void Issue(X509Certificate2 ca, string subject, bool serverAuth, string certFile, string keyFile, DateTimeOffset notBefore)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
@@ -52,7 +54,7 @@ public sealed class TestCertificates
         }
         var serial = RandomNumberGenerator.GetBytes(12);
         serial[0] &= 0x7f;
-        using var cert = request.Create(ca, now, now.AddDays(1), serial);
+        using var cert = request.Create(ca, notBefore, notBefore.AddDays(1), serial);
         WritePem(certFile, cert.ExportCertificatePem());
         WritePem(keyFile, key.ExportPkcs8PrivateKeyPem());
     }

@@ -19,6 +19,13 @@ public static class ControlSchema
     /// <summary>Longest request id echoed back on the result topic.</summary>
     public const int MaxRequestId = 64;
 
+    /// <summary>Longest setting or command name (the topic level) that is answered: an unknown name is echoed into its
+    /// result topic, and a longer one could make that topic undeliverable. The known names are far shorter.</summary>
+    public const int MaxNameLength = 64;
+
+    /// <summary>Default limit of every command, runs per minute (config <c>control.&lt;command&gt;_per_min</c>).</summary>
+    public const int DefaultCommandsPerMinute = 6;
+
     /// <summary>Runtime settings and how their payload is read.</summary>
     public static IReadOnlyList<SettingSchema> Settings { get; } =
     [
@@ -67,7 +74,9 @@ public sealed class SettingSchema
 
     internal static SettingSchema Rate(string name, string description, Action<RuntimeSettings, double> apply) =>
         new(name, $"a number from 0 to {RuntimeSettings.MaxHz.ToString(CultureInfo.InvariantCulture)}", description,
-            t => double.TryParse(t, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var v) && v <= RuntimeSettings.MaxHz
+            // .NET parses "-Infinity" even without AllowLeadingSign: only finite values in range pass.
+            t => double.TryParse(t, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) && v >= 0 &&
+                 v <= RuntimeSettings.MaxHz
                 ? (true, v)
                 : (false, 0.0),
             (s, v) => apply(s, (double)v));
@@ -80,7 +89,11 @@ public sealed class SettingSchema
 }
 
 /// <summary>A one-shot command and the string members of its JSON payload.</summary>
-public sealed record CommandSchema(string Name, string Description, IReadOnlyList<FieldSchema> Fields);
+public sealed record CommandSchema(string Name, string Description, IReadOnlyList<FieldSchema> Fields)
+{
+    /// <summary>Runs per minute allowed unless the configuration says otherwise.</summary>
+    public int DefaultPerMinute => ControlSchema.DefaultCommandsPerMinute;
+}
 
 /// <summary>A string member of a command payload: required or not, at most <paramref name="MaxLength"/> characters,
 /// every character accepted by <paramref name="Accept"/>.</summary>
@@ -100,6 +113,11 @@ public sealed record FieldSchema(string Name, bool Required, int MaxLength, Fiel
 /// <summary>Helpers for error texts built from untrusted input.</summary>
 internal static class ControlText
 {
+    /// <summary><paramref name="text"/> with every lone UTF-16 surrogate replaced by U+FFFD, so it can be written as
+    /// JSON (a topic level can hold one when a caller builds it from a string rather than from MQTT's UTF-8).</summary>
+    public static string ValidUnicode(string text) =>
+        text.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF') ? Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(text)) : text;
+
     /// <summary>At most 40 characters of <paramref name="text"/>, control characters escaped, for log and error
     /// messages.</summary>
     public static string Quote(string text)

@@ -74,9 +74,20 @@ public sealed record StatsPayload(
 /// <summary>Latency distribution of one pipeline stage over the last stats interval, milliseconds.</summary>
 public sealed record LatencyPercentiles(double P50, double P90, double P99, double Max);
 
-/// <summary>The MQTT link's counters since start.</summary>
+/// <summary>The MQTT link's counters since start (docs/mqtt-api.md, <c>stats.mqtt</c>).</summary>
 public sealed record MqttStats(bool Connected, string? Protocol, long Published, long Dropped, long Reconnects,
-    int QueueDepth, int MustDeliverPending);
+    int QueueDepth, int MustDeliverPending)
+{
+    public long Sent { get; init; }
+    public long Unconfirmed { get; init; }
+    public long Lost { get; init; }
+    public long MustDeliverRefused { get; init; }
+    public long DeadLettered { get; init; }
+    public long RefusedByBroker { get; init; }
+    public long SubscriptionsRefused { get; init; }
+    public long InboundTooLarge { get; init; }
+    public long DeadLinks { get; init; }
+}
 
 public sealed record MemoryStats(double WorkingSetMb, double ManagedHeapMb);
 

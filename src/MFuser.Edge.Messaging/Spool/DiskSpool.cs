@@ -32,7 +32,7 @@ public sealed record DiskSpoolOptions
 }
 
 /// <summary>
-/// A must-deliver store (<see cref="IMustDeliverStore"/>) on disk: an append-only log of segment files
+/// The disk spool: a must-deliver store (<see cref="IMustDeliverStore"/>) on disk: an append-only log of segment files
 /// (<c>&lt;n&gt;.seg</c>, 16 hex digits) plus a <c>cursor</c> file naming the oldest unacknowledged record. It
 /// survives a daemon restart or crash: <see cref="TryAdd"/> returns only after the record is fsync'd, and
 /// <see cref="RemoveOldest"/> (called by <see cref="MqttLink"/> after the broker's PUBACK) advances the cursor with an
@@ -110,6 +110,8 @@ public sealed class DiskSpool : IMustDeliverStore, IDisposable
                 return _segmentSizes.Values.Sum();
         }
     }
+
+    public bool SurvivesRestart => true;
 
     /// <summary>Messages refused because the spool was full.</summary>
     public long Refused { get; private set; }

@@ -42,6 +42,8 @@ public class ControlRouterTests
     [InlineData("segmentation_hz/set", "-1", "segmentation_hz: expected a number from 0 to 60, got '-1'")]
     [InlineData("segmentation_hz/set", "NaN", "segmentation_hz: expected a number from 0 to 60, got 'NaN'")]
     [InlineData("segmentation_hz/set", "1e1", "segmentation_hz: expected a number from 0 to 60, got '1e1'")]
+    [InlineData("segmentation_hz/set", "-Infinity", "segmentation_hz: expected a number from 0 to 60, got '-Infinity'")]
+    [InlineData("overlay_hz/set", "-0.5", "overlay_hz: expected a number from 0 to 60, got '-0.5'")]
     [InlineData("overlay_hz/set", "", "overlay_hz: expected a number from 0 to 60, got ''")]
     [InlineData("recording/set", "yes", "recording: expected ON or OFF, got 'yes'")]
     [InlineData("recording/set", "000000000000000000000000000000000", "recording: payload of 33 bytes exceeds 32")]
@@ -128,5 +130,100 @@ public class ControlRouterTests
         Assert.Equal("command 'snapshot' is not available on this device", Send(router, "cmd/snapshot", "").Error);
         Assert.Throws<ArgumentException>(() => new ControlRouter(new RuntimeSettings(2, 0, false),
             new Dictionary<string, CommandHandler> { ["reboot"] = _ => CommandOutcome.Success() }));
+    }
+
+    [Fact]
+    public void A_lone_surrogate_escape_is_answered_and_counted_not_thrown()
+    {
+        var (router, _, calls) = NewRouter();
+        var reply = Send(router, "cmd/mark_event", """{"label":"\ud800"}""");
+        Assert.False(reply.Accepted);
+        Assert.Equal("mark_event: payload holds a \\u escape that is not valid Unicode (a lone surrogate)", reply.Error);
+        Assert.Equal(RejectReason.InvalidJson, Json(reply).GetProperty("reason").GetString());
+        Assert.Equal(RejectReason.InvalidJson, Send(router, "cmd/snapshot", """{"\udc00":"x"}""").Reason);
+        Assert.Empty(calls);
+        Assert.Equal(2, router.Counters.RejectedByReason()[RejectReason.InvalidJson]);
+    }
+
+    [Fact]
+    public void A_name_too_long_for_its_result_topic_is_counted_and_not_answered()
+    {
+        var (router, _, _) = NewRouter();
+        var name = new string('n', 65_530);
+        foreach (var topic in new[] { $"{name}/set", $"cmd/{name}" })
+        {
+            var reply = Send(router, topic, "1");
+            Assert.Null(reply.ResultTopic);
+            Assert.Equal(RejectReason.NameTooLong, reply.Reason);
+        }
+        var longest = Send(router, $"{new string('n', ControlSchema.MaxNameLength)}/set", "1");
+        Assert.Equal($"{new string('n', ControlSchema.MaxNameLength)}/result", longest.ResultTopic);
+        Assert.Equal(3, router.Counters.Rejected);
+        Assert.Equal(2, router.Counters.RejectedByReason()[RejectReason.NameTooLong]);
+        Assert.Equal((0, 3, 0), router.Counters.For("unknown"));
+    }
+
+    [Fact]
+    public void Commands_beyond_their_per_minute_limit_are_answered_rate_limited()
+    {
+        var (router, _, calls) = NewRouter();
+        var replies = Enumerable.Range(0, 150).Select(i => Send(router, "cmd/snapshot", $$"""{"id":"r{{i}}"}""")).ToList();
+        Assert.Equal(ControlSchema.DefaultCommandsPerMinute, replies.Count(r => r.Accepted));
+        Assert.Equal(ControlSchema.DefaultCommandsPerMinute, calls.Count);
+        var limited = replies.Last();
+        Assert.Equal(RejectReason.RateLimited, Json(limited).GetProperty("reason").GetString());
+        Assert.Equal("r149", Json(limited).GetProperty("id").GetString());
+        Assert.StartsWith("snapshot: rate limited to 6 per minute; next allowed in ", limited.Error);
+        Assert.Equal(150 - ControlSchema.DefaultCommandsPerMinute, router.Counters.RejectedByReason()[RejectReason.RateLimited]);
+        Assert.True(Send(router, "cmd/mark_event", """{"label":"own limit"}""").Accepted, "each command has its own bucket");
+    }
+
+    [Fact]
+    public void A_configured_limit_refills_at_its_rate()
+    {
+        var clock = new ManualClock();
+        var (_, settings, _) = NewRouter();
+        var router = new ControlRouter(settings, new Dictionary<string, CommandHandler> { ["snapshot"] = _ => CommandOutcome.Success() },
+            new Dictionary<string, int> { ["snapshot"] = 2 }, clock);
+        Assert.True(Send(router, "cmd/snapshot", "").Accepted);
+        Assert.True(Send(router, "cmd/snapshot", "").Accepted);
+        Assert.Equal("snapshot: rate limited to 2 per minute; next allowed in 30.0 s", Send(router, "cmd/snapshot", "").Error);
+        clock.Advance(TimeSpan.FromSeconds(29));
+        Assert.False(Send(router, "cmd/snapshot", "").Accepted);
+        clock.Advance(TimeSpan.FromSeconds(1.5));
+        Assert.True(Send(router, "cmd/snapshot", "").Accepted);
+        Assert.Throws<ArgumentException>(() => new ControlRouter(settings, new Dictionary<string, CommandHandler>(),
+            new Dictionary<string, int> { ["snapshot"] = 0 }));
+        Assert.Throws<ArgumentException>(() => new ControlRouter(settings, new Dictionary<string, CommandHandler>(),
+            new Dictionary<string, int> { ["reboot"] = 5 }));
+    }
+
+    [Fact]
+    public void Hostile_topics_and_payloads_never_throw_and_each_is_answered_or_counted_once()
+    {
+        var (router, settings, _) = NewRouter();
+        var random = new Random(20261126);
+        var handled = 0;
+        for (var i = 0; i < 3000; i++)
+        {
+            var topic = ControlFuzz.Topic(random);
+            var reply = router.Handle(topic, new ReadOnlySequence<byte>(ControlFuzz.Payload(random)));
+            if (reply is not { } r)
+                continue;
+            handled++;
+            if (r.ResultTopic is { } resultTopic)
+            {
+                Assert.True(resultTopic.Length <= ControlSchema.MaxNameLength + "cmd//result".Length, $"result topic of {resultTopic.Length} characters");
+                using var json = JsonDocument.Parse(r.ResultPayload);
+                Assert.Equal(r.Accepted, json.RootElement.GetProperty("ok").GetBoolean());
+            }
+            else
+                Assert.Equal(RejectReason.NameTooLong, r.Reason);
+        }
+        Assert.Equal(handled, router.Counters.Accepted + router.Counters.Rejected + router.Counters.Failed);
+        Assert.Equal(router.Counters.Rejected, router.Counters.RejectedByReason().Values.Sum());
+        Assert.True(handled > 1500, $"only {handled} of 3000 fuzzed topics were control topics");
+        Assert.InRange(settings.SegmentationHz, 0, RuntimeSettings.MaxHz);
+        Assert.InRange(settings.OverlayHz, 0, RuntimeSettings.MaxHz);
     }
 }

@@ -105,13 +105,14 @@ public sealed class MqttControlTests : IAsyncLifetime
     {
         const int count = 3000;
         var messages = Fuzz(seed: 61126, count);
-        var (twin, twinSettings, _) = ControlFixtures.NewRouter();
+        var clock = new ManualClock(); // the command rate limits see the same time in the twin and through the broker
+        var (twin, twinSettings, _) = ControlFixtures.NewRouter(new ManualClock());
         foreach (var (topic, payload) in messages)
             twin.Handle(topic, new ReadOnlySequence<byte>(payload));
         Assert.True(twin.Counters.Rejected > count / 3, $"fuzz too mild: {twin.Counters.Rejected} rejected");
         Assert.True(twin.Counters.Accepted > 50, $"fuzz too harsh: {twin.Counters.Accepted} accepted");
 
-        var (router, settings, _) = ControlFixtures.NewRouter();
+        var (router, settings, _) = ControlFixtures.NewRouter(clock);
         await using var link = await Links.StartedAsync(Links.Options(_broker.Port));
         new MqttControl(link, router).Attach();
         var b = link.Topics.Base;
@@ -138,6 +139,7 @@ public sealed class MqttControlTests : IAsyncLifetime
         await using var probe = await MqttProbe.StartAsync(_broker.Host, _broker.Port, b + "/#");
         await PublishAsync(publisher, b + "/overlay_hz/set", "7.5"u8.ToArray());
         await probe.WaitForAsync(m => m.Topic == b + "/overlay_hz/state" && m.Text == "7.5", Links.Wait);
+        clock.Advance(TimeSpan.FromMinutes(1)); // the fuzz used up mark_event's per-minute limit
         await PublishAsync(publisher, b + "/cmd/mark_event", """{"label":"after fuzz","id":"last"}"""u8.ToArray());
         var result = await probe.WaitForAsync(m => m.Topic == b + "/cmd/mark_event/result" && m.Text.Contains("\"last\""), Links.Wait);
         Assert.True(JsonDocument.Parse(result.Payload).RootElement.GetProperty("ok").GetBoolean());
