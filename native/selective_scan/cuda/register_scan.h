@@ -116,7 +116,7 @@ inline ScanKernel ChooseScanKernel(const ScanParams& p, int sm_count) {
 }
 
 // ------------------------------------------------------------------------------------------------------------------
-// Phase functions of one block (the kernel in register_scan.cu; the CPU emulation in harness.cc). `Io` converts the
+// Phase functions of one block (the kernel in register_scan.cu; the CPU emulation in harness_exec.cc). `Io` converts the
 // I/O element type: static float Load(const void* base, int64_t i); static void Store(void* base, int64_t i, float).
 
 /// (B, C) of one token and state, and (dt, dt·u) of one token and channel: one 8-byte shared-memory access each.
