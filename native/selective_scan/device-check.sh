@@ -7,7 +7,7 @@
 #   ort-op     the ONNX Runtime CUDA custom op front end compiled and linked into a throwaway .so (compile-only:
 #              the GPU host has no ORT CUDA runtime); skipped, saying so, when the ORT headers are absent
 #   matrix-blockscan, matrix-register
-#              the research note's §6.3 shape/value matrix against the fp64 oracle src/reference.h, once per kernel
+#              the shape/value matrix (cuda/harness_cases.cc) against the fp64 oracle src/reference.h, once per kernel
 #              (each run also holds the forced block-scan launch shapes and register states-per-thread variants)
 #   bench      both kernels side by side on MFuser shapes, the automatic choice marked (+ launch sweeps)
 #   torch-eager PyTorch sequential loop and chunked log-depth scan on the same GPU, same run

@@ -1,4 +1,4 @@
-// Block-scan CUDA forward kernel of com.mfuser::SelectiveScan (research/scan-kernels.md §1.2, §6.4) and the
+// Block-scan CUDA forward kernel of com.mfuser::SelectiveScan (docs/gpu-kernel.md, kernel 1) and the
 // kernel dispatch (LaunchSelectiveScan). The faster register-state kernel is in register_scan.cu; this one stays as
 // fallback (one or two very long rows) and as oracle peer. One thread block per
 // (batch, channel) row; the row is processed in chunks of kThreads·kItems tokens. For every state n the block

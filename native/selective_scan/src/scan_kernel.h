@@ -2,7 +2,7 @@
 // scan_isa_*.cc. Everything here is a template on S or `static`, so translation units built with different
 // -m flags never share an out-of-line function (see half.h).
 //
-// Design (docs/selective-scan.md, research/scan-kernels.md §5.2):
+// Design (docs/selective-scan.md §3):
 // - lanes = consecutive channels of one group; a task owns one block of S::kLanes channels of one (batch, group)
 //   and runs all L tokens, so tasks never synchronise;
 // - the (B,D,L) rows are read in tiles of kTileTokens tokens and transposed (8x8 register transposes on AVX) into

@@ -1,4 +1,4 @@
-// The CPU kernel function vs the fp64 oracle over the randomised matrix of research/scan-kernels.md §6.3,
+// The CPU kernel function vs the fp64 oracle over the randomised matrix of docs/selective-scan.md §4,
 // for every ISA this machine can run, plus split invariance, extremes and threading.
 #include <gtest/gtest.h>
 
@@ -149,7 +149,7 @@ TEST(SplitInvariance, TwoCallsThroughLastAndInitialStateEqualOneCall) {
     }
 }
 
-/// Extremes of §6.3: huge delta (a -> 0, state reset), very negative delta (a -> 1, long memory), A -> 0-,
+/// Extremes (docs/selective-scan.md §4): huge delta (a -> 0, state reset), very negative delta (a -> 1, long memory), A -> 0-,
 /// and delta_softplus=0 with dt = 0 (a = 1 exactly). All must stay finite and match the oracle.
 /// A -> 0- has its own bound: there a = exp(dt*A) lies within a few ulp of 1, and fp32 can only represent it to
 /// 2^-25 relative, the same rounding every step, so the error grows linearly with L (about L * 2^-24; it is the
