@@ -1,6 +1,7 @@
 // The harness's test-case matrix: names, tolerances, the full / quick / sanitize matrices and the inputs of a case.
 #include "harness_cases.h"
 
+#include <cfloat>
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -16,6 +17,8 @@ const char* ValuesName(Values v) {
     case Values::kLargeDelta: return "delta+large";
     case Values::kSmallDelta: return "delta-large";
     case Values::kTinyA: return "A->0-";
+    case Values::kZeroDeltaHugeA: return "dt=0";
+    case Values::kTinyDeltaHugeA: return "dt=tiny";
   }
   return "?";
 }
@@ -149,6 +152,16 @@ std::vector<Case> BuildMatrix(const std::string& which) {
     Case big{"state", {1, 4, 4100, 256, 1}};
     add(big);
   }
+  for (Values v : {Values::kZeroDeltaHugeA, Values::kTinyDeltaHugeA})  // last: the cases above keep their seeds
+    for (bool softplus : {true, false})
+      for (bool fp16 : {false, true}) {
+        Case c{"hugeA", {1, 8, 2049, 16, 1}};
+        c.values = v;
+        c.softplus = softplus;
+        c.fp16 = fp16;
+        c.has_bias = false;  // a bias would lift dt off 0
+        add(c);
+      }
   return cases;
 }
 
@@ -164,12 +177,19 @@ HostData Generate(const Case& c) {
   h.A.resize(s.D * s.N);
   for (float& a : h.A)
     a = c.values == Values::kTinyA ? -1e-5f * (0.1f + unit(rng)) : -std::exp(-1.f + 4.f * unit(rng));
+  const bool huge_a = c.values == Values::kZeroDeltaHugeA || c.values == Values::kTinyDeltaHugeA;
+  for (int64_t i = 0; huge_a && i < s.D * s.N; ++i) {
+    const int64_t k = i / s.N + i % s.N;  // channel + state
+    if (k % 2 == 0) h.A[i] = k % 4 == 0 ? -3e38f : -FLT_MAX;
+  }
   h.delta.resize(rows * s.L);
   for (float& d : h.delta) {
     float v;
     switch (c.values) {
       case Values::kLargeDelta: v = 25.f + 15.f * unit(rng); break;
       case Values::kSmallDelta: v = c.softplus ? -40.f + 15.f * unit(rng) : std::exp(-40.f + 15.f * unit(rng)); break;
+      case Values::kZeroDeltaHugeA: v = c.softplus ? -200.f : 0.f; break;
+      case Values::kTinyDeltaHugeA: v = c.softplus ? -87.f + 0.5f * unit(rng) : 1.2e-38f * (1.f + unit(rng)); break;
       default:
         v = -3.f + normal(rng) + (unit(rng) < 0.01f ? 6.f : 0.f);
         if (!c.softplus) v = std::log1p(std::exp(v));  // without softplus dt must already be positive

@@ -12,7 +12,9 @@ struct Shape {
   int64_t B, D, L, N, G;
 };
 
-enum class Values { kNormal, kLargeDelta, kSmallDelta, kTinyA };
+/// kZeroDeltaHugeA, kTinyDeltaHugeA: dt = 0 or ~1e-38 (delta 0 or 1.2e-38..2.4e-38; with softplus -200 or
+/// -87..-86.5) while A is -3e38 or -FLT_MAX for half the (channel, state) pairs: A·log2 e overflows fp32 there.
+enum class Values { kNormal, kLargeDelta, kSmallDelta, kTinyA, kZeroDeltaHugeA, kTinyDeltaHugeA };
 const char* ValuesName(Values v);
 
 struct Case {

@@ -1,6 +1,7 @@
 // Execution of the implementation under test (see harness_exec.h).
 #include "harness_exec.h"
 
+#include <cfloat>
 #include <cmath>
 #include <cstdint>
 
@@ -46,7 +47,7 @@ void EmulateRegisterKernel(const ScanParams& p, const mfuser::cuda::RegisterPlan
   const RegisterSmem m = RegisterSmemLayout(plan, smem.data());
   struct Thread {
     RegisterCoords k;
-    float h[S], a2[S];
+    float h[S], A[S];
     RegisterStage stage;
   };
   std::vector<Thread> th(kRegThreads);
@@ -55,7 +56,7 @@ void EmulateRegisterKernel(const ScanParams& p, const mfuser::cuda::RegisterPlan
     for (int tid = 0; tid < kRegThreads; ++tid) {
       Thread& x = th[tid];
       x.k = MakeRegisterCoords(p, plan, block, tid);
-      InitRegisterState<S>(p, x.k, x.h, x.a2);
+      InitRegisterState<S>(p, x.k, x.h, x.A);
       LoadRegisterChunk<Io>(p, plan, x.k, 0, x.stage);
     }
     for (int64_t start = 0; start < p.length; start += T) {
@@ -63,7 +64,7 @@ void EmulateRegisterKernel(const ScanParams& p, const mfuser::cuda::RegisterPlan
       if (start + T < p.length)
         for (Thread& x : th) LoadRegisterChunk<Io>(p, plan, x.k, start + T, x.stage);
       for (Thread& x : th)
-        for (int t0 = 0; t0 < T; t0 += kRegUnroll) StepRegisterTokens<S>(plan, x.k, m, t0, x.h, x.a2);
+        for (int t0 = 0; t0 < T; t0 += kRegUnroll) StepRegisterTokens<S>(plan, x.k, m, t0, x.h, x.A);
       for (Thread& x : th) WriteRegisterChunk<Io>(p, plan, x.k, start, m);
     }
     for (Thread& x : th) WriteRegisterLastState<S>(p, x.k, x.h);
@@ -84,7 +85,8 @@ std::string EmulateRegister(const ScanParams& p, int states) {
   return {};
 }
 
-/// Sequential fp32 scan with the kernel's arithmetic (exp2 with A·log2e, softplus threshold 20, fp32 state).
+/// Sequential fp32 scan with the block-scan kernel's arithmetic (exp2 of dt·log2e times A, softplus threshold 20,
+/// fp32 state).
 std::string ExecuteSequential(const ScanParams& p) {
   const int64_t L = p.length, N = p.state, Dn = p.channels, G = p.groups;
   std::vector<float> h(N);
@@ -95,10 +97,11 @@ std::string ExecuteSequential(const ScanParams& p) {
       float dt = LoadIo(p, p.delta, row * L + t) + (p.delta_bias ? p.delta_bias[d] : 0.f);
       if (p.delta_softplus) dt = dt <= 20.f ? std::log1p(std::exp(dt)) : dt;
       const float u = LoadIo(p, p.u, row * L + t);
+      const float dt2 = std::fmin(dt * 1.4426950408889634f, FLT_MAX);
       float acc = p.D ? p.D[d] * u : 0.f;
       for (int64_t n = 0; n < N; ++n) {
         const int64_t bc = ((b * G + g) * N + n) * L + t;
-        h[n] = std::exp2(dt * (p.A[d * N + n] * 1.4426950408889634f)) * h[n] + dt * u * LoadIo(p, p.Bm, bc);
+        h[n] = std::exp2(dt2 * p.A[d * N + n]) * h[n] + dt * u * LoadIo(p, p.Bm, bc);
         acc += h[n] * LoadIo(p, p.Cm, bc);
       }
       if (p.z) {
