@@ -160,7 +160,8 @@ public sealed class MqttLink : IAsyncDisposable
         var result = new DrainResult((int)(_mustDeliver.Delivered - deliveredBefore), _mustDeliver.SurvivesRestart ? left : 0,
             _mustDeliver.SurvivesRestart ? 0 : left, clean);
         if (result.Lost > 0)
-            _session.Log.LogWarning("MQTT: {Lost} must-deliver messages lost: no spool.dir (they were still waiting for the broker at shutdown)", result.Lost);
+            _session.Log.LogWarning(
+                "MQTT: {Lost} must-deliver messages lost: no spool.dir (they were still waiting for the broker at shutdown)", result.Lost);
         else if (result.KeptInSpool > 0)
             _session.Log.LogInformation("MQTT: {Kept} must-deliver messages kept in the spool for the next start", result.KeptInSpool);
         return result;
@@ -176,7 +177,8 @@ public sealed class MqttLink : IAsyncDisposable
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(_session.Options.ConnectTimeout);
             await _retained.PublishAsync(Topics.Available, timeout.Token).ConfigureAwait(false);
-            await _session.Client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(),
+            await _session.Client.DisconnectAsync(
+                new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(),
                 timeout.Token).ConfigureAwait(false);
             _session.Log.LogInformation("MQTT: published {Topic} = stopped and disconnected", Topics.Available);
             return true;

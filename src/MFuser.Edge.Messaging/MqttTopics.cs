@@ -1,6 +1,6 @@
 namespace MFuser.Edge.Messaging;
 
-/// <summary>The full topic names under one base topic <c>&lt;prefix&gt;/&lt;device_id&gt;</c> (DESIGN.md §4), built once so
+/// <summary>The full topic names under one base topic <c>&lt;prefix&gt;/&lt;device_id&gt;</c> (docs/mqtt-api.md), built once so
 /// the hot path never concatenates strings.</summary>
 public sealed class MqttTopics(string baseTopic)
 {
@@ -18,11 +18,4 @@ public sealed class MqttTopics(string baseTopic)
 
     /// <summary><c>&lt;base&gt;/&lt;setting&gt;/state</c>: the retained current value of a runtime setting.</summary>
     public string SettingState(string setting) => $"{Base}/{setting}/state";
-
-    /// <summary><c>&lt;base&gt;/cmd/&lt;name&gt;</c> and its reply topic <c>…/result</c>.</summary>
-    public string Command(string name) => $"{Base}/cmd/{name}";
-    public string CommandResult(string name) => $"{Base}/cmd/{name}/result";
-
-    /// <summary>Any other topic below the base.</summary>
-    public string Of(string suffix) => $"{Base}/{suffix}";
 }

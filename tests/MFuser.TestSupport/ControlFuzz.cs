@@ -11,7 +11,8 @@ namespace MFuser.TestSupport;
 /// </summary>
 public static class ControlFuzz
 {
-    private static readonly string[] Names = ["segmentation_hz", "overlay_hz", "recording", "snapshot", "mark_event", "fps", "cmd", "set", "result", "state"];
+    private static readonly string[] Names = ["segmentation_hz", "overlay_hz", "recording", "snapshot",
+        "mark_event", "fps", "cmd", "set", "result", "state"];
 
     private static readonly string[] Samples =
     [
@@ -50,7 +51,8 @@ public static class ControlFuzz
                 bytes[random.Next(bytes.Count)] = (byte)random.Next(256);
                 break;
             case 2:
-                bytes.InsertRange(random.Next(bytes.Count + 1), Encoding.UTF8.GetBytes(new string("\"{}[],:0a\\"[random.Next(10)], random.Next(1, 1500))));
+                bytes.InsertRange(random.Next(bytes.Count + 1),
+                    Encoding.UTF8.GetBytes(new string("\"{}[],:0a\\"[random.Next(10)], random.Next(1, 1500))));
                 break;
             case 3 when bytes.Count > 0:
                 bytes = bytes.Take(random.Next(bytes.Count)).ToList();

@@ -37,7 +37,8 @@ internal readonly record struct CommandArguments(Dictionary<string, string>? Mem
             catch (InvalidOperationException)
             {
                 // A \u escape of a lone UTF-16 surrogate: valid JSON grammar, but no Unicode text; reading it throws.
-                return Rejected(null, $"{schema.Name}: payload holds a \\u escape that is not valid Unicode (a lone surrogate)", RejectReason.InvalidJson);
+                return Rejected(null,
+                    $"{schema.Name}: payload holds a \\u escape that is not valid Unicode (a lone surrogate)", RejectReason.InvalidJson);
             }
         }
     }
@@ -52,7 +53,9 @@ internal readonly record struct CommandArguments(Dictionary<string, string>? Mem
                 ? new FieldSchema("id", false, ControlSchema.MaxRequestId, FieldSchema.Identifier)
                 : schema.Fields.FirstOrDefault(f => f.Name == member.Name);
             if (field is null)
-                return Rejected(id, $"{schema.Name}: unknown member '{ControlText.Quote(member.Name)}' (allowed: {string.Join(", ", schema.Fields.Select(f => f.Name).Append("id"))})",
+                return Rejected(id,
+                    $"{schema.Name}: unknown member '{ControlText.Quote(member.Name)}' " +
+                    $"(allowed: {string.Join(", ", schema.Fields.Select(f => f.Name).Append("id"))})",
                     RejectReason.InvalidValue);
             if (members.ContainsKey(member.Name) || (member.Name == "id" && id is not null))
                 return Rejected(id, $"{schema.Name}: member '{member.Name}' appears twice", RejectReason.InvalidValue);
@@ -60,11 +63,13 @@ internal readonly record struct CommandArguments(Dictionary<string, string>? Mem
                 return Rejected(id, $"{schema.Name}.{field.Name}: expected a string, got {member.Value.ValueKind}", RejectReason.InvalidValue);
             var value = member.Value.GetString()!;
             if (value.Length > field.MaxLength || (field.Required && value.Length == 0))
-                return Rejected(id, $"{schema.Name}.{field.Name}: expected {(field.Required ? 1 : 0)}..{field.MaxLength} characters, got {value.Length}",
+                return Rejected(id,
+                    $"{schema.Name}.{field.Name}: expected {(field.Required ? 1 : 0)}..{field.MaxLength} characters, got {value.Length}",
                     RejectReason.InvalidValue);
             foreach (var rune in value.EnumerateRunes())
                 if (!field.Accept.Accepts(rune))
-                    return Rejected(id, $"{schema.Name}.{field.Name}: expected {field.Accept.Description}, got U+{rune.Value:X4} in '{ControlText.Quote(value)}'",
+                    return Rejected(id,
+                        $"{schema.Name}.{field.Name}: expected {field.Accept.Description}, got U+{rune.Value:X4} in '{ControlText.Quote(value)}'",
                         RejectReason.InvalidValue);
             if (member.Name == "id")
                 id = value;

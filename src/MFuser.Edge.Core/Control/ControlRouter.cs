@@ -67,7 +67,8 @@ public sealed class ControlRouter
         _commands = ControlSchema.Commands.Where(c => handlers.ContainsKey(c.Name))
             .ToDictionary(c => c.Name, c => (c, handlers[c.Name]), StringComparer.Ordinal);
         _rates = new CommandRateLimiter(
-            ControlSchema.Commands.ToDictionary(c => c.Name, c => commandsPerMinute?.GetValueOrDefault(c.Name) is > 0 and var n ? n : c.DefaultPerMinute),
+            ControlSchema.Commands.ToDictionary(c => c.Name,
+                c => commandsPerMinute?.GetValueOrDefault(c.Name) is > 0 and var n ? n : c.DefaultPerMinute),
             time ?? TimeProvider.System);
     }
 
@@ -100,7 +101,8 @@ public sealed class ControlRouter
             return Reject(resultTopic, name, null,
                 $"unknown setting '{ControlText.Quote(name)}' (known: {string.Join(", ", _settingSchemas.Keys)})", RejectReason.UnknownSetting);
         if (payload.Length > ControlSchema.MaxSettingPayload)
-            return Reject(resultTopic, name, null, $"{name}: payload of {payload.Length} bytes exceeds {ControlSchema.MaxSettingPayload}", RejectReason.TooLarge);
+            return Reject(resultTopic, name, null,
+                $"{name}: payload of {payload.Length} bytes exceeds {ControlSchema.MaxSettingPayload}", RejectReason.TooLarge);
         if (!TryUtf8(payload, out var text))
             return Reject(resultTopic, name, null, $"{name}: payload is not valid UTF-8", RejectReason.InvalidUtf8);
         text = text.Trim();
@@ -114,7 +116,8 @@ public sealed class ControlRouter
         if (error is not null)
             return Reject(resultTopic, name, null, error, RejectReason.InvalidValue);
         Counters.Accept(name);
-        return new ControlReply(resultTopic, ResultJson(name, null, true, null, null, new Dictionary<string, string> { ["value"] = state }), true, null,
+        return new ControlReply(resultTopic,
+            ResultJson(name, null, true, null, null, new Dictionary<string, string> { ["value"] = state }), true, null,
             $"{name}/state", state);
     }
 
@@ -127,13 +130,15 @@ public sealed class ControlRouter
                 : Reject(resultTopic, name, null,
                     $"unknown command '{ControlText.Quote(name)}' (known: {string.Join(", ", _commands.Keys)})", RejectReason.UnknownCommand);
         if (payload.Length > ControlSchema.MaxCommandPayload)
-            return Reject(resultTopic, name, null, $"{name}: payload of {payload.Length} bytes exceeds {ControlSchema.MaxCommandPayload}", RejectReason.TooLarge);
+            return Reject(resultTopic, name, null,
+                $"{name}: payload of {payload.Length} bytes exceeds {ControlSchema.MaxCommandPayload}", RejectReason.TooLarge);
         var arguments = CommandArguments.Parse(command.Schema, payload);
         if (arguments.Error is not null)
             return Reject(resultTopic, name, arguments.Id, arguments.Error, arguments.Reason!);
         if (!_rates.TryTake(name, out var retryAfter))
             return Reject(resultTopic, name, arguments.Id,
-                $"{name}: rate limited to {_rates.PerMinute(name)} per minute; next allowed in {retryAfter.TotalSeconds:0.0} s", RejectReason.RateLimited);
+                $"{name}: rate limited to {_rates.PerMinute(name)} per minute; next allowed in {retryAfter.TotalSeconds:0.0} s",
+                    RejectReason.RateLimited);
         CommandOutcome outcome;
         try
         {
@@ -147,7 +152,8 @@ public sealed class ControlRouter
             Counters.Accept(name);
         else
             Counters.Fail(name);
-        return new ControlReply(resultTopic, ResultJson(name, arguments.Id, outcome.Ok, outcome.Error, null, outcome.Data), outcome.Ok, outcome.Error);
+        return new ControlReply(resultTopic, ResultJson(name, arguments.Id, outcome.Ok, outcome.Error, null, outcome.Data),
+            outcome.Ok, outcome.Error);
     }
 
     private ControlReply Reject(string resultTopic, string name, string? id, string error, string reason)

@@ -4,7 +4,7 @@ using System.Text;
 namespace MFuser.Edge.Core.Control;
 
 /// <summary>
-/// The schemas of the MQTT control surface (DESIGN.md §4, Frigate's set/state pattern). Settings take a plain-text
+/// The schemas of the MQTT control surface (docs/mqtt-api.md, Frigate's set/state pattern). Settings take a plain-text
 /// payload; commands take an optional JSON object whose members are all strings. Every check names the topic, the
 /// field, what was expected and what arrived.
 /// </summary>

@@ -16,7 +16,8 @@ internal sealed class GuardedAdapterFactory(int maxPacketBytes, Action<long> too
     {
         var guard = new PacketSizeGuard(new MqttTcpChannel(options), maxPacketBytes, tooLarge);
         Volatile.Write(ref _current, guard);
-        var formatter = new MqttPacketFormatterAdapter(options.ProtocolVersion, new MqttBufferWriter(options.WriterBufferSize, options.WriterBufferSizeMax));
+        var formatter = new MqttPacketFormatterAdapter(options.ProtocolVersion,
+            new MqttBufferWriter(options.WriterBufferSize, options.WriterBufferSizeMax));
         return new MqttChannelAdapter(guard, formatter, logger)
         {
             AllowPacketFragmentation = options.AllowPacketFragmentation,

@@ -17,7 +17,8 @@ internal sealed class LivenessMonitor(LinkSession session, Action<string> declar
     /// <summary>Shortest gap between two pings that confirm best-effort messages.</summary>
     public static readonly TimeSpan ConfirmEvery = TimeSpan.FromMilliseconds(500);
 
-    private readonly Channel<bool> _confirmWanted = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<bool> _confirmWanted = Channel.CreateBounded<bool>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     /// <summary>Asks for a round trip soon (a best-effort message was sent). Never blocks.</summary>
     public void RequestConfirmation() => _confirmWanted.Writer.TryWrite(true);

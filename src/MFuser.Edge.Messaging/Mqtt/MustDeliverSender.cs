@@ -77,7 +77,8 @@ internal sealed class MustDeliverSender(LinkSession session, IMustDeliverStore s
         var attempts = 0;
         while (session.Connected && store.TryPeek(out var m))
         {
-            if ((Deliverability.TopicProblem(m.Topic) ?? Deliverability.SizeProblem(m.Topic, m.Payload.Length, 0, session.BrokerMaxPacket)) is { } problem)
+            if ((Deliverability.TopicProblem(m.Topic) ??
+                Deliverability.SizeProblem(m.Topic, m.Payload.Length, 0, session.BrokerMaxPacket)) is { } problem)
             {
                 store.RemoveOldest();
                 DeadLetter(m.Topic, problem);
@@ -118,7 +119,8 @@ internal sealed class MustDeliverSender(LinkSession session, IMustDeliverStore s
                 continue;
             }
             session.Counters.Count(LinkEvent.RefusedByBroker);
-            DeadLetter(m.Topic, $"the broker refused it: {result.ReasonCode}{(string.IsNullOrEmpty(result.ReasonString) ? "" : $" ({result.ReasonString})")}",
+            DeadLetter(m.Topic,
+                $"the broker refused it: {result.ReasonCode}{(string.IsNullOrEmpty(result.ReasonString) ? "" : $" ({result.ReasonString})")}",
                 onceForTopic: true);
         }
     }

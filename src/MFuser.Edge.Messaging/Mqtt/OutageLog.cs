@@ -44,7 +44,8 @@ internal sealed class OutageLog(ILogger log, string endpoint, TimeSpan reconnect
     {
         if (InOutage)
             log.LogInformation("MQTT: connected to {Broker} (MQTT {Protocol}), base topic {Base}, after an outage of {Seconds:F1} s " +
-                               "({Attempts} failed attempts)", endpoint, protocol, baseTopic, Stopwatch.GetElapsedTime(_outageStarted).TotalSeconds, _attempts);
+                               "({Attempts} failed attempts)", endpoint, protocol, baseTopic,
+                                   Stopwatch.GetElapsedTime(_outageStarted).TotalSeconds, _attempts);
         else
             log.LogInformation("MQTT: connected to {Broker} (MQTT {Protocol}), base topic {Base}", endpoint, protocol, baseTopic);
         (_outageStarted, _attempts) = (0, 0);

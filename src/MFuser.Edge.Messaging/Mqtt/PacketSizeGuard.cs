@@ -74,7 +74,8 @@ internal sealed class PacketSizeGuard(IMqttChannel inner, int maxPacketBytes, Ac
                     {
                         tooLarge(packet);
                         throw new MqttCommunicationException(
-                            $"the broker sent a packet of {packet} bytes, more than the {maxPacketBytes} allowed (broker.max_packet_kb); connection dropped");
+                            $"the broker sent a packet of {packet} bytes, more than the {maxPacketBytes} allowed " +
+                            "(broker.max_packet_kb); connection dropped");
                     }
                     (_bodyLeft, _state) = (_length, _length == 0 ? HeaderState.Type : HeaderState.Body);
                     break;

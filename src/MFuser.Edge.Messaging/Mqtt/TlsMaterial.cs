@@ -85,7 +85,8 @@ internal sealed class TlsMaterial
                     X509ChainStatusFlags.NotTimeValid =>
                         $"validity: {Subject(element.Certificate)} is valid from {element.Certificate.NotBefore.ToUniversalTime():u} " +
                         $"to {element.Certificate.NotAfter.ToUniversalTime():u}, " +
-                        $"{(DateTime.UtcNow > element.Certificate.NotAfter.ToUniversalTime() ? "expired" : "not yet valid")} now ({DateTime.UtcNow:u})",
+                        $"{(DateTime.UtcNow > element.Certificate.NotAfter.ToUniversalTime() ? "expired" : "not yet valid")} " +
+                        $"now ({DateTime.UtcNow:u})",
                     X509ChainStatusFlags.UntrustedRoot or X509ChainStatusFlags.PartialChain =>
                         $"chain: {Subject(element.Certificate)} (issuer {element.Certificate.Issuer}) is not issued by a CA in {trust}",
                     _ => $"chain: {Subject(element.Certificate)}: {status.Status} ({status.StatusInformation.Trim()})",

@@ -213,7 +213,8 @@ public class ControlRouterTests
             handled++;
             if (r.ResultTopic is { } resultTopic)
             {
-                Assert.True(resultTopic.Length <= ControlSchema.MaxNameLength + "cmd//result".Length, $"result topic of {resultTopic.Length} characters");
+                Assert.True(resultTopic.Length <= ControlSchema.MaxNameLength + "cmd//result".Length,
+                    $"result topic of {resultTopic.Length} characters");
                 using var json = JsonDocument.Parse(r.ResultPayload);
                 Assert.Equal(r.Accepted, json.RootElement.GetProperty("ok").GetBoolean());
             }

@@ -145,4 +145,42 @@ public sealed class MqttControlTests : IAsyncLifetime
         Assert.True(JsonDocument.Parse(result.Payload).RootElement.GetProperty("ok").GetBoolean());
         Assert.Equal(7.5, settings.OverlayHz);
     }
+
+    [Fact]
+    public async Task Hostile_topics_and_payloads_through_mosquitto_are_each_answered_or_counted_and_the_log_stays_bounded()
+    {
+        var random = new Random(20261207);
+        // Every broker-valid shape: empty levels, $-levels, long levels, non-ASCII; "cmd/set" matches both filters and is
+        // left out so that each message reaches the router exactly once.
+        var messages = Enumerable.Range(0, 2000).Select(_ => (Topic: ControlFuzz.BrokerTopic(random), Payload: ControlFuzz.Payload(random)))
+            .Where(m => m.Topic != "cmd/set").ToList();
+        var routed = messages.Count(m => m.Topic.Split('/') is [var first, var second] && (second == "set" || first == "cmd"));
+        var clock = new ManualClock();
+        var (router, _, _) = ControlFixtures.NewRouter(clock);
+        var logs = new LogRecorder();
+        await using var link = await Links.StartedAsync(Links.Options(_broker.Port));
+        new MqttControl(link, router, logs.For<MqttControl>()).Attach();
+        var b = link.Topics.Base;
+        using var publisher = await PublisherAsync();
+        await Task.Delay(300);
+
+        var started = DateTime.UtcNow;
+        foreach (var (topic, payload) in messages)
+            await PublishAsync(publisher, $"{b}/{topic}", payload);
+        long Handled() => router.Counters.Accepted + router.Counters.Rejected + router.Counters.Failed;
+        await Links.WaitUntilAsync(() => Handled() >= routed, $"{routed} control messages handled", TimeSpan.FromSeconds(60));
+        var seconds = (DateTime.UtcNow - started).TotalSeconds;
+
+        Assert.Equal(routed, Handled());
+        Assert.Equal(router.Counters.Rejected, router.Counters.RejectedByReason().Values.Sum());
+        // one line per second per kind at most: accepted, failed and one per reject reason
+        var kinds = 2 + RejectReason.All.Count;
+        Assert.True(logs.Lines.Count <= kinds * (Math.Ceiling(seconds) + 1), $"{logs.Lines.Count} log lines in {seconds:F1} s");
+
+        await using var probe = await MqttProbe.StartAsync(_broker.Host, _broker.Port, b + "/cmd/mark_event/result");
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await PublishAsync(publisher, b + "/cmd/mark_event", """{"label":"after","id":"after-fuzz"}"""u8.ToArray());
+        var result = await probe.WaitForAsync(m => m.Text.Contains("\"after-fuzz\""), TimeSpan.FromSeconds(30));
+        Assert.True(JsonDocument.Parse(result.Payload).RootElement.GetProperty("ok").GetBoolean(), result.Text);
+    }
 }
