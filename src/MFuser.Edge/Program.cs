@@ -23,7 +23,13 @@ public static class Program
         root.Subcommands.Add(BuildEngineCommand.Create(common));
         try
         {
-            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            return await root.Parse(args).InvokeAsync(new InvocationConfiguration
+            {
+                EnableDefaultExceptionHandler = false,
+                // SIGTERM cancels the run, which then drains the MQTT link (shutdown.drain_s ≤ 20 s) and exits 0; the default
+                // 2 s would cut that short and exit 143. 30 s matches the host's shutdown timeout and TimeoutStopSec.
+                ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
+            });
         }
         catch (ConfigException e)
         {

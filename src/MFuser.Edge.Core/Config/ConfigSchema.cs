@@ -127,6 +127,12 @@ public static class ConfigSchema
         Setting.Text("broker.client_key", "", "a PEM file path", "PEM private key of broker.client_cert."),
         Setting.Text("broker.topic_prefix", "mfuser", "a topic without wildcards or leading/trailing '/'",
             "Topic prefix; the base topic is <prefix>/<device_id>.", IsTopicPrefix),
+        Setting.Int("broker.keepalive_s", 15, 1, 65535,
+            "MQTT keep-alive: a silently dead connection is noticed within about 1.5 × this; " +
+            "the broker publishes the Last Will after 1.5 × this."),
+        Setting.Int("broker.max_packet_kb", 64, 1, 262_144,
+            "Largest packet accepted from the broker (MQTT 5 Maximum Packet Size; a larger one drops the connection on 3.1.1), " +
+            "so the network cannot make the daemon buffer more."),
         Setting.Number("publish.segmentation_hz", 2, 0, 60, "Rate limit of <base>/segmentation PNGs (0: off)."),
         Setting.Number("publish.overlay_hz", 0, 0, 60, "Rate limit of <base>/overlay JPEGs (0: off)."),
         Setting.Int("publish.overlay_quality", 80, 1, 100, "JPEG quality of the overlay."),
@@ -158,12 +164,19 @@ public static class ConfigSchema
         Setting.Number("field_log.image_hz", 5, 0, 60, "Rate of camera JPEGs and label-map PNGs handed to the recorder (0: none); drivable summaries and signals go every frame."),
         Setting.Int("field_log.jpeg_quality", 75, 1, 100, "JPEG quality of the recorded camera frames."),
         Setting.Bool("control.enabled", false, "Accept runtime settings (<base>/<setting>/set) and commands (<base>/cmd/<name>) over MQTT; off: the daemon does not subscribe."),
+        Setting.Int("control.snapshot_per_min", 6, 1, 600,
+            "Most cmd/snapshot commands run per minute; more are answered 'rate_limited' and counted."),
+        Setting.Int("control.mark_event_per_min", 6, 1, 600,
+            "Most cmd/mark_event commands run per minute; more are answered 'rate_limited' and counted."),
         Setting.Text("serial.gps.port", "", "a serial device path (empty: no GPS)", "NMEA 0183 GPS receiver that geotags drivable payloads, episodes and field logs; reopened with back-off when it vanishes."),
         Setting.Int("serial.gps.baud", 9600, 50, 4_000_000, "Baud rate of serial.gps.port."),
         Setting.Text("serial.mcu.port", "", "a serial device path (empty: no MCU link)", "Microcontroller link receiving one free-space frame per processed frame (docs/serial-protocol.md)."),
         Setting.Int("serial.mcu.baud", 115200, 50, 4_000_000, "Baud rate of serial.mcu.port."),
         Setting.Number("gps.max_fix_age_s", 2, 0.1, 3600, "A GPS fix older than this is not used to geotag a frame."),
         Setting.Number("watchdog.stall_s", 20, 1, 3600, "Under a systemd watchdog (WatchdogSec=), petting stops after this long without a processed frame (unless the camera is known to be away)."),
+        Setting.Number("shutdown.drain_s", 5, 0, 20,
+            "On SIGTERM, how long the MQTT link may take to deliver queued must-deliver messages before available = stopped " +
+            "and a clean disconnect (at most 20 s: the stop must fit systemd's TimeoutStopSec=30s)."),
         Setting.Int("run.max_frames", 0, 0, long.MaxValue, "Exit cleanly after this many processed frames, publishing available=stopped first (0: run until stopped)."),
         Setting.OneOf("run.status_line", "auto", ["auto", "on", "off"], "Live one-line status on the terminal (auto: only when stdout is a terminal)."),
     ];

@@ -20,7 +20,14 @@ public sealed record TensorRtConfig(bool Fp16, string EngineCacheDir, string Tim
 
 /// <summary>MQTT settings (keys <c>broker.*</c>).</summary>
 public sealed record BrokerConfig(BrokerEndpoint Endpoint, string Username, string Password, string CaFile,
-    string ClientCert, string ClientKey, string TopicPrefix);
+    string ClientCert, string ClientKey, string TopicPrefix)
+{
+    /// <summary><c>broker.keepalive_s</c>.</summary>
+    public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary><c>broker.max_packet_kb</c>, in bytes.</summary>
+    public int MaxPacketBytes { get; init; } = 64 * 1024;
+}
 
 /// <summary>Publishing rates (keys <c>publish.*</c>).</summary>
 public sealed record PublishConfig(double SegmentationHz, double OverlayHz, int OverlayQuality, TimeSpan StatsInterval);
@@ -57,6 +64,12 @@ public sealed record EdgeConfig(
     bool ControlEnabled,
     TimeSpan WatchdogStall)
 {
+    /// <summary>Runs per minute allowed per MQTT command (<c>control.&lt;command&gt;_per_min</c>).</summary>
+    public IReadOnlyDictionary<string, int> CommandsPerMinute { get; init; } = new Dictionary<string, int>();
+
+    /// <summary><c>shutdown.drain_s</c>: how long a stop may spend delivering queued must-deliver messages.</summary>
+    public TimeSpan ShutdownDrain { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The MQTT base topic, <c>&lt;prefix&gt;/&lt;device_id&gt;</c>.</summary>
     public string BaseTopic => $"{Broker.TopicPrefix}/{DeviceId}";
 
@@ -84,7 +97,11 @@ public sealed record EdgeConfig(
                     (int)L("inference.tensorrt.workspace_mb"), (int)L("inference.tensorrt.dla_core"), S("inference.tensorrt.plugin_library"),
                     (int)L("inference.tensorrt.builder_optimization_level"))),
             new BrokerConfig(broker, S("broker.username"), S("broker.password"), S("broker.ca_file"),
-                S("broker.client_cert"), S("broker.client_key"), S("broker.topic_prefix")),
+                S("broker.client_cert"), S("broker.client_key"), S("broker.topic_prefix"))
+            {
+                KeepAlive = TimeSpan.FromSeconds(L("broker.keepalive_s")),
+                MaxPacketBytes = (int)(L("broker.max_packet_kb") << 10),
+            },
             new PublishConfig(D("publish.segmentation_hz"), D("publish.overlay_hz"), (int)L("publish.overlay_quality"),
                 TimeSpan.FromSeconds(D("publish.stats_interval_s"))),
             (int)L("analysis.free_space_bins"),
@@ -109,7 +126,11 @@ public sealed record EdgeConfig(
             new SerialConfig(S("serial.gps.port"), (int)L("serial.gps.baud"), S("serial.mcu.port"), (int)L("serial.mcu.baud"),
                 Seconds("gps.max_fix_age_s")),
             (bool)get("control.enabled"),
-            Seconds("watchdog.stall_s"));
+            Seconds("watchdog.stall_s"))
+        {
+            CommandsPerMinute = Control.ControlSchema.Commands.ToDictionary(c => c.Name, c => (int)L($"control.{c.Name}_per_min")),
+            ShutdownDrain = Seconds("shutdown.drain_s"),
+        };
 
         TimeSpan Seconds(string k) => TimeSpan.FromSeconds(D(k));
     }

@@ -108,7 +108,11 @@ public sealed record McuStats(bool PortUp, long Sent, long Bytes, long DroppedFu
     long Opens);
 
 /// <summary><c>stats.control</c>: MQTT settings and commands.</summary>
-public sealed record ControlStats(long Accepted, long Rejected, long Failed);
+public sealed record ControlStats(long Accepted, long Rejected, long Failed)
+{
+    /// <summary>Rejections per reason (<c>unknown_setting</c>, <c>rate_limited</c>, …; every reason, zeros included).</summary>
+    public IReadOnlyDictionary<string, long>? RejectedByReason { get; init; }
+}
 
 /// <summary><c>stats.domain_shift</c>: the monitor and its must-deliver events.</summary>
 public sealed record DomainShiftStats(bool InEpisode, string? EpisodeId, double? Score, long Events, long EventsStored, long EventsRefused);

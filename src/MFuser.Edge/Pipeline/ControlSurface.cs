@@ -11,20 +11,23 @@ public sealed class ControlSurface : IStatsSource
 {
     private readonly ControlRouter _router;
 
-    private ControlSurface(MqttLink link, RuntimeSettings settings, IReadOnlyDictionary<string, CommandHandler> commands, ILoggerFactory loggers)
+    private ControlSurface(MqttLink link, RuntimeSettings settings, IReadOnlyDictionary<string, CommandHandler> commands,
+        IReadOnlyDictionary<string, int> commandsPerMinute, ILoggerFactory loggers)
     {
-        _router = new ControlRouter(settings, commands);
+        _router = new ControlRouter(settings, commands, commandsPerMinute);
         new MqttControl(link, _router, loggers.CreateLogger<MqttControl>()).Attach();
     }
 
     /// <summary>Subscribes the control topics (call before <see cref="MqttLink.Start"/>); null when control is off.</summary>
     /// <param name="commands">Handlers of the commands the stages answer; a command without one is answered "not available".</param>
+    /// <param name="commandsPerMinute">Per-command rate limits (<c>control.&lt;command&gt;_per_min</c>).</param>
     public static ControlSurface? Attach(bool enabled, MqttLink link, RuntimeSettings settings, IReadOnlyDictionary<string, CommandHandler> commands,
-        ILoggerFactory loggers) => enabled ? new ControlSurface(link, settings, commands, loggers) : null;
+        IReadOnlyDictionary<string, int> commandsPerMinute, ILoggerFactory loggers) =>
+        enabled ? new ControlSurface(link, settings, commands, commandsPerMinute, loggers) : null;
 
     public StatsPayload AddStats(StatsPayload stats)
     {
         var c = _router.Counters;
-        return stats with { Control = new ControlStats(c.Accepted, c.Rejected, c.Failed) };
+        return stats with { Control = new ControlStats(c.Accepted, c.Rejected, c.Failed) { RejectedByReason = c.RejectedByReason() } };
     }
 }

@@ -74,7 +74,7 @@ public sealed class EdgeDaemon(
         using var petter = new WatchdogPetter(notifier, watchdog);
         await using var stages = StageFactory.Build(new StageInputs(config, session.Width, session.Height, link, domainReference, settings,
             gps is null ? NoFix : gps.FreshFix, watchdog, petter, loggers));
-        var control = ControlSurface.Attach(config.ControlEnabled, link, settings, stages.Commands, loggers);
+        var control = ControlSurface.Attach(config.ControlEnabled, link, settings, stages.Commands, config.CommandsPerMinute, loggers);
         link.Start();
         gps?.Start();
         stages.Start();
@@ -117,8 +117,9 @@ public sealed class EdgeDaemon(
             summary.FramesProcessed, summary.FramesCaptured, summary.FramesDropped, summary.FramesSkipped, inference.Rejected, summary.Fps,
             string.Join("; ", summary.LatencyMs.Select(kv => $"{kv.Key} p50 {kv.Value.P50:F2} p90 {kv.Value.P90:F2} p99 {kv.Value.P99:F2} max {kv.Value.Max:F2}")));
         await stages.DisposeAsync();
-        await DrainAsync(link, TimeSpan.FromSeconds(3));
-        await link.StopAsync(CancellationToken.None);
+        // shutdown.drain_s: queued must-deliver messages (episode ends, command results) go out, then available = stopped
+        // and a clean disconnect (no Last Will); what is left stays in the spool or is logged as lost.
+        await link.DrainAsync(config.ShutdownDrain, CancellationToken.None);
         if (budgetReached)
         {
             _log.LogInformation("processed run.max_frames = {Max} frames; stopping", config.MaxFrames);
@@ -159,15 +160,6 @@ public sealed class EdgeDaemon(
         return false;
     }
 
-    /// <summary>Lets the best-effort queue and the must-deliver store empty before a clean stop, so the last frames
-    /// and episode events of a bounded run reach the broker (what is left in a disk spool goes out after a restart).</summary>
-    private static async Task DrainAsync(MqttLink link, TimeSpan timeout)
-    {
-        var until = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        while (link.IsConnected && link.Counters is { } c && (c.QueueDepth > 0 || c.MustDeliverPending > 0) && Stopwatch.GetTimestamp() < until)
-            await Task.Delay(20);
-    }
-
     private MqttLinkOptions LinkOptions(IMustDeliverStore? store) => new()
     {
         MustDeliverStore = store,
@@ -181,5 +173,7 @@ public sealed class EdgeDaemon(
         Password = config.Broker.Password,
         DeviceId = config.DeviceId,
         TopicPrefix = config.Broker.TopicPrefix,
+        KeepAlive = config.Broker.KeepAlive,
+        MaxPacketBytes = config.Broker.MaxPacketBytes,
     };
 }
