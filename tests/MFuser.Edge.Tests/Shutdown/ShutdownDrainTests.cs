@@ -111,6 +111,23 @@ public sealed partial class ShutdownDrainTests : IDisposable
         Assert.Equal("shutdown", delivered[^1].GetProperty("end_reason").GetString());
     }
 
+    [Fact]
+    public async Task Sigterm_during_a_frozen_network_path_waits_out_the_drain_budget_then_exits_0_and_logs_the_loss()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        await using var proxy = new TcpProxy(broker.Port);
+        proxy.Start();
+        await using var probe = await MqttProbe.StartAsync(broker.Host, broker.Port, "mfuser/sd4/domain_shift");
+        using var edge = EdgeProcess.Start(Run(proxy.Port, "sd4"), Env());
+        await probe.WaitForAsync(m => m.Text.Contains("\"new\""), Wait);
+
+        proxy.Blackhole(); // the link still looks connected: the drain waits its whole budget, then the clean disconnect times out
+        await edge.TerminateAsync(Wait);
+        Assert.True(edge.ExitCode == 0, edge.ToString());
+        Assert.True(LostLine().Match(edge.Stdout) is { Success: true } lost && int.Parse(lost.Groups[1].Value) >= 1, edge.ToString());
+        Assert.Contains("clean shutdown failed", edge.Stdout);
+    }
+
     [GeneratedRegex(@"(\d+) must-deliver messages lost: no spool\.dir")]
     private static partial Regex LostLine();
 
