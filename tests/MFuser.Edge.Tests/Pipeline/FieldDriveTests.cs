@@ -9,12 +9,12 @@ using MFuser.Edge.Serial.Mcu;
 using MFuser.TestSupport;
 using MFuser.TestSupport;
 
-namespace MFuser.Edge.Tests;
+namespace MFuser.Edge.Tests.Pipeline;
 
 /// <summary>The field operations wired into the built daemon, end to end: the synthetic drive through the model with
 /// a real mosquitto, GPS and MCU on socat pty pairs, MQTT control, MCAP field logs, the disk spool across a restart
 /// and <c>calibrate-domain</c>.</summary>
-public sealed class FieldOperationsTests : IDisposable
+public sealed class FieldDriveTests : IDisposable
 {
     private const double Latitude = 48 + 7.038 / 60, Longitude = 11 + 34.0 / 60;
     private readonly TempDir _dir = new();
@@ -53,7 +53,7 @@ public sealed class FieldOperationsTests : IDisposable
         using var stop = new CancellationTokenSource();
         var gps = Task.Run(() => FeedGps(gpsPty, stop.Token));
         var mcuFrames = new List<FreeSpaceFrame>();
-        var mcu = Task.Factory.StartNew(() => ReadMcu(mcuPty, mcuFrames), TaskCreationOptions.LongRunning);
+        var mcu = Task.Factory.StartNew(() => McuPeer.Read(mcuPty, mcuFrames), TaskCreationOptions.LongRunning);
         var logs = Path.Combine(_dir.Path, "logs");
 
         using var edge = EdgeProcess.Start(Run(Drive("clear:4,fog:4,clear:6"), broker.Port, "fo1"), Env(
@@ -254,36 +254,6 @@ public sealed class FieldOperationsTests : IDisposable
     }
 
     private static string Sentence(string body) => $"${body}*{body.Aggregate(0, (x, c) => x ^ c):X2}\r\n";
-
-    /// <summary>An MCU: reads the link until the pty goes away and decodes every 0x00-delimited COBS block.</summary>
-    private static void ReadMcu(PtyPair pty, List<FreeSpaceFrame> frames)
-    {
-        using var port = pty.OpenPeer();
-        var block = new List<byte>();
-        var buffer = new byte[4096];
-        try
-        {
-            int n;
-            while ((n = port.Read(buffer)) > 0)
-                foreach (var b in buffer.AsSpan(0, n))
-                {
-                    if (b != 0)
-                    {
-                        block.Add(b);
-                        continue;
-                    }
-                    var frame = new FreeSpaceFrame();
-                    Assert.Equal(FreeSpaceDecodeError.None, FreeSpaceFrameCodec.TryDecode(block.ToArray(), frame));
-                    lock (frames)
-                        frames.Add(frame);
-                    block.Clear();
-                }
-        }
-        catch (IOException)
-        {
-            // the pty pair was closed
-        }
-    }
 
     public void Dispose() => _dir.Dispose();
 }

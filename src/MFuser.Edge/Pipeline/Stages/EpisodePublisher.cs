@@ -2,10 +2,10 @@ using System.Threading.Channels;
 using MFuser.Edge.Messaging;
 using Microsoft.Extensions.Logging;
 
-namespace MFuser.Edge.FieldOps;
+namespace MFuser.Edge.Pipeline.Stages;
 
 /// <summary>Hands <c>domain_shift</c> episode events to the link's must-deliver store (QoS 1; with <c>spool.dir</c> an
-/// fsync'd disk spool) on a background task, in order, so the inference loop never waits for the disk. Events are
+/// fsync'd disk spool) on a background task, in order, so the stage thread never waits for the disk. Events are
 /// rare (a few per episode); the queue is unbounded so none is lost before it reaches the store.</summary>
 public sealed class EpisodePublisher : IAsyncDisposable
 {
@@ -30,7 +30,7 @@ public sealed class EpisodePublisher : IAsyncDisposable
         });
     }
 
-    /// <summary>Events handed over by the inference loop.</summary>
+    /// <summary>Events handed over by the domain-shift stage.</summary>
     public long Queued => Interlocked.Read(ref _queued);
 
     /// <summary>Events accepted by the must-deliver store.</summary>
