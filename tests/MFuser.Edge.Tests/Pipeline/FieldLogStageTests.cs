@@ -1,3 +1,5 @@
+using System.Text.Json;
+using MFuser.Edge.Core.Calibration;
 using MFuser.Edge.Core.Config;
 using MFuser.Edge.Core.Control;
 using MFuser.Edge.FieldLog.Mcap;
@@ -11,7 +13,7 @@ namespace MFuser.Edge.Tests.Pipeline;
 
 /// <summary><see cref="FieldLogStage"/> on the real frame path into a real MCAP file: the drivable summary of every
 /// frame, camera and label images at <c>field_log.image_hz</c>, written by the <c>snapshot</c> command and by the
-/// <c>recording</c> setting.</summary>
+/// <c>recording</c> setting, and the Foxglove channels (overlay, free-space LaserScan, camera mount).</summary>
 public sealed class FieldLogStageTests : IDisposable
 {
     private readonly TempDir _dir = new();
@@ -55,6 +57,62 @@ public sealed class FieldLogStageTests : IDisposable
         var mcap = McapReader.Read(Assert.Single(Directory.GetFiles(_dir.Path, "*.mcap")));
         Assert.Equal(4, mcap.On("/drivable").Count());
         Assert.Empty(mcap.On("/camera/image"));
+    }
+
+    [Fact]
+    public async Task With_a_calibration_every_file_starts_with_the_mount_and_holds_scans_and_overlays()
+    {
+        var camera = new CameraCalibration
+        {
+            Source = "test", ImageWidth = 320, ImageHeight = 192, Fx = 160, Fy = 160, Cx = 159.5, Cy = 95.5, MountHeightM = 1.4,
+            PitchRad = 0.08, RollRad = 0,
+        };
+        using var harness = new StageHarness();
+        var stage = new FieldLogStage(Config(imageHz: 60), new RuntimeSettings(0, 0, false), NullLoggerFactory.Instance, camera);
+        stage.Start();
+        harness.Run([stage], 5, calibration: camera);
+        Assert.True(stage.Commands()["snapshot"](new CommandRequest("snapshot", "1", new Dictionary<string, string>())).Ok);
+        await stage.DisposeAsync();
+
+        var mcap = McapReader.Read(Assert.Single(Directory.GetFiles(_dir.Path, "*.mcap")));
+        var tf = Assert.Single(mcap.On("/tf"));
+        Assert.Equal(mcap.Messages[0], tf); // the mount comes first, so the 3D panel can place every scan
+        using (var t = JsonDocument.Parse(tf.Data))
+        {
+            Assert.Equal("base_link", t.RootElement.GetProperty("parent_frame_id").GetString());
+            Assert.Equal("camera", t.RootElement.GetProperty("child_frame_id").GetString());
+            Assert.Equal(1.4, t.RootElement.GetProperty("translation").GetProperty("z").GetDouble(), 9);
+        }
+        var scans = mcap.On("/free_space/scan").ToList();
+        Assert.Equal(5, scans.Count);
+        using (var scan = JsonDocument.Parse(scans[^1].Data))
+        {
+            var root = scan.RootElement;
+            Assert.Equal("base_link", root.GetProperty("frame_id").GetString());
+            Assert.True(root.GetProperty("start_angle").GetDouble() < 0 && root.GetProperty("end_angle").GetDouble() > 0);
+            Assert.NotEqual(0, root.GetProperty("ranges").GetArrayLength());
+        }
+        var overlay = mcap.On("/segmentation/overlay").First();
+        using var o = JsonDocument.Parse(overlay.Data);
+        Assert.Equal("jpeg", o.RootElement.GetProperty("format").GetString());
+        using var image = Cv2.ImDecode(o.RootElement.GetProperty("data").GetBytesFromBase64(), ImreadModes.Color);
+        Assert.Equal((harness.Width, harness.Height), (image.Width, image.Height));
+    }
+
+    [Fact]
+    public async Task Without_a_calibration_there_is_no_mount_and_no_scan_but_overlays_are_recorded()
+    {
+        using var harness = new StageHarness();
+        var stage = new FieldLogStage(Config(imageHz: 60), new RuntimeSettings(0, 0, false), NullLoggerFactory.Instance);
+        stage.Start();
+        harness.Run([stage], 3);
+        Assert.True(stage.Commands()["snapshot"](new CommandRequest("snapshot", "1", new Dictionary<string, string>())).Ok);
+        await stage.DisposeAsync();
+
+        var mcap = McapReader.Read(Assert.Single(Directory.GetFiles(_dir.Path, "*.mcap")));
+        Assert.Empty(mcap.On("/tf"));
+        Assert.Empty(mcap.On("/free_space/scan"));
+        Assert.NotEmpty(mcap.On("/segmentation/overlay"));
     }
 
     public void Dispose() => _dir.Dispose();

@@ -1,3 +1,4 @@
+using MFuser.Edge.Core.Calibration;
 using MFuser.Edge.Core.Config;
 using MFuser.Edge.Core.Control;
 using MFuser.Edge.Core.DomainShift;
@@ -10,9 +11,10 @@ using Microsoft.Extensions.Logging;
 namespace MFuser.Edge.Pipeline.Stages;
 
 /// <summary>
-/// The MCAP field log (docs/field-logging.md): every frame's drivable summary, new GPS fixes, the camera JPEG and
-/// label PNG at <c>field_log.image_hz</c>, and (as the domain-shift stage's <see cref="IEpisodeRecorder"/>) the shift
-/// signals and episode events. The recorder only queues; its own task writes the disk. Also answers the MQTT
+/// The MCAP field log (docs/field-logging.md): every frame's drivable summary (and, with a calibration, its free space
+/// as a LaserScan), new GPS fixes, the camera JPEG, colour overlay JPEG and label PNG at <c>field_log.image_hz</c>, the
+/// camera mount from the calibration at the start of every file, and (as the domain-shift stage's
+/// <see cref="IEpisodeRecorder"/>) the shift signals and episode events. The recorder only queues; its own task writes the disk. Also answers the MQTT
 /// <c>snapshot</c> and <c>mark_event</c> commands and follows the <c>recording</c> setting.
 /// </summary>
 public sealed class FieldLogStage : IFrameStage, IEpisodeRecorder, IRuntimeSettingsListener
@@ -23,7 +25,8 @@ public sealed class FieldLogStage : IFrameStage, IEpisodeRecorder, IRuntimeSetti
     private readonly ILogger _log;
     private GeoFix? _lastRecordedFix;
 
-    public FieldLogStage(FieldLogConfig config, RuntimeSettings settings, ILoggerFactory loggers)
+    /// <param name="calibration">The camera calibration (<c>analysis.calibration</c>); null: no mount transform.</param>
+    public FieldLogStage(FieldLogConfig config, RuntimeSettings settings, ILoggerFactory loggers, CameraCalibration? calibration = null)
     {
         var maxFile = Math.Min(256L << 20, config.QuotaBytes / 2);
         _recorder = new FieldLogRecorder(new FieldLogOptions
@@ -39,6 +42,8 @@ public sealed class FieldLogStage : IFrameStage, IEpisodeRecorder, IRuntimeSetti
         _settings = settings;
         _images = new RateGate(config.ImageHz);
         _log = loggers.CreateLogger("mfuser-edge");
+        if (calibration is not null)
+            _recorder.Mount(calibration);
     }
 
     public string Name => "field_log";
@@ -48,6 +53,8 @@ public sealed class FieldLogStage : IFrameStage, IEpisodeRecorder, IRuntimeSetti
     public void Process(FrameContext frame)
     {
         _recorder.Json(FieldLogChannel.Drivable, frame.Stamp, frame.DrivableJson.Span);
+        if (frame.Summary.FreeSpace.HasGeometry)
+            _recorder.Scan(frame.Stamp, frame.Summary.FreeSpace);
         if (frame.Fix is { } fix && !ReferenceEquals(fix, _lastRecordedFix))
         {
             _recorder.Fix(fix);
@@ -57,6 +64,7 @@ public sealed class FieldLogStage : IFrameStage, IEpisodeRecorder, IRuntimeSetti
         {
             _recorder.Frame(frame.Stamp, frame.CameraJpeg());
             _recorder.Labels(frame.Stamp, frame.LabelsPng());
+            _recorder.Overlay(frame.Stamp, frame.OverlayJpeg());
         }
     }
 
