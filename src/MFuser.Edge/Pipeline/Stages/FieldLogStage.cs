@@ -14,8 +14,8 @@ namespace MFuser.Edge.Pipeline.Stages;
 /// The MCAP field log (docs/field-logging.md): every frame's drivable summary (and, with a calibration, its free space
 /// as a LaserScan), new GPS fixes, the camera JPEG, colour overlay JPEG and label PNG at <c>field_log.image_hz</c>, the
 /// camera mount from the calibration at the start of every file, and (as the domain-shift stage's
-/// <see cref="IEpisodeRecorder"/>) the shift signals and episode events. The recorder only queues; its own task writes the disk. Also answers the MQTT
-/// <c>snapshot</c> and <c>mark_event</c> commands and follows the <c>recording</c> setting.
+/// <see cref="IEpisodeRecorder"/>) the shift signals and episode events. The recorder only queues; its own task writes
+/// the disk. Also answers the MQTT <c>snapshot</c> and <c>mark_event</c> commands and follows the <c>recording</c> setting.
 /// </summary>
 public sealed class FieldLogStage : IFrameStage, IEpisodeRecorder, IRuntimeSettingsListener
 {
