@@ -52,8 +52,9 @@ internal static class ReportSvg
         return svg.Append("</svg>").ToString();
     }
 
-    /// <summary>The GPS fixes as a polyline (equirectangular, north up), stretches inside an episode drawn over it in
-    /// the episode colour; null with fewer than two fixes.</summary>
+    /// <summary>The GPS fixes as a polyline (equirectangular, north up, <paramref name="size"/> wide and as tall as
+    /// the track needs), stretches inside an episode drawn over it in the episode colour; null with fewer than two
+    /// fixes.</summary>
     public static string? Track(DriveLog drive, double size = 480)
     {
         var track = drive.Track;
@@ -63,9 +64,10 @@ internal static class ReportSvg
         var points = track.Select(p => (p.Time, X: p.Value.Lon * Math.Cos(lat0), Y: -p.Value.Lat)).ToList();
         var (minX, maxX, minY, maxY) = (points.Min(p => p.X), points.Max(p => p.X), points.Min(p => p.Y), points.Max(p => p.Y));
         var scale = (size - 20) / Math.Max(1e-9, Math.Max(maxX - minX, maxY - minY));
+        var height = Math.Max(60, Math.Ceiling((maxY - minY) * scale + 20)); // as tall as the track needs
         string P((DateTimeOffset Time, double X, double Y) p) => Invariant($"{10 + (p.X - minX) * scale:0.#},{10 + (p.Y - minY) * scale:0.#}");
-        var svg = new StringBuilder(Open("track", size, size));
-        svg.Append(Invariant($"<rect width=\"{size}\" height=\"{size}\" fill=\"#fafafa\" stroke=\"#ccc\"/>"));
+        var svg = new StringBuilder(Open("track", size, height));
+        svg.Append(Invariant($"<rect width=\"{size}\" height=\"{height}\" fill=\"#fafafa\" stroke=\"#ccc\"/>"));
         svg.Append("<polyline fill=\"none\" stroke=\"#555\" stroke-width=\"2\" points=\"").AppendJoin(' ', points.Select(P)).Append("\"/>");
         foreach (var e in drive.Episodes)
         {
