@@ -6,6 +6,8 @@ using MFuser.Edge.FieldLog.Mcap;
 using MFuser.Edge.FieldLog.Recording;
 using MFuser.Edge.Pipeline.Stages;
 using MFuser.TestSupport;
+using Microsoft.Extensions.Logging;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenCvSharp;
 
@@ -113,6 +115,24 @@ public sealed class FieldLogStageTests : IDisposable
         Assert.Empty(mcap.On("/tf"));
         Assert.Empty(mcap.On("/free_space/scan"));
         Assert.NotEmpty(mcap.On("/segmentation/overlay"));
+    }
+
+    [Fact]
+    public async Task A_flood_of_snapshots_that_write_nothing_logs_a_bounded_number_of_warnings_with_the_count()
+    {
+        var log = new CapturedLog();
+        var stage = new FieldLogStage(Config(imageHz: 0), new RuntimeSettings(0, 0, false), log);
+        stage.Start();
+        var snapshot = stage.Commands()["snapshot"];
+        for (var i = 0; i < 50; i++) // no frame yet: the pre-trigger ring is empty, so no snapshot is written
+            Assert.True(snapshot(new CommandRequest("snapshot", $"{i}", new Dictionary<string, string>())).Ok);
+        await stage.DisposeAsync();
+        Wait.Until(() => stage.SnapshotsNotWritten == 50, () => $"{stage.SnapshotsNotWritten} of 50 snapshot outcomes");
+
+        var warnings = log.Lines.Where(l => l.Level == LogLevel.Warning).ToList();
+        Assert.InRange(warnings.Count, 1, 10); // one a second at most; the flood takes well under ten
+        Assert.Contains("nothing written (the pre-trigger ring was empty", warnings[0].Message);
+        Assert.Empty(Directory.GetFiles(_dir.Path, "*.mcap"));
     }
 
     public void Dispose() => _dir.Dispose();

@@ -23,7 +23,9 @@ public sealed class FieldLogStage : IFrameStage, IEpisodeRecorder, IRuntimeSetti
     private readonly RuntimeSettings _settings;
     private readonly RateGate _images;
     private readonly ILogger _log;
+    private readonly RateGate _snapshotWarnings = new(1);
     private GeoFix? _lastRecordedFix;
+    private long _snapshotsNotWritten;
 
     /// <param name="calibration">The camera calibration (<c>analysis.calibration</c>); null: no mount transform.</param>
     public FieldLogStage(FieldLogConfig config, RuntimeSettings settings, ILoggerFactory loggers, CameraCalibration? calibration = null)
@@ -47,6 +49,9 @@ public sealed class FieldLogStage : IFrameStage, IEpisodeRecorder, IRuntimeSetti
     }
 
     public string Name => "field_log";
+
+    /// <summary>Snapshot and event-mark commands whose snapshot was not written (empty ring, full share, disk error).</summary>
+    internal long SnapshotsNotWritten => Interlocked.Read(ref _snapshotsNotWritten);
 
     public void Start() => _recorder.Start();
 
@@ -97,15 +102,24 @@ public sealed class FieldLogStage : IFrameStage, IEpisodeRecorder, IRuntimeSetti
         },
     };
 
-    /// <summary>Logs where a snapshot went once the recorder has written it.</summary>
+    /// <summary>Logs where a snapshot went once the recorder has written it; a snapshot not written is logged at most
+    /// once a second (a command flood must not flood the log), with the count so far.</summary>
     private void Watch(Task<FieldLogFile?> snapshot, string what) =>
         snapshot.ContinueWith(t =>
         {
             if (t.IsCompletedSuccessfully && t.Result is { } file)
+            {
                 _log.LogInformation("{What}: pre-trigger ring written to {File} ({Bytes} bytes)", what, file.Path, file.Bytes);
-            else
-                _log.LogWarning("{What}: nothing written (the pre-trigger ring was empty or the disk failed: {Error})", what,
-                    _recorder.LastError ?? "no error");
+                return;
+            }
+            var notWritten = Interlocked.Increment(ref _snapshotsNotWritten);
+            bool warn;
+            lock (_snapshotWarnings)
+                warn = _snapshotWarnings.TryEnter();
+            if (warn)
+                _log.LogWarning("{What}: nothing written (the pre-trigger ring was empty, the snapshot share of the quota was full, " +
+                                "or the disk failed: {Error}); {NotWritten} snapshots not written so far", what, _recorder.LastError ?? "no error",
+                    notWritten);
         }, TaskScheduler.Default);
 
     public StatsPayload AddStats(StatsPayload stats)
