@@ -126,6 +126,9 @@ public sealed class ConsoleFeed : IDisposable
     /// <summary>Minimum time between two frames to one viewer, in <see cref="TimeProvider"/> timestamp ticks.</summary>
     internal long FrameInterval => _interval;
 
+    /// <summary><see cref="FrameInterval"/> as a time span.</summary>
+    internal TimeSpan FrameIntervalTime => TimeSpan.FromSeconds(1 / Fps);
+
     internal PayloadSlot ImageSlot(ConsoleView view) => _images[IndexOf(view)];
 
     /// <summary>Marks a view as wanted for <see cref="DemandLinger"/> (an image request arrived).</summary>

@@ -5,8 +5,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MFuser.Edge.Web.Http;
+using MFuser.Edge.Web.Streaming;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
@@ -62,6 +64,7 @@ public sealed class ConsoleHost : IAsyncDisposable
             await app.DisposeAsync();
             throw new InvalidOperationException($"{ConsoleOptions.ListenKey} = '{options.Listen}': cannot listen: {e.Message}", e);
         }
+        feed.Instruments.InitializeSeries(ViewNames.Streamable.Select(ViewNames.Name));
         var bound = new Uri(app.Urls.First() + "/");
         app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<ConsoleHost>()
             .LogInformation("Console listening on {Address} ({Auth})", bound, options.Token.Length > 0 ? "token required" : "no token");
@@ -93,6 +96,7 @@ public sealed class ConsoleHost : IAsyncDisposable
             kestrel.Listen(listen.Address, listen.Port, endpoint => endpoint.Protocols = HttpProtocols.Http1);
         });
         builder.Services.AddRoutingCore();
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("mfuser-edge"))
             .WithMetrics(metrics =>
@@ -107,9 +111,9 @@ public sealed class ConsoleHost : IAsyncDisposable
         app.UseRouting();
         app.Use((context, next) => CountRequestAsync(context, next, feed));
         app.Use(gate.InvokeAsync);
-        new ConsoleApi(feed, StaticAssets.Load(typeof(ConsoleHost).Assembly), settings).Map(app);
+        new ConsoleApi(feed, StaticAssets.Load(typeof(ConsoleHost).Assembly), settings, app.Lifetime.ApplicationStopping).Map(app);
         app.MapPrometheusScrapingEndpoint("/metrics");
-        app.Run(ConsoleApi.NotFoundAsync);
+        app.Map(ConsoleApi.FallbackPattern, ConsoleApi.NotFoundAsync);
         return app;
     }
 
@@ -121,8 +125,8 @@ public sealed class ConsoleHost : IAsyncDisposable
         }
         finally
         {
-            var endpoint = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
-            feed.Instruments.HttpRequest(endpoint, context.Response.StatusCode);
+            var pattern = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
+            feed.Instruments.HttpRequest(pattern is null or ConsoleApi.FallbackPattern ? "unmatched" : pattern, context.Response.StatusCode);
         }
     }
 

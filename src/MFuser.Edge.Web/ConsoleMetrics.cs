@@ -12,9 +12,7 @@ public static class ConsoleMetrics
     /// <summary>The console's own Meter (viewers, frames streamed, HTTP requests).</summary>
     public const string ConsoleMeterName = "MFuser.Edge.Console";
 
-    /// <summary>The .NET runtime's built-in Meter (GC, memory, thread pool), exported alongside.</summary>
-    public const string RuntimeMeterName = "System.Runtime";
-
-    /// <summary>Meter names the exporter subscribes to: the daemon's Meter, every Meter below it, the runtime's.</summary>
-    public static IReadOnlyList<string> ExportedMeters { get; } = [DaemonMeterName, DaemonMeterName + ".*", RuntimeMeterName];
+    /// <summary>Meter names the exporter subscribes to: the daemon's Meter and every Meter below it (the console's
+    /// among them). Others (ASP.NET Core's, the runtime's) stay out: see docs/console.md.</summary>
+    public static IReadOnlyList<string> ExportedMeters { get; } = [DaemonMeterName, DaemonMeterName + ".*"];
 }

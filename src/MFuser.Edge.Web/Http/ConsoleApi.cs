@@ -9,7 +9,7 @@ namespace MFuser.Edge.Web.Http;
 
 /// <summary>The console's routes: the page, the MJPEG streams, <c>/api/*</c>, the health probes. Payloads the daemon
 /// publishes are served byte for byte; before the first one an endpoint answers 503 with a JSON reason.</summary>
-internal sealed class ConsoleApi(ConsoleFeed feed, StaticAssets assets, ConsoleHostSettings settings)
+internal sealed class ConsoleApi(ConsoleFeed feed, StaticAssets assets, ConsoleHostSettings settings, CancellationToken stopping)
 {
     public void Map(IEndpointRouteBuilder routes)
     {
@@ -33,6 +33,9 @@ internal sealed class ConsoleApi(ConsoleFeed feed, StaticAssets assets, ConsoleH
         routes.MapGet("/readyz", ReadyAsync);
     }
 
+    /// <summary>The route of every path no other route matches (any method).</summary>
+    public const string FallbackPattern = "{*path}";
+
     /// <summary>Answers paths no route matched: 404 with a JSON body.</summary>
     public static Task NotFoundAsync(HttpContext context) =>
         JsonResponses.ErrorAsync(context, StatusCodes.Status404NotFound, "not_found",
@@ -46,7 +49,7 @@ internal sealed class ConsoleApi(ConsoleFeed feed, StaticAssets assets, ConsoleH
             return JsonResponses.ErrorAsync(context, StatusCodes.Status404NotFound, "unknown_view",
                 $"no stream '{name}': expected one of {string.Join(", ", ViewNames.Streamable.Select(ViewNames.Name))}");
         }
-        return MjpegStream.ServeAsync(context, feed, view, settings.StallTimeout);
+        return MjpegStream.ServeAsync(context, feed, view, settings.StallTimeout, stopping);
     }
 
     private static async Task PayloadAsync(HttpContext context, PayloadSlot slot, string topic)

@@ -15,6 +15,7 @@ internal sealed class ConsoleInstruments : IDisposable
     private readonly Counter<long> _viewersDropped;
     private readonly Counter<long> _httpRequests;
 
+    /// <param name="viewers">Observes the viewer count per view.</param>
     public ConsoleInstruments(Func<IEnumerable<Measurement<int>>> viewers)
     {
         _meter = new Meter(ConsoleMetrics.ConsoleMeterName);
@@ -30,6 +31,21 @@ internal sealed class ConsoleInstruments : IDisposable
             "Viewers the console closed or refused: reason stalled (stopped reading) or limit (too many viewers).");
         _httpRequests = _meter.CreateCounter<long>("mfuser.edge.console.http.requests", "{request}",
             "HTTP requests answered, by endpoint (route pattern) and status code.");
+    }
+
+    /// <summary>Adds zero to every per-view series, so each exists from the first scrape. Call once the exporter
+    /// listens: a measurement made before that reaches no one.</summary>
+    public void InitializeSeries(IEnumerable<string> views)
+    {
+        foreach (var view in views)
+        {
+            var tag = new KeyValuePair<string, object?>("view", view);
+            _framesSent.Add(0, tag);
+            _framesDropped.Add(0, tag);
+            _streamBytes.Add(0, tag);
+            _viewersDropped.Add(0, tag, new("reason", "stalled"));
+            _viewersDropped.Add(0, tag, new("reason", "limit"));
+        }
     }
 
     public void FrameSent(string view, int bytes)

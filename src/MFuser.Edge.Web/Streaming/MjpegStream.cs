@@ -9,14 +9,16 @@ namespace MFuser.Edge.Web.Streaming;
 
 /// <summary>Serves one MJPEG viewer: <c>multipart/x-mixed-replace</c>, one JPEG part per published frame of its view,
 /// at most <see cref="ConsoleFeed.Fps"/> a second. The viewer reads the newest frame when it is ready for one (latest
-/// wins, skipped frames counted); a viewer whose connection takes no data for the stall timeout is closed.</summary>
+/// wins, skipped frames counted); a viewer whose connection takes no data for the stall timeout is closed. When the
+/// host stops, the stream ends at once instead of holding the shutdown.</summary>
 internal static class MjpegStream
 {
     public const string Boundary = "mfuserframe";
 
     private static readonly byte[] PartEnd = "\r\n"u8.ToArray();
 
-    public static async Task ServeAsync(HttpContext context, ConsoleFeed feed, ConsoleView view, TimeSpan stallTimeout)
+    public static async Task ServeAsync(HttpContext context, ConsoleFeed feed, ConsoleView view, TimeSpan stallTimeout,
+        CancellationToken stopping)
     {
         var remote = $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
         var name = ViewNames.Name(view);
@@ -31,6 +33,7 @@ internal static class MjpegStream
         }
         var slot = feed.ImageSlot(view);
         var aborted = context.RequestAborted;
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(aborted, stopping);
         long lastVersion = 0;
         var stalled = false;
         try
@@ -40,6 +43,7 @@ internal static class MjpegStream
             response.Headers.CacheControl = "no-store";
             response.Headers["X-Accel-Buffering"] = "no";
             await response.StartAsync(aborted);
+            await response.BodyWriter.FlushAsync(aborted);
             using var stall = CancellationTokenSource.CreateLinkedTokenSource(aborted);
             long lastSentAt = 0;
             while (true)
@@ -47,35 +51,32 @@ internal static class MjpegStream
                 var next = slot.NextPublish();
                 if (slot.Version == lastVersion)
                 {
-                    await next.WaitAsync(aborted);
+                    await next.WaitAsync(ending.Token);
                     continue;
                 }
                 if (lastSentAt != 0)
                 {
-                    var wait = TimeSpan.FromSeconds((double)feed.FrameInterval / feed.Time.TimestampFrequency) - feed.Time.GetElapsedTime(lastSentAt);
+                    var wait = feed.FrameIntervalTime - feed.Time.GetElapsedTime(lastSentAt);
                     if (wait > TimeSpan.Zero)
-                        await Task.Delay(wait, feed.Time, aborted);
+                        await Task.Delay(wait, feed.Time, ending.Token);
                 }
                 using var lease = slot.Acquire();
                 if (!lease.HasValue)
                     continue;
                 if (lastVersion > 0)
-                {
-                    feed.Viewers.CountDropped(viewer, lease.Version - lastVersion - 1);
-                    feed.Instruments.FramesDropped(name, lease.Version - lastVersion - 1);
-                }
+                    CountDropped(feed, viewer, lease.Version - lastVersion - 1);
+                lastVersion = lease.Version;
                 stall.CancelAfter(stallTimeout);
                 try
                 {
                     await WritePartAsync(response, lease, stall.Token);
                 }
-                catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+                catch (OperationCanceledException) when (!ending.IsCancellationRequested)
                 {
                     stalled = true;
                     throw;
                 }
                 stall.CancelAfter(Timeout.InfiniteTimeSpan);
-                lastVersion = lease.Version;
                 lastSentAt = feed.Time.GetTimestamp();
                 feed.Viewers.CountSent(viewer);
                 feed.Instruments.FrameSent(name, lease.Memory.Length);
@@ -83,21 +84,26 @@ internal static class MjpegStream
         }
         catch (OperationCanceledException)
         {
-            // The browser went away (aborted), or the viewer stalled: either way this viewer ends here.
+            // The browser went away, the host is stopping, or the viewer stalled: this viewer ends here.
         }
         finally
         {
             feed.Viewers.Remove(viewer);
             if (stalled)
             {
-                var missed = Math.Max(0, slot.Version - lastVersion);
-                feed.Viewers.CountDropped(viewer, missed);
-                feed.Instruments.FramesDropped(name, missed);
+                // The frame it stalled on never arrived whole, nor did any published since.
+                CountDropped(feed, viewer, slot.Version - lastVersion + 1);
                 feed.Viewers.CountViewerDropped();
                 feed.Instruments.ViewerDropped(name, "stalled");
                 context.Abort();
             }
         }
+    }
+
+    private static void CountDropped(ConsoleFeed feed, Viewer viewer, long frames)
+    {
+        feed.Viewers.CountDropped(viewer, frames);
+        feed.Instruments.FramesDropped(viewer.ViewName, frames);
     }
 
     private static async Task WritePartAsync(HttpResponse response, PayloadLease lease, CancellationToken cancel)
