@@ -196,7 +196,12 @@
   every(2000, async () => { state.stats = await getJson('api/stats'); showStats(); });
   every(1000, async () => { state.shift = await getJson('api/shift'); drawShift(); });
   every(2000, async () => showEpisodes(await getJson('api/episodes')));
-  every(2000, async () => { state.console = await getJson('api/console'); state.fps = state.console.fps; $('status').textContent = ''; });
+  every(2000, async () => {
+    state.console = await getJson('api/console');
+    state.fps = state.console.fps;
+    $('status').textContent = '';
+    showStats();
+  });
   every(2000, async () => {
     const response = await fetch('readyz', { cache: 'no-store', headers: token ? { Authorization: `Bearer ${token}` } : {} });
     const body = await response.json();
