@@ -40,20 +40,22 @@ public class ConsolePageTests
             await page.WaitForFunctionAsync(
                 "() => document.getElementById('bev-caption').textContent.includes('corridor 6.7 m') && " +
                 "document.querySelector('#episodes td')?.textContent !== 'no episodes' && " +
-                "document.getElementById('fps').textContent === '29.7'", new WaitForFunctionOptions { Timeout = 20_000 });
+                "document.getElementById('fps').textContent === '29.7'", new WaitForFunctionOptions { Timeout = 60_000 });
             Assert.True(await PaintedPixelsAsync(page, "bev") > 2000, "the free-space view has content");
             Assert.True(await PaintedPixelsAsync(page, "shift") > 200, "the shift plot has content");
             Assert.Contains("sharpness", await page.EvaluateExpressionAsync<string>("document.getElementById('episodes').textContent"));
             Assert.Contains("inference", await page.EvaluateExpressionAsync<string>("document.getElementById('stages').textContent"));
             Assert.Equal("ready", await page.EvaluateExpressionAsync<string>("document.getElementById('ready').textContent"));
-            await page.WaitForFunctionAsync("() => /console viewers1/.test(document.getElementById('counters').textContent)");
+            await page.WaitForFunctionAsync("() => /console viewers1/.test(document.getElementById('counters').textContent)",
+                new WaitForFunctionOptions { Timeout = 60_000 });
 
             var screenshot = Path.Combine(AppContext.BaseDirectory, "console-screenshot.png");
             await page.ScreenshotAsync(screenshot, new ScreenshotOptions { FullPage = true });
             AssertScreenshotShowsTheOverlay(screenshot);
 
             await page.ClickAsync("button[data-view='camera']");
-            await page.WaitForFunctionAsync("() => document.getElementById('video').src.endsWith('stream/camera')");
+            await page.WaitForFunctionAsync("() => document.getElementById('video').src.endsWith('stream/camera')",
+                new WaitForFunctionOptions { Timeout = 60_000 });
             await WaitUntilAsync(() => console.Feed.WantedViews == ConsoleView.Camera);
             Assert.True(await DistinctVideoFramesAsync(page) >= 3, "the camera view streams too");
             Assert.Empty(errors);
@@ -79,7 +81,7 @@ public class ConsolePageTests
             await page.WaitForFunctionAsync(
                 "() => document.getElementById('bev-mode').textContent === '(image rows, no calibration)' && " +
                 "document.getElementById('bev-caption').textContent.includes('59 rows clear (car)')",
-                new WaitForFunctionOptions { Timeout = 20_000 });
+                new WaitForFunctionOptions { Timeout = 60_000 });
             Assert.True(await PaintedPixelsAsync(page, "bev") > 2000, "the free-space view has content");
             var widths = await page.EvaluateExpressionAsync<double[]>(
                 "[innerWidth, document.querySelector('.video').getBoundingClientRect().width, " +
@@ -106,7 +108,7 @@ public class ConsolePageTests
         DefaultViewport = new ViewPortOptions { Width = width, Height = height },
     });
 
-    /// <summary>Draws the &lt;img&gt; into a canvas every 100 ms and counts distinct pixel hashes (up to 20 s).</summary>
+    /// <summary>Draws the &lt;img&gt; into a canvas every 100 ms and counts distinct pixel hashes (up to 40 s).</summary>
     private static Task<int> DistinctVideoFramesAsync(IPage page) => page.EvaluateFunctionAsync<int>("""
         async () => {
           const img = document.getElementById('video');
@@ -114,7 +116,7 @@ public class ConsolePageTests
           canvas.width = 64; canvas.height = 36;
           const g = canvas.getContext('2d', { willReadFrequently: true });
           const seen = new Set();
-          for (const end = Date.now() + 20000; seen.size < 3 && Date.now() < end;) {
+          for (const end = Date.now() + 40000; seen.size < 3 && Date.now() < end;) {
             if (img.naturalWidth > 0) {
               g.drawImage(img, 0, 0, 64, 36);
               const d = g.getImageData(0, 0, 64, 36).data;
@@ -154,7 +156,7 @@ public class ConsolePageTests
 
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while (!condition())
             await Task.Delay(20, timeout.Token);
     }

@@ -95,7 +95,8 @@
     const corridor = d.ego_corridor, cw = 0.25 * w, clear = (corridor?.clear_rows ?? 0) * sy;
     g.lineWidth = 2; g.strokeStyle = corridor?.row >= 0 ? '#d29922' : '#e6edf3'; g.setLineDash([6, 4]);
     g.strokeRect((w - cw) / 2, h - clear, cw, clear); g.setLineDash([]);
-    $('bev-caption').textContent = `${fs.bins} bins · corridor ${corridor?.row >= 0 ? `${corridor.clear_rows} rows clear (${corridor.class_name})` : 'clear'}`;
+    const blocked = corridor?.row >= 0 ? `${corridor.clear_rows} rows clear (${corridor.class_name})` : 'clear';
+    $('bev-caption').textContent = `${fs.bins} bins · corridor ${blocked}`;
   }
 
   function drawShift() {
@@ -108,7 +109,8 @@
     const x = (t) => ((t - start) / 60000) * w, y = (v) => h - 4 - (v / top) * (h - 8);
     const line = (v, color) => {
       if (v === null) return;
-      g.strokeStyle = color; g.setLineDash([6, 4]); g.lineWidth = 1.5; g.beginPath(); g.moveTo(0, y(v)); g.lineTo(w, y(v)); g.stroke(); g.setLineDash([]);
+      g.strokeStyle = color; g.setLineDash([6, 4]); g.lineWidth = 1.5;
+      g.beginPath(); g.moveTo(0, y(v)); g.lineTo(w, y(v)); g.stroke(); g.setLineDash([]);
     };
     line(s.open_threshold, '#f85149'); line(s.close_threshold, '#d29922');
     g.strokeStyle = '#e6edf3'; g.lineWidth = 2; g.beginPath();
@@ -153,7 +155,9 @@
     $('broker').className = `badge ${mqtt.connected ? 'ok' : 'bad'}`;
     const rows = Object.entries(s.latency_ms ?? {}).map(([stage, l]) => {
       const tr = document.createElement('tr');
-      for (const text of [stage, fmt(l.p50, 2), fmt(l.p99, 2), fmt(l.max, 2)]) { const td = document.createElement('td'); td.textContent = text; tr.append(td); }
+      for (const text of [stage, fmt(l.p50, 2), fmt(l.p99, 2), fmt(l.max, 2)]) {
+        const td = document.createElement('td'); td.textContent = text; tr.append(td);
+      }
       return tr;
     });
     if (rows.length) $('stages').tBodies[0].replaceChildren(...rows);

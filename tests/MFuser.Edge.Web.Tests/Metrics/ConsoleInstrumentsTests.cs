@@ -41,6 +41,10 @@ public class ConsoleInstrumentsTests
         daemon.CreateHistogram<double>("mfuser.edge.stage.duration", "s", "Time in a frame stage.")
             .Record(0.012, new KeyValuePair<string, object?>("stage", "publish"));
         capture.CreateCounter<long>("mfuser.edge.capture.bytes", "By", "Bytes read from the camera.").Add(4096);
+        capture.CreateHistogram("mfuser.edge.capture.wait", "s", "Wait for a frame.", advice: new InstrumentAdvice<double>
+        {
+            HistogramBucketBoundaries = [0.1, 1],
+        }).Record(0.5);
         other.CreateCounter<long>("some.library.calls", "{call}", "Not ours.").Add(1);
 
         var scrape = Exposition.Parse(await console.Client.GetStringAsync("metrics"));
@@ -50,6 +54,7 @@ public class ConsoleInstrumentsTests
         Assert.Equal(0, scrape.Sum("mfuser_edge_stage_duration_seconds_bucket", ("stage", "publish"), ("le", "0.01")));
         Assert.Equal(0.012, scrape.Sum("mfuser_edge_stage_duration_seconds_sum", ("stage", "publish")), 6);
         Assert.Equal(4096, scrape.Sum("mfuser_edge_capture_bytes_total"));
+        Assert.Equal(["0.1", "1", "+Inf"], scrape.Samples.Where(s => s.Name == "mfuser_edge_capture_wait_seconds_bucket").Select(s => s.Labels["le"]));
         Assert.False(scrape.Samples.Any(s => s.Name.StartsWith("some_library", StringComparison.Ordinal)));
     }
 

@@ -69,7 +69,11 @@ internal sealed class SyntheticDrive : IAsyncDisposable
     public static byte[] Render(ConsoleView view, long frame)
     {
         using var image = new Mat(Height, Width, MatType.CV_8UC3, Scalar.Black);
-        Scalar[] bars = [new(0, 0, 255), new(0, 255, 0), new(255, 0, 0), new(0, 255, 255), new(255, 0, 255), new(255, 255, 0), Scalar.White, new(60, 60, 60)];
+        Scalar[] bars =
+        [
+            new(0, 0, 255), new(0, 255, 0), new(255, 0, 0), new(0, 255, 255), new(255, 0, 255), new(255, 255, 0), Scalar.White,
+            new(60, 60, 60),
+        ];
         var offset = (int)(frame * 6 % Width);
         for (var i = 0; i < bars.Length; i++)
         {
