@@ -59,7 +59,7 @@ public sealed class ConsoleHost : IAsyncDisposable
         {
             await app.StartAsync(cancellationToken);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
         {
             await app.DisposeAsync();
             throw new InvalidOperationException($"{ConsoleOptions.ListenKey} = '{options.Listen}': cannot listen: {e.Message}", e);

@@ -39,6 +39,15 @@ public class ConsoleHostTests
     }
 
     [Fact]
+    public async Task An_address_not_on_this_machine_is_a_clear_error()
+    {
+        using var feed = new ConsoleFeed();
+        var options = new ConsoleOptions { Listen = "192.0.2.1:0", Token = "0123456789abcdef0123" };
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ConsoleHost.StartAsync(options, feed));
+        Assert.StartsWith("console.listen = '192.0.2.1:0': cannot listen:", error.Message);
+    }
+
+    [Fact]
     public async Task Invalid_disabled_or_mismatched_options_are_refused_before_binding()
     {
         using var feed = new ConsoleFeed(5);

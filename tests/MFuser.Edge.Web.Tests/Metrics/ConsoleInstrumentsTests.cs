@@ -55,7 +55,7 @@ public class ConsoleInstrumentsTests
         Assert.Equal(0.012, scrape.Sum("mfuser_edge_stage_duration_seconds_sum", ("stage", "publish")), 6);
         Assert.Equal(4096, scrape.Sum("mfuser_edge_capture_bytes_total"));
         Assert.Equal(["0.1", "1", "+Inf"], scrape.Samples.Where(s => s.Name == "mfuser_edge_capture_wait_seconds_bucket").Select(s => s.Labels["le"]));
-        Assert.False(scrape.Samples.Any(s => s.Name.StartsWith("some_library", StringComparison.Ordinal)));
+        Assert.DoesNotContain(scrape.Samples, s => s.Name.StartsWith("some_library", StringComparison.Ordinal));
     }
 
     [Fact]
