@@ -19,8 +19,7 @@ public class ConsoleHostTests
     [Fact]
     public async Task Listens_on_ipv6_loopback()
     {
-        if (!Socket.OSSupportsIPv6)
-            return;
+        Assert.True(Socket.OSSupportsIPv6, "this test needs IPv6 loopback (::1)");
         using var feed = new ConsoleFeed();
         await using var host = await ConsoleHost.StartAsync(new ConsoleOptions { Listen = "[::1]:0" }, feed);
         Assert.Equal("[::1]", host.Address.Host);
