@@ -6,6 +6,7 @@
 #   test      build, then run every test: native ctest and all xunit projects
 #   publish   write a runnable daemon to artifacts/mfuser-edge/mfuser-edge
 #   demo      publish, then run the daemon on the embedded default (bundled model, built-in broker, synthetic drive)
+#             with the web console on (MFUSER_WEB_ENABLED=false turns it off); prints its URL
 #   model     rebuild the bundled model: models/build-mfuser-tiny.sh [train|export|all] [RUN] (train, export, validate)
 #   bench     build, then run the benchmark suite: bench/results/<date>-<host>.json and docs/performance.md (--quick: smoke run)
 # Environment: ORT_FLAVOR=Cpu|Gpu|Managed (ONNX Runtime native package, default Cpu); CONFIGURATION (default Release).
@@ -86,7 +87,9 @@ cmd_publish() {
 
 cmd_demo() {
   cmd_publish
+  export MFUSER_WEB_ENABLED="${MFUSER_WEB_ENABLED:-true}"
   log "starting the demo (Ctrl-C to stop)"
+  [ "$MFUSER_WEB_ENABLED" = true ] && log "web console: http://${MFUSER_WEB_LISTEN:-127.0.0.1:8080}/ (docs/console.md)"
   exec artifacts/mfuser-edge/mfuser-edge run "$@"
 }
 

@@ -25,7 +25,7 @@ public sealed class ConsoleFeed : IDisposable
     private long _nextDue;
     private Func<ConsoleReadiness>? _readiness;
 
-    /// <param name="fps">Highest image rate (<c>console.fps</c>).</param>
+    /// <param name="fps">Highest image rate (<c>web.fps</c>).</param>
     /// <param name="timeProvider">Clock for the rate limit and the viewers' timestamps (tests pass a fake one).</param>
     public ConsoleFeed(double fps = ConsoleOptions.DefaultFps, TimeProvider? timeProvider = null)
     {

@@ -31,7 +31,7 @@ public sealed class ConsoleHost : IAsyncDisposable
         Address = address;
     }
 
-    /// <summary>The address the console is served at, with the port actually bound (when <c>console.listen</c> asked
+    /// <summary>The address the console is served at, with the port actually bound (when <c>web.listen</c> asked
     /// for port 0), e.g. <c>http://127.0.0.1:43125/</c>.</summary>
     public Uri Address { get; }
 

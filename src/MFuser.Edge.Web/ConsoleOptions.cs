@@ -3,14 +3,14 @@ using MFuser.Edge.Web.Http;
 
 namespace MFuser.Edge.Web;
 
-/// <summary>The <c>console.*</c> configuration section. <see cref="Validate"/> is pure: the daemon's configuration
+/// <summary>The <c>web.*</c> configuration section. <see cref="Validate"/> is pure: the daemon's configuration
 /// loader calls it at start-up so a bad value stops the daemon (exit 2) instead of failing later.</summary>
 public sealed record ConsoleOptions
 {
-    public const string EnabledKey = "console.enabled";
-    public const string ListenKey = "console.listen";
-    public const string TokenKey = "console.token";
-    public const string FpsKey = "console.fps";
+    public const string EnabledKey = "web.enabled";
+    public const string ListenKey = "web.listen";
+    public const string TokenKey = "web.token";
+    public const string FpsKey = "web.fps";
 
     public const string DefaultListen = "127.0.0.1:8080";
     public const double DefaultFps = 5;

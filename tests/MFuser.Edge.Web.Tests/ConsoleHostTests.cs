@@ -34,7 +34,7 @@ public class ConsoleHostTests
         using var feed = new ConsoleFeed();
         var listen = $"127.0.0.1:{first.Host.Address.Port}";
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ConsoleHost.StartAsync(new ConsoleOptions { Listen = listen }, feed));
-        Assert.StartsWith($"console.listen = '{listen}': cannot listen:", error.Message);
+        Assert.StartsWith($"web.listen = '{listen}': cannot listen:", error.Message);
     }
 
     [Fact]
@@ -43,7 +43,7 @@ public class ConsoleHostTests
         using var feed = new ConsoleFeed();
         var options = new ConsoleOptions { Listen = "192.0.2.1:0", Token = "0123456789abcdef0123" };
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ConsoleHost.StartAsync(options, feed));
-        Assert.StartsWith("console.listen = '192.0.2.1:0': cannot listen:", error.Message);
+        Assert.StartsWith("web.listen = '192.0.2.1:0': cannot listen:", error.Message);
     }
 
     [Fact]
@@ -52,13 +52,13 @@ public class ConsoleHostTests
         using var feed = new ConsoleFeed(5);
         var invalid = await Assert.ThrowsAsync<ArgumentException>(() =>
             ConsoleHost.StartAsync(new ConsoleOptions { Listen = "0.0.0.0:0" }, feed));
-        Assert.Contains("console.token", invalid.Message);
+        Assert.Contains("web.token", invalid.Message);
         var disabled = await Assert.ThrowsAsync<ArgumentException>(() =>
             ConsoleHost.StartAsync(new ConsoleOptions { Enabled = false, Listen = "127.0.0.1:0" }, feed));
-        Assert.Contains("console.enabled is false", disabled.Message);
+        Assert.Contains("web.enabled is false", disabled.Message);
         var mismatch = await Assert.ThrowsAsync<ArgumentException>(() =>
             ConsoleHost.StartAsync(new ConsoleOptions { Listen = "127.0.0.1:0", Fps = 10 }, feed));
-        Assert.Contains("console.fps = 10 but the feed was made for 5 fps", mismatch.Message);
+        Assert.Contains("web.fps = 10 but the feed was made for 5 fps", mismatch.Message);
     }
 
     [Fact]

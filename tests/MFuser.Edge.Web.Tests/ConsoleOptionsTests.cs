@@ -29,20 +29,20 @@ public class ConsoleOptionsTests
         Assert.Empty(new ConsoleOptions { Listen = listen, Token = token }.Validate());
 
     [Theory]
-    [InlineData("", "console.listen", "the port is missing")]
-    [InlineData("8080", "console.listen", "the port is missing")]
-    [InlineData("127.0.0.1", "console.listen", "the port is missing")]
-    [InlineData("127.0.0.1:65536", "console.listen", "a port from 0 to 65535, not '65536'")]
-    [InlineData("127.0.0.1:-1", "console.listen", "a port from 0 to 65535, not '-1'")]
-    [InlineData("127.0.0.1:http", "console.listen", "a port from 0 to 65535, not 'http'")]
-    [InlineData("127.0.0.1:", "console.listen", "a port from 0 to 65535, not ''")]
-    [InlineData("::1:8080", "console.listen", "an IPv6 address in brackets")]
-    [InlineData("[::1]8080", "console.listen", "followed by :port")]
-    [InlineData("[127.0.0.1]:8080", "console.listen", "'127.0.0.1' is not an IPv6 address")]
-    [InlineData("edge.local:8080", "console.listen", "not 'edge.local' (host names other than localhost are not resolved)")]
-    [InlineData("127.1:8080", "console.listen", "an IP address, not '127.1'")]
-    [InlineData("300.0.0.1:8080", "console.listen", "an IP address, not '300.0.0.1'")]
-    [InlineData("*:8080", "console.listen", "an IP address, not '*'")]
+    [InlineData("", "web.listen", "the port is missing")]
+    [InlineData("8080", "web.listen", "the port is missing")]
+    [InlineData("127.0.0.1", "web.listen", "the port is missing")]
+    [InlineData("127.0.0.1:65536", "web.listen", "a port from 0 to 65535, not '65536'")]
+    [InlineData("127.0.0.1:-1", "web.listen", "a port from 0 to 65535, not '-1'")]
+    [InlineData("127.0.0.1:http", "web.listen", "a port from 0 to 65535, not 'http'")]
+    [InlineData("127.0.0.1:", "web.listen", "a port from 0 to 65535, not ''")]
+    [InlineData("::1:8080", "web.listen", "an IPv6 address in brackets")]
+    [InlineData("[::1]8080", "web.listen", "followed by :port")]
+    [InlineData("[127.0.0.1]:8080", "web.listen", "'127.0.0.1' is not an IPv6 address")]
+    [InlineData("edge.local:8080", "web.listen", "not 'edge.local' (host names other than localhost are not resolved)")]
+    [InlineData("127.1:8080", "web.listen", "an IP address, not '127.1'")]
+    [InlineData("300.0.0.1:8080", "web.listen", "an IP address, not '300.0.0.1'")]
+    [InlineData("*:8080", "web.listen", "an IP address, not '*'")]
     public void Rejects_listen_values_naming_key_value_and_expectation(string listen, string key, string expected)
     {
         var problem = Assert.Single(new ConsoleOptions { Listen = listen }.Validate());
@@ -62,7 +62,7 @@ public class ConsoleOptionsTests
     public void Rejects_fps_outside_0_2_to_30(double fps)
     {
         var problem = Assert.Single(new ConsoleOptions { Fps = fps }.Validate());
-        Assert.Equal("console.fps", problem.Key);
+        Assert.Equal("web.fps", problem.Key);
         Assert.Equal("a number from 0.2 to 30", problem.Expected);
     }
 
@@ -73,8 +73,8 @@ public class ConsoleOptionsTests
     public void Requires_a_token_beyond_loopback(string listen)
     {
         var problem = Assert.Single(new ConsoleOptions { Listen = listen }.Validate());
-        Assert.Equal("console.token", problem.Key);
-        Assert.Contains($"console.listen = '{listen}' is reachable from other machines", problem.Expected);
+        Assert.Equal("web.token", problem.Key);
+        Assert.Contains($"web.listen = '{listen}' is reachable from other machines", problem.Expected);
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public class ConsoleOptionsTests
     {
         Assert.Empty(new ConsoleOptions { Enabled = false, Listen = "0.0.0.0:8080" }.Validate());
         var problem = Assert.Single(new ConsoleOptions { Enabled = false, Listen = "0.0.0.0" }.Validate());
-        Assert.Equal("console.listen", problem.Key);
+        Assert.Equal("web.listen", problem.Key);
     }
 
     [Theory]
@@ -93,7 +93,7 @@ public class ConsoleOptionsTests
     public void Rejects_malformed_tokens_without_repeating_them(string token)
     {
         var problem = Assert.Single(new ConsoleOptions { Token = token }.Validate());
-        Assert.Equal("console.token", problem.Key);
+        Assert.Equal("web.token", problem.Key);
         Assert.Equal($"(hidden, {token.Length} characters)", problem.Value);
         Assert.DoesNotContain(token, problem.ToString());
         Assert.Contains("16 to 256 characters", problem.Expected);
@@ -103,7 +103,7 @@ public class ConsoleOptionsTests
     public void Reports_every_problem_at_once()
     {
         var problems = new ConsoleOptions { Listen = "0.0.0.0:99999", Fps = 0, Token = "x" }.Validate();
-        Assert.Equal(["console.listen", "console.fps", "console.token"], problems.Select(p => p.Key));
+        Assert.Equal(["web.listen", "web.fps", "web.token"], problems.Select(p => p.Key));
     }
 
     [Fact]
@@ -116,6 +116,6 @@ public class ConsoleOptionsTests
 
     [Fact]
     public void Problem_reads_as_one_line_for_the_config_loader() =>
-        Assert.Equal("console.fps = '0' is not allowed: expected a number from 0.2 to 30",
+        Assert.Equal("web.fps = '0' is not allowed: expected a number from 0.2 to 30",
             Assert.Single(new ConsoleOptions { Fps = 0 }.Validate()).ToString());
 }

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 
 namespace MFuser.Edge.Web.Http;
 
-/// <summary>A parsed <c>console.listen</c> value: an IP address and a port (0: the system picks a free one).
+/// <summary>A parsed <c>web.listen</c> value: an IP address and a port (0: the system picks a free one).
 /// Host names other than <c>localhost</c> are refused: a daemon binds to an address, and resolving a name at start-up
 /// would make the bound interface depend on DNS.</summary>
 internal sealed record ListenAddress(IPAddress Address, int Port)

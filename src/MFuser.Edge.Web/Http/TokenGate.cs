@@ -5,7 +5,7 @@ using Microsoft.Extensions.Primitives;
 
 namespace MFuser.Edge.Web.Http;
 
-/// <summary>Checks <c>console.token</c> on every request but <c>/healthz</c>: <c>Authorization: Bearer &lt;token&gt;</c>
+/// <summary>Checks <c>web.token</c> on every request but <c>/healthz</c>: <c>Authorization: Bearer &lt;token&gt;</c>
 /// or <c>?token=</c> (for the &lt;img&gt; stream, which cannot send headers). Both sides are hashed before a
 /// fixed-time comparison, so neither the content nor the length of the token leaks through timing.</summary>
 internal sealed class TokenGate
