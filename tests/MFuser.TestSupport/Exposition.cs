@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace MFuser.Edge.Web.Tests.Support;
+using Xunit;
+
+namespace MFuser.TestSupport;
 
 /// <summary>A parsed Prometheus text exposition (format 0.0.4): metric types and samples.</summary>
-internal sealed partial class Exposition
+public sealed partial class Exposition
 {
     private Exposition(Dictionary<string, string> types, List<Sample> samples)
     {

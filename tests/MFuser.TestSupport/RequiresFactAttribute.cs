@@ -1,4 +1,6 @@
-namespace MFuser.Edge.Web.Tests.Support;
+using Xunit;
+
+namespace MFuser.TestSupport;
 
 /// <summary>A fact that is skipped, with a message saying what to install, when a program it drives is absent.
 /// CI installs both (build.sh's test packages: chromium, prometheus).</summary>

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using MFuser.Edge.Web.Tests.Support;
+using MFuser.TestSupport;
 
 namespace MFuser.Edge.Web.Tests.Metrics;
 
@@ -74,7 +74,7 @@ public class ConsoleInstrumentsTests
         Assert.True(second.Sum("mfuser_edge_console_frames_sent_total") > first.Sum("mfuser_edge_console_frames_sent_total"));
     }
 
-    [RequiresFact("/usr/bin/promtool", "prometheus")]
+    [RequiresFact(Promtool.Executable, "prometheus")]
     public async Task A_scrape_passes_promtool_check_metrics()
     {
         await using var console = await TestConsole.StartAsync(fps: 30);
@@ -85,17 +85,7 @@ public class ConsoleInstrumentsTests
         await StreamOneFrameAsync(console);
         var scrape = await console.Client.GetStringAsync("metrics");
 
-        using var promtool = Process.Start(new ProcessStartInfo("/usr/bin/promtool", "check metrics")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        await promtool.StandardInput.WriteAsync(scrape);
-        promtool.StandardInput.Close();
-        var output = await promtool.StandardOutput.ReadToEndAsync() + await promtool.StandardError.ReadToEndAsync();
-        await promtool.WaitForExitAsync();
-        Assert.True(promtool.ExitCode == 0, $"promtool check metrics exited {promtool.ExitCode}:\n{output}\n--- scrape ---\n{scrape}");
+        await Promtool.AssertPassesCheckMetricsAsync(scrape);
         Assert.Contains("mfuser_edge_stage_duration_seconds_bucket", scrape);
     }
 
