@@ -13,8 +13,8 @@ namespace MFuser.Bench.WebConsole;
 /// daemon takes it (CPU-bound), with the console on
 /// and 0, 1 and 20 MJPEG viewers of the overlay at <c>web.fps</c> 5, interleaved (0, 1, 20, 0, 1, 20, ...) so load drift
 /// on a shared machine hits every count alike. Per run: processed frames/s from the daemon's run summary, CPU seconds
-/// per wall second of the whole process, frames the viewers received. A last run adds one viewer that connects and
-/// never reads: its RSS over the run and <c>mfuser_edge_console_viewers_dropped_total{reason="stalled"}</c> show it is
+/// per wall second of the whole process, frames the viewers received. A last, longer run at <c>web.fps</c> 30 adds one
+/// viewer that connects and never reads: its RSS over the run and <c>mfuser_edge_console_viewers_dropped_total{reason="stalled"}</c> show it is
 /// dropped without memory growth. About 2.5 minutes with <c>--quick</c> on a loaded 2-core machine, 6 without. The
 /// viewers run in the bench process on the same machine, so on a small machine they compete with the daemon for
 /// cores: an upper bound of the console's cost.
@@ -36,9 +36,10 @@ public static partial class ConsoleBenchmark
         {
             for (var round = 0; round < rounds; round++)
                 foreach (var viewers in ViewerCounts)
-                    runs.Add(RunWith(model, video, frames, viewers, stalled: false, out _));
-            // Long enough for the stalled viewer's socket buffers to fill and the console's 10 s stall timeout to pass.
-            stalledRun = RunWith(model, video, frames * 3, 1, stalled: true, out stalledScrape);
+                    runs.Add(RunWith(model, video, frames, viewers, webFps: 5, stalled: false, out _));
+            // At web.fps 30 the stalled viewer's socket buffers (up to a few MB on loopback) fill within seconds; the run is
+            // long enough for that and the console's 10 s stall timeout.
+            stalledRun = RunWith(model, video, frames * 3, 1, webFps: 30, stalled: true, out stalledScrape);
         }
         finally
         {
@@ -80,6 +81,7 @@ public static partial class ConsoleBenchmark
             ["rss_mib_first_half_max"] = Math.Round(rss.Take(rss.Count / 2).DefaultIfEmpty().Max(), 1),
             ["rss_mib_second_half_max"] = Math.Round(rss.Skip(rss.Count / 2).DefaultIfEmpty().Max(), 1),
             ["fps"] = Math.Round(stalledRun.Run.SustainedFps, 1),
+            ["web_fps"] = 30,
         };
         Console.WriteLine(result.ToJsonString());
         return result;
@@ -94,8 +96,8 @@ public static partial class ConsoleBenchmark
     /// <summary>Cores the whole daemon process used on average from start to its run summary.</summary>
     private static double CpuShare(DaemonRun run) => run.CpuSeconds / (run.SummaryAt - run.StartedAt).TotalSeconds;
 
-    private static (int Viewers, DaemonRun Run, long FramesReceived) RunWith(string model, string video, int frames, int viewers, bool stalled,
-        out string lastScrape)
+    private static (int Viewers, DaemonRun Run, long FramesReceived) RunWith(string model, string video, int frames, int viewers, int webFps,
+        bool stalled, out string lastScrape)
     {
         var port = DaemonRun.FreePort();
         using var stop = new CancellationTokenSource();
@@ -120,7 +122,8 @@ public static partial class ConsoleBenchmark
         var run = DaemonRun.Start(model, $"file://{video}", frames, TimeSpan.FromSeconds(180), new DaemonRun.Options(Environment:
             new Dictionary<string, string>
             {
-                ["MFUSER_WEB_ENABLED"] = "true", ["MFUSER_WEB_LISTEN"] = $"127.0.0.1:{port}", ["MFUSER_WEB_FPS"] = "5",
+                ["MFUSER_WEB_ENABLED"] = "true", ["MFUSER_WEB_LISTEN"] = $"127.0.0.1:{port}",
+                ["MFUSER_WEB_FPS"] = webFps.ToString(CultureInfo.InvariantCulture),
                 ["MFUSER_INFERENCE_PROVIDERS"] = "cpu", ["MFUSER_SOURCE_LOOP"] = "true",
             }));
         stop.Cancel();
