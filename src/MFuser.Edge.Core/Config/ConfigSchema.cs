@@ -177,6 +177,12 @@ public static class ConfigSchema
         Setting.Number("shutdown.drain_s", 5, 0, 20,
             "On SIGTERM, how long the MQTT link may take to deliver queued must-deliver messages before available = stopped " +
             "and a clean disconnect (at most 20 s: the stop must fit systemd's TimeoutStopSec=30s)."),
+        Setting.Bool("web.enabled", false, "Serve the live web console, /api/*, /metrics and the health probes (docs/console.md)."),
+        Setting.Text("web.listen", "127.0.0.1:8080", "host:port, [IPv6]:port or 0.0.0.0:port (port 0: any free port)",
+            "Address of the web console; beyond loopback it needs web.token."),
+        Setting.Text("web.token", "", "16-256 characters from A-Z a-z 0-9 - . _ ~ (empty: none, loopback only)",
+            "Bearer token (or ?token=) every console request but /healthz must present; required when web.listen is not loopback."),
+        Setting.Number("web.fps", 5, 0.2, 30, "Highest rate of the console's video streams and of the images encoded for them."),
         Setting.Int("run.max_frames", 0, 0, long.MaxValue, "Exit cleanly after this many processed frames, publishing available=stopped first (0: run until stopped)."),
         Setting.OneOf("run.status_line", "auto", ["auto", "on", "off"], "Live one-line status on the terminal (auto: only when stdout is a terminal)."),
     ];
