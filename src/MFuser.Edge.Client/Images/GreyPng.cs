@@ -31,7 +31,8 @@ public static class GreyPng
                 throw new FormatException($"PNG truncated at byte {offset}: chunk header expected");
             var length = BinaryPrimitives.ReadUInt32BigEndian(png[offset..]);
             if (length > png.Length - offset - 12)
-                throw new FormatException($"PNG chunk at byte {offset} claims {length} bytes; the file has {png.Length - offset - 12} left");
+                throw new FormatException(
+                    $"PNG truncated: the chunk at byte {offset} claims {length} bytes, the file has {png.Length - offset - 12} left");
             var type = png.Slice(offset + 4, 4);
             var data = png.Slice(offset + 8, (int)length);
             var crc = BinaryPrimitives.ReadUInt32BigEndian(png[(offset + 8 + (int)length)..]);
@@ -62,7 +63,8 @@ public static class GreyPng
         if (width is 0 or > MaxSide || height is 0 or > MaxSide)
             throw new FormatException($"PNG size {width}x{height} outside 1…{MaxSide}");
         if (ihdr[8] != 8 || ihdr[9] != 0)
-            throw new FormatException($"expected an 8-bit greyscale PNG (bit depth 8, colour type 0), got bit depth {ihdr[8]}, colour type {ihdr[9]}");
+            throw new FormatException(
+                $"expected an 8-bit greyscale PNG (bit depth 8, colour type 0), got bit depth {ihdr[8]}, colour type {ihdr[9]}");
         if (ihdr[10] != 0 || ihdr[11] != 0 || ihdr[12] != 0)
             throw new FormatException("expected a non-interlaced PNG with deflate compression and standard filtering");
         return ((int)width, (int)height);

@@ -20,7 +20,7 @@ public sealed record DeviceStats(
 {
     /// <summary>Every other member by name, e.g. <c>Blocks["mqtt"].GetProperty("dropped")</c>.</summary>
     [JsonExtensionData]
-    public Dictionary<string, JsonElement> Blocks { get; init; } = [];
+    public Dictionary<string, JsonElement> Blocks { get; set; } = [];
 }
 
 /// <summary>Latency distribution of one stage, milliseconds.</summary>
