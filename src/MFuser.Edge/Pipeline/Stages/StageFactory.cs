@@ -1,5 +1,6 @@
 using MFuser.Edge.Core.Config;
 using MFuser.Edge.Core.Control;
+using MFuser.Edge.Core.DomainShift;
 using MFuser.Edge.Core.Geo;
 using MFuser.Edge.Messaging;
 using MFuser.Edge.Serial.Mcu;
@@ -41,7 +42,7 @@ public static class StageFactory
         DomainShiftStage? shift = null;
         if (config.DomainShift.Enabled)
             stages.Add(shift = new DomainShiftStage(config.DomainShift.Options, x.Reference.Reference, x.Width, x.Height,
-                new EpisodePublisher(x.Link, log), fieldLog, x.FreshFix, log));
+                new EpisodePublisher(x.Link, OpenEpisodes(config), log), fieldLog, x.FreshFix, log));
         if (fieldLog is not null)
             stages.Add(fieldLog);
         if (config.Serial.McuPort.Length > 0)
@@ -57,6 +58,10 @@ public static class StageFactory
                           + $"MCU {(config.Serial.McuPort.Length > 0 ? "on" : "off")}";
         return new FrameStages(stages, fieldLog?.Commands() ?? new Dictionary<string, CommandHandler>(), description);
     }
+
+    /// <summary>Where the open episode is remembered across a crash: beside the spool, only when there is one.</summary>
+    public static OpenEpisodeFile? OpenEpisodes(EdgeConfig config) =>
+        config.Spool.Directory.Length > 0 ? new OpenEpisodeFile(config.Spool.Directory) : null;
 
     private static T Checked<T>(string part, Func<T> create)
     {
