@@ -38,10 +38,12 @@ public enum EpisodeEventKind
     [JsonStringEnumMemberName("end")] End,
 }
 
-/// <summary>Why an episode ended: the scene recovered, or the daemon stopped with it open.</summary>
+/// <summary>Why an episode ended: the scene recovered, the daemon stopped with it open, or (with <c>spool.dir</c>) the
+/// daemon was cut off with it open and closed it on its next start.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<EpisodeEndReason>))]
 public enum EpisodeEndReason
 {
     [JsonStringEnumMemberName("recovered")] Recovered,
     [JsonStringEnumMemberName("shutdown")] Shutdown,
+    [JsonStringEnumMemberName("restart")] Restart,
 }
