@@ -74,6 +74,8 @@ public sealed class EdgeClientTests : IDisposable
         await broker.RestartAsync();
         before = got.Drivable.Count;
         await Until(() => client.IsConnected && got.Drivable.Count > before + 3, "drivable after the broker restart", seconds: 60);
+        var statsBefore = got.Stats.Count;
+        await Until(() => got.Stats.Count > statsBefore, "stats after the broker restart");
 
         await edge.TerminateAsync(TimeSpan.FromSeconds(30));
         await Until(() => client.Availability == DeviceAvailability.Stopped, "stopped");

@@ -8,14 +8,10 @@ namespace MFuser.Edge.Client.Tests.Contract;
 /// run with node), names every topic of docs/mqtt-api.md, and its JSON messages carry the committed schemas.</summary>
 public sealed class AsyncApiDocumentTests
 {
-    private static readonly NodePackage Parser = new("asyncapi-js");
-    private static readonly string Document = Path.Combine(RepoPaths.Root, "docs", "asyncapi.yaml");
-    private static readonly Lazy<JsonElement> Parsed = new(() => Parse(Document));
-
     [Fact]
     public void The_document_parses_without_errors_or_warnings()
     {
-        var parsed = Parsed.Value;
+        var parsed = AsyncApiDocument.Parsed;
         var problems = parsed.GetProperty("diagnostics").EnumerateArray()
             .Where(d => d.GetProperty("severity").GetString() is "error" or "warning").Select(d => d.ToString()).ToList();
         Assert.True(problems.Count == 0, string.Join("\n", problems));
@@ -25,7 +21,7 @@ public sealed class AsyncApiDocumentTests
     [Fact]
     public void Every_topic_of_the_api_is_a_channel_with_its_content_type()
     {
-        var channels = Parsed.Value.GetProperty("channels").EnumerateArray().ToDictionary(
+        var channels = AsyncApiDocument.Parsed.GetProperty("channels").EnumerateArray().ToDictionary(
             c => c.GetProperty("address").GetString()!["{prefix}/{device_id}/".Length..],
             c => c.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("contentType").GetString()).Single());
         var expected = new Dictionary<string, string>
@@ -47,7 +43,7 @@ public sealed class AsyncApiDocumentTests
     [InlineData("cmd/{command}/result", "command_result")]
     public void A_json_message_carries_the_committed_schema(string topic, string schema)
     {
-        var channel = Parsed.Value.GetProperty("channels").EnumerateArray()
+        var channel = AsyncApiDocument.Parsed.GetProperty("channels").EnumerateArray()
             .Single(c => c.GetProperty("address").GetString() == "{prefix}/{device_id}/" + topic);
         var payload = channel.GetProperty("messages")[0].GetProperty("payload").GetProperty("schema");
         var committed = JsonNode.Parse(File.ReadAllText(PayloadSchemas.FileOf(schema)));
@@ -60,17 +56,10 @@ public sealed class AsyncApiDocumentTests
         using var dir = new TempDir();
         Directory.CreateDirectory(Path.Combine(dir.Path, "schemas"));
         var broken = dir.File("asyncapi.yaml");
-        File.WriteAllText(broken, File.ReadAllText(Document).Replace("schemas/drivable.json", "schemas/missing.json"));
+        File.WriteAllText(broken, File.ReadAllText(AsyncApiDocument.File).Replace("schemas/drivable.json", "schemas/missing.json"));
         foreach (var file in Directory.GetFiles(PayloadSchemas.Directory))
             File.Copy(file, Path.Combine(dir.Path, "schemas", Path.GetFileName(file)));
-        var errors = Parse(broken).GetProperty("diagnostics").EnumerateArray().Where(d => d.GetProperty("severity").GetString() == "error").ToList();
+        var errors = AsyncApiDocument.Parse(broken).GetProperty("diagnostics").EnumerateArray().Where(d => d.GetProperty("severity").GetString() == "error").ToList();
         Assert.Contains(errors, e => e.GetProperty("message").GetString()!.Contains("missing.json"));
-    }
-
-    private static JsonElement Parse(string path)
-    {
-        var (code, stdout, stderr) = Parser.Run("validate.mjs", path);
-        Assert.True(code == 0, $"validate.mjs exited {code}:\n{stderr}");
-        return JsonDocument.Parse(stdout).RootElement.Clone();
     }
 }

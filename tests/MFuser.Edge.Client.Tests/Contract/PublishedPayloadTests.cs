@@ -13,7 +13,8 @@ namespace MFuser.Edge.Client.Tests.Contract;
 /// (docs/schemas/, JsonSchema.Net with format validation): a calibrated drive with GPS, control and a fog episode
 /// (drivable with scan and gps, info, stats with its part blocks, domain_shift new/update/end, setting states and
 /// results, command results), and an uncalibrated file run without GPS (drivable with <c>scan: null</c> and no
-/// <c>gps</c>, info without calibration).
+/// <c>gps</c>, info without calibration). The plain-text <c>available</c> and setting <c>state</c> payloads are checked
+/// against the inline schemas of docs/asyncapi.yaml.
 /// </summary>
 public sealed class PublishedPayloadTests : IDisposable
 {
@@ -61,6 +62,7 @@ public sealed class PublishedPayloadTests : IDisposable
             m => JsonDocument.Parse(m.Payload).RootElement.GetProperty("free_space").GetProperty("scan").ValueKind == JsonValueKind.Object);
         Assert.Contains(messages, m => m.Topic.EndsWith("/result") && m.Text.Contains("\"ok\":false"));
         Assert.Contains(messages, m => m.Topic == "mfuser/pc1/cmd/snapshot/result" && m.Text.Contains("\"ok\":true"));
+        Assert.Contains(messages, m => m.Topic == "mfuser/pc1/overlay_hz/state" && m.Text == "1");
     }
 
     [Fact]
@@ -132,6 +134,13 @@ public sealed class PublishedPayloadTests : IDisposable
         var checkedTopics = new HashSet<string>();
         foreach (var m in messages)
         {
+            if (TextChannelOf(m.Topic) is { } channel)
+            {
+                var text = JsonSerializer.SerializeToElement(m.Text);
+                Assert.True(Schemas.GetOrAdd(channel, c => JsonSchema.FromText(AsyncApiDocument.PayloadOf(c).GetRawText()))
+                    .Evaluate(text, Options).IsValid, $"{m.Topic}: '{m.Text}' is not a valid {channel} payload of docs/asyncapi.yaml");
+                checkedTopics.Add(channel);
+            }
             if (SchemaFor(m.Topic) is not { } name)
                 continue;
             var result = Schema(name).Evaluate(JsonDocument.Parse(m.Payload).RootElement, Options);
@@ -144,6 +153,14 @@ public sealed class PublishedPayloadTests : IDisposable
         Assert.Contains("info", checkedTopics);
         Assert.Contains("stats", checkedTopics);
     }
+
+    /// <summary>The AsyncAPI channel of a plain-text topic, whose payload schema is inline in the document.</summary>
+    private static string? TextChannelOf(string topic) => topic.Split('/') switch
+    {
+        [_, _, "available"] => "available",
+        [_, _, _, "state"] => "settingState",
+        _ => null,
+    };
 
     private static List<ReceivedMessage> Of(IEnumerable<ReceivedMessage> messages, string suffix) =>
         messages.Where(m => m.Topic.EndsWith("/" + suffix, StringComparison.Ordinal)).ToList();
