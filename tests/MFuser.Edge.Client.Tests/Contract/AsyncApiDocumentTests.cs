@@ -59,7 +59,8 @@ public sealed class AsyncApiDocumentTests
         File.WriteAllText(broken, File.ReadAllText(AsyncApiDocument.File).Replace("schemas/drivable.json", "schemas/missing.json"));
         foreach (var file in Directory.GetFiles(PayloadSchemas.Directory))
             File.Copy(file, Path.Combine(dir.Path, "schemas", Path.GetFileName(file)));
-        var errors = AsyncApiDocument.Parse(broken).GetProperty("diagnostics").EnumerateArray().Where(d => d.GetProperty("severity").GetString() == "error").ToList();
+        var errors = AsyncApiDocument.Parse(broken).GetProperty("diagnostics").EnumerateArray()
+            .Where(d => d.GetProperty("severity").GetString() == "error").ToList();
         Assert.Contains(errors, e => e.GetProperty("message").GetString()!.Contains("missing.json"));
     }
 }

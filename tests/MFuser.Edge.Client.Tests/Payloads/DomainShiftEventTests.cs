@@ -18,8 +18,8 @@ public sealed class DomainShiftEventTests : IDisposable
     {
         var start = new DateTimeOffset(2026, 12, 7, 10, 0, 1, TimeSpan.Zero);
         var signals = ShiftSignals.All.Select(s => s == ShiftSignal.Contrast ? 0.1 : double.NaN).ToArray();
-        var opened = new EpisodeEvent(Core.DomainShift.EpisodeEventKind.New, "ep1", 0, new FrameStamp(40, start.AddSeconds(4.5)), start, null, 7.2, 9.1,
-            ShiftSignal.Contrast, signals, signals);
+        var opened = new EpisodeEvent(Core.DomainShift.EpisodeEventKind.New, "ep1", 0, new FrameStamp(40, start.AddSeconds(4.5)), start, null,
+            7.2, 9.1, ShiftSignal.Contrast, signals, signals);
         var file = new OpenEpisodeFile(_dir.Path);
         file.Track(EpisodeEventJson.Serialize(opened, null), episodeOpen: true);
 
