@@ -8,9 +8,12 @@ namespace MFuser.Edge.Client.Payloads;
 /// <param name="Id">The request's <c>id</c> member, echoed; absent when the request had none.</param>
 /// <param name="Error">Why the request was rejected or failed; absent when <see cref="Ok"/>.</param>
 /// <param name="Data">Result members (strings), e.g. <c>value</c> of a setting; absent when there are none.</param>
+/// <param name="Reason">Why a request was rejected, machine-readable (<c>invalid_value</c>, <c>rate_limited</c>, …; the list
+/// is in docs/mqtt-api.md); absent when it was accepted or its handler failed.</param>
 public sealed record CommandResult(
     string Name,
     bool Ok,
     string? Id = null,
     string? Error = null,
-    IReadOnlyDictionary<string, string>? Data = null);
+    IReadOnlyDictionary<string, string>? Data = null,
+    string? Reason = null);
