@@ -91,7 +91,7 @@ public static class ModelCard
         sb.AppendLine("./build.sh native   # libmfuser_ops.so");
         if (request.Source.RunDirectory is { } run && ReadJson(Path.Combine(run, "train_options.json")) is { } o)
             sb.Append($"mfuser-train train --preset {Str(o, "preset")} --baseline {Str(o, "baseline")} --steps {Num(o, "steps")} --batch {Num(o, "batch_size")} --lr {Num(o, "learning_rate")} ")
-              .AppendLine($"--weight-decay {Num(o, "weight_decay")} --seed {Num(o, "seed")} --threads {Num(o, "threads")} --checkpoint-every {Num(o, "checkpoint_every")}{(o.TryGetProperty("freeze_encoders", out var fz) && fz.GetBoolean() ? " --freeze-encoders" : "")} --out {Str(o, "out")}");
+              .AppendLine($"--weight-decay {Num(o, "weight_decay")} --seed {Num(o, "seed")} --threads {Num(o, "threads")} --checkpoint-every {Num(o, "checkpoint_every")}{(o.TryGetProperty("freeze_encoders", out var fz) && fz.GetBoolean() ? " --freeze-encoders" : "")}{DataFlags(o)} --out {Str(o, "out")}");
         sb.AppendLine(request.CommandLine);
         sb.AppendLine("mfuser-edge validate-model " + request.OutputDirectory);
         sb.AppendLine("```").AppendLine();
@@ -113,9 +113,10 @@ public static class ModelCard
     {
         var run = source.RunDirectory!;
         sb.AppendLine($"Run `{run}`, checkpoint `{Path.GetFileName(source.Checkpoint)}`{(source.Step is { } s ? $" (step {s})" : "")}.");
-        sb.AppendLine("Data: frames rendered on the fly by `MFuser.Scenes` in the source domain `clear` (seeds below 1 000 000 000, horizontal flips), " +
-                      "Cityscapes 19-class labels; no real images.").AppendLine();
-        if (ReadJson(Path.Combine(run, "train_options.json")) is { } o)
+        var options = ReadJson(Path.Combine(run, "train_options.json"));
+        sb.AppendLine($"Data: frames rendered on the fly by `MFuser.Scenes` in the source domain `clear` (seeds below 1 000 000 000, {Pipeline(options)}), " +
+                      "Cityscapes 19-class labels; no real images, no target-domain frames.").AppendLine();
+        if (options is { } o)
         {
             sb.AppendLine("| option | value |").AppendLine("|---|---|");
             foreach (var p in o.EnumerateObject())
@@ -137,6 +138,19 @@ public static class ModelCard
             }
         }
     }
+
+    /// <summary>The data pipeline of a run in words (runs older than the option trained with flips only).</summary>
+    private static string Pipeline(JsonElement? o) => o is { } v && v.TryGetProperty("augment", out var a) && a.GetString() == "official"
+        ? "official augmentation: random resize 0.5–2.0, random crop with cat_max_ratio 0.75, flip, photometric distortion, padding" +
+          (v.TryGetProperty("rare_class_sampling", out var r) && r.GetBoolean() ? ", rare-class sampling" : "")
+        : "horizontal flips";
+
+    /// <summary>Train flags for the data pipeline and text prior, as recorded in train_options.json.</summary>
+    private static string DataFlags(JsonElement o) =>
+        (o.TryGetProperty("augment", out var a) ? $" --augment {a.GetString()}" : " --augment flip") +
+        (o.TryGetProperty("rare_class_sampling", out var r) && !r.GetBoolean() ? " --no-rcs" : "") +
+        (a.ValueKind == JsonValueKind.String && a.GetString() == "official" && o.TryGetProperty("rcs_pool", out var p) ? $" --rcs-pool {p.GetRawText()}" : "") +
+        (o.TryGetProperty("text_prior", out var t) && t.GetString() != "none" ? $" --text-prior {t.GetString()}" : "");
 
     private static JsonElement? ReadJson(string path) => File.Exists(path) ? JsonDocument.Parse(File.ReadAllText(path)).RootElement.Clone() : null;
     private static string Str(JsonElement o, string key) => o.TryGetProperty(key, out var v) ? v.ToString() : "?";
