@@ -60,7 +60,8 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
             // ONNX Runtime, fused scan, against TorchSharp on the same BGR bytes
             byte[] onnx;
             using (var file = new SafetensorsFile(checkpoint))
-                onnx = ModelFile.ToBytes(MFuserGraphWriter.Write(cfg, FoldedTextPrior.Wrap(cfg, new CheckpointWeights(file)), ScanVariant.Fused).ToModel());
+                onnx = ModelFile.ToBytes(MFuserGraphWriter.Write(cfg, FoldedTextPrior.Wrap(cfg, new CheckpointWeights(file)), ScanVariant.Fused)
+                    .ToModel());
             using var options = new SessionOptions { IntraOpNumThreads = 2 };
             options.RegisterCustomOpLibrary(opsLibrary);
             using var session = new InferenceSession(onnx, options);

@@ -23,7 +23,8 @@ public class TextPriorTests
         for (int c = 0; c < TrainIds.Count; c++)
         {
             double maxDiff = fresh[c].Zip(bundled.Vectors[c]).Max(p => Math.Abs(p.First - p.Second));
-            Assert.True(maxDiff < 1e-5, $"{TrainIds.Names[c]}: bundled row differs from the encoder by {maxDiff:E2}; rerun `mfuser-train text-prior`");
+            Assert.True(maxDiff < 1e-5,
+                $"{TrainIds.Names[c]}: bundled row differs from the encoder by {maxDiff:E2}; rerun `mfuser-train text-prior`");
             Assert.Equal(1.0, Math.Sqrt(Dot(bundled.Vectors[c], bundled.Vectors[c])), 4);
         }
         // a real sentence encoder: related names are closer than unrelated ones
@@ -74,7 +75,8 @@ public class TextPriorTests
         var state = model.state_dict();
         var w = state["text_prior.proj.weight"]; var b = state["text_prior.proj.bias"]; var t = state["text_prior.table"];
         var expected = matmul(t, w.t()) + b;                                            // (1, K, E)
-        var source = new DictionaryWeights(state.Where(kv => kv.Value.dtype == ScalarType.Float32).ToDictionary(kv => kv.Key, kv => kv.Value.contiguous().data<float>().ToArray()));
+        var source = new DictionaryWeights(state.Where(kv => kv.Value.dtype == ScalarType.Float32)
+            .ToDictionary(kv => kv.Key, kv => kv.Value.contiguous().data<float>().ToArray()));
         var folded = FoldedTextPrior.Wrap(cfg, source).Read(FoldedTextPrior.Key, [1, cfg.NumClasses, cfg.EmbedDim], new WeightInit.Normal(1));
         var diff = (tensor(folded).view(1, cfg.NumClasses, cfg.EmbedDim) - expected).abs().max().item<float>();
         Assert.True(diff < 1e-5, $"folded T0 differs from the module's by {diff:E2}");

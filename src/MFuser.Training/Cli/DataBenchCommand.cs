@@ -14,8 +14,14 @@ public static class DataBenchCommand
         var batches = new Option<int>("--batches") { DefaultValueFactory = _ => 10 };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 4 };
         var pool = new Option<int>("--rcs-pool") { DefaultValueFactory = _ => 256 };
-        var dump = new Option<string?>("--dump") { Description = "also write the first official+rcs batch as PPM (image) / PGM (labels × 12) files here" };
-        var cmd = new Command("bench-data", "time the flip and official data pipelines (render + augment + tensors) per batch") { batches, batch, pool, dump };
+        var dump = new Option<string?>("--dump")
+        {
+            Description = "also write the first official+rcs batch as PPM (image) / PGM (labels × 12) files here",
+        };
+        var cmd = new Command("bench-data", "time the flip and official data pipelines (render + augment + tensors) per batch")
+        {
+            batches, batch, pool, dump,
+        };
         cmd.SetAction(r =>
         {
             var cfg = MFuserPresets.Tiny();
@@ -26,7 +32,10 @@ public static class DataBenchCommand
             {
                 foreach (var (name, rcs) in new[] { ("flip", false), ("official", false), ("official", true) })
                 {
-                    var o = new TrainOptions { Augment = name, RareClassSampling = rcs, RcsPool = r.GetValue(pool), BatchSize = b, Steps = n, Out = dir };
+                    var o = new TrainOptions
+                    {
+                        Augment = name, RareClassSampling = rcs, RcsPool = r.GetValue(pool), BatchSize = b, Steps = n, Out = dir,
+                    };
                     using var data = TrainBatches.Create(o, new RendererSource(), cfg, TextWriter.Null);
                     var sw = Stopwatch.StartNew();
                     for (int s = 0; s < n; s++)
@@ -51,7 +60,8 @@ public static class DataBenchCommand
         {
             var f = frames[i];
             var rgb = new byte[f.Bgr.Length];
-            for (int p = 0; p < f.Width * f.Height; p++) { rgb[p * 3] = f.Bgr[p * 3 + 2]; rgb[p * 3 + 1] = f.Bgr[p * 3 + 1]; rgb[p * 3 + 2] = f.Bgr[p * 3]; }
+            for (int p = 0; p < f.Width * f.Height; p++)
+                (rgb[p * 3], rgb[p * 3 + 1], rgb[p * 3 + 2]) = (f.Bgr[p * 3 + 2], f.Bgr[p * 3 + 1], f.Bgr[p * 3]);
             Write(Path.Combine(dir, $"sample{i}.ppm"), "P6", f, rgb);
             Write(Path.Combine(dir, $"sample{i}.labels.pgm"), "P5", f, f.Labels.Select(l => (byte)(l == 255 ? 255 : l * 12)).ToArray());
         }

@@ -9,8 +9,14 @@ public static class TextPriorCommand
 {
     public static Command Create()
     {
-        var outFile = new Option<string>("--out") { Description = "where to write the table", DefaultValueFactory = _ => ClassTextTable.ResourceFile };
-        var cmd = new Command("text-prior", "embed the 19 raw Cityscapes class names with all-MiniLM-L6-v2 (the text prior's constant T0)") { outFile };
+        var outFile = new Option<string>("--out")
+        {
+            Description = "where to write the table", DefaultValueFactory = _ => ClassTextTable.ResourceFile,
+        };
+        var cmd = new Command("text-prior", "embed the 19 raw Cityscapes class names with all-MiniLM-L6-v2 (the text prior's constant T0)")
+        {
+            outFile,
+        };
         cmd.SetAction(r =>
         {
             var table = MiniLmEncoder.Table(TrainIds.Names);

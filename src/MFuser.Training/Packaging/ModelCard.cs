@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using MFuser.Edge.DomainShift;
 using MFuser.Edge.Models;
+using MFuser.Onnx.Architecture;
 using MFuser.Onnx.Export;
 using MFuser.Scenes;
 
@@ -32,7 +33,7 @@ public static class ModelCard
         if (cfg.Vfm is { } f) sb.AppendLine($"| VFM encoder (DINOv2-style) | width {f.Width}, depth {f.Depth}, {f.Heads} heads, patch {cfg.PatchSize} |");
         if (cfg.Vlm is { } v) sb.AppendLine($"| VLM encoder (EVA02-CLIP-style) | width {v.Width}, depth {v.Depth}, {v.Heads} heads, RoPE |");
         sb.AppendLine($"| fusion | {cfg.Fusion.Kind}, d_state {cfg.Fusion.DState}, d_conv {cfg.Fusion.DConv}, expand {cfg.Fusion.Expand}, at layers {string.Join(", ", cfg.PyramidLayers)} |");
-        sb.AppendLine($"| text queries / MTEnhancer | {cfg.TextEmbeddings}, width {cfg.ContextDecoder.Width}, {cfg.ContextDecoder.Layers} layer(s) |");
+        sb.AppendLine($"| text queries / MTEnhancer | {TextQueries(cfg)}, width {cfg.ContextDecoder.Width}, {cfg.ContextDecoder.Layers} layer(s) |");
         sb.AppendLine($"| decoder | Mask2Former-style, {cfg.Decoder.TransformerLayers} layers, {cfg.Decoder.FeatChannels} channels, {cfg.NumClasses} classes (Cityscapes train ids) |");
         sb.AppendLine($"| outputs | {string.Join(", ", manifest.Outputs)}; embedding {manifest.EmbeddingDim} floats |");
         sb.AppendLine($"| weights | {export.WeightBytes / 4:N0} fp32 values ({export.WeightBytes / 1e6:F1} MB) |").AppendLine();
@@ -91,7 +92,10 @@ public static class ModelCard
         sb.AppendLine("./build.sh native   # libmfuser_ops.so");
         if (request.Source.RunDirectory is { } run && ReadJson(Path.Combine(run, "train_options.json")) is { } o)
             sb.Append($"mfuser-train train --preset {Str(o, "preset")} --baseline {Str(o, "baseline")} --steps {Num(o, "steps")} --batch {Num(o, "batch_size")} --lr {Num(o, "learning_rate")} ")
-              .AppendLine($"--weight-decay {Num(o, "weight_decay")} --seed {Num(o, "seed")} --threads {Num(o, "threads")} --checkpoint-every {Num(o, "checkpoint_every")}{(o.TryGetProperty("freeze_encoders", out var fz) && fz.GetBoolean() ? " --freeze-encoders" : "")}{DataFlags(o)} --out {Str(o, "out")}");
+              .Append($"--weight-decay {Num(o, "weight_decay")} --seed {Num(o, "seed")} --threads {Num(o, "threads")} ")
+              .Append($"--checkpoint-every {Num(o, "checkpoint_every")}")
+              .Append(o.TryGetProperty("freeze_encoders", out var fz) && fz.GetBoolean() ? " --freeze-encoders" : "")
+              .AppendLine($"{DataFlags(o)} --out {Str(o, "out")}");
         sb.AppendLine(request.CommandLine);
         sb.AppendLine("mfuser-edge validate-model " + request.OutputDirectory);
         sb.AppendLine("```").AppendLine();
@@ -114,7 +118,8 @@ public static class ModelCard
         var run = source.RunDirectory!;
         sb.AppendLine($"Run `{run}`, checkpoint `{Path.GetFileName(source.Checkpoint)}`{(source.Step is { } s ? $" (step {s})" : "")}.");
         var options = ReadJson(Path.Combine(run, "train_options.json"));
-        sb.AppendLine($"Data: frames rendered on the fly by `MFuser.Scenes` in the source domain `clear` (seeds below 1 000 000 000, {Pipeline(options)}), " +
+        sb.AppendLine("Data: frames rendered on the fly by `MFuser.Scenes` in the source domain `clear` " +
+                      $"(seeds below 1 000 000 000, {Pipeline(options)}), " +
                       "Cityscapes 19-class labels; no real images, no target-domain frames.").AppendLine();
         if (options is { } o)
         {
@@ -139,6 +144,14 @@ public static class ModelCard
         }
     }
 
+    /// <summary>Where T0 comes from, in words.</summary>
+    private static string TextQueries(MFuserConfig cfg) => cfg.TextEmbeddings switch
+    {
+        TextEmbeddingSource.Projected => "T0 = trained projection of the all-MiniLM-L6-v2 embeddings of the raw class names (folded to a constant)",
+        TextEmbeddingSource.Constant => "T0 = precomputed text-tower output (constant)",
+        _ => "T0 learned from scratch",
+    };
+
     /// <summary>The data pipeline of a run in words (runs older than the option trained with flips only).</summary>
     private static string Pipeline(JsonElement? o) => o is { } v && v.TryGetProperty("augment", out var a) && a.GetString() == "official"
         ? "official augmentation: random resize 0.5–2.0, random crop with cat_max_ratio 0.75, flip, photometric distortion, padding" +
@@ -149,7 +162,8 @@ public static class ModelCard
     private static string DataFlags(JsonElement o) =>
         (o.TryGetProperty("augment", out var a) ? $" --augment {a.GetString()}" : " --augment flip") +
         (o.TryGetProperty("rare_class_sampling", out var r) && !r.GetBoolean() ? " --no-rcs" : "") +
-        (a.ValueKind == JsonValueKind.String && a.GetString() == "official" && o.TryGetProperty("rcs_pool", out var p) ? $" --rcs-pool {p.GetRawText()}" : "") +
+        (a.ValueKind == JsonValueKind.String && a.GetString() == "official" && o.TryGetProperty("rcs_pool", out var p)
+            ? $" --rcs-pool {p.GetRawText()}" : "") +
         (o.TryGetProperty("text_prior", out var t) && t.GetString() != "none" ? $" --text-prior {t.GetString()}" : "");
 
     private static JsonElement? ReadJson(string path) => File.Exists(path) ? JsonDocument.Parse(File.ReadAllText(path)).RootElement.Clone() : null;
