@@ -22,8 +22,9 @@ public sealed class FlipBatches(SceneData data, int runSeed, int batchSize) : IT
 /// The official pipeline (<see cref="TrainPipeline"/>) with optional rare-class sampling: each sample gets its own
 /// <see cref="Random"/> seeded from (run seed, step, index); with RCS it draws (class, pool frame), renders it and
 /// re-runs the pipeline up to 10 times until the crop holds enough pixels of the class (DAFormer); without RCS it
-/// renders a fresh training seed. The next step's batch is prepared on a background thread while the current
-/// step trains (byte work only; tensors are made on the caller's thread, inside its dispose scope).
+/// renders a fresh training seed. Everything runs on the caller's thread: a second thread allocating while the
+/// training thread is inside a native op lets a GC finalise TorchSharp's implicitly created Scalars under it (crash
+/// or a wrong operand; docs/training.md), so there is no prefetching.
 /// </summary>
 public sealed class AugmentedBatches : ITrainBatches
 {
@@ -32,13 +33,10 @@ public sealed class AugmentedBatches : ITrainBatches
     private readonly TrainPipeline pipeline;
     private readonly RareClassSampler? rcs;
     private readonly int runSeed, batchSize;
-    private readonly long totalSteps;
-    private Task<Frame[]>? pending;
-    private long pendingStep = -1;
 
-    public AugmentedBatches(ISceneSource source, MFuserConfig cfg, RareClassSampler? rcs, int runSeed, int batchSize, long totalSteps)
+    public AugmentedBatches(ISceneSource source, MFuserConfig cfg, RareClassSampler? rcs, int runSeed, int batchSize)
     {
-        this.source = source; this.cfg = cfg; this.rcs = rcs; this.runSeed = runSeed; this.batchSize = batchSize; this.totalSteps = totalSteps;
+        this.source = source; this.cfg = cfg; this.rcs = rcs; this.runSeed = runSeed; this.batchSize = batchSize;
         pipeline = new TrainPipeline(cfg.ImageWidth, cfg.ImageHeight);
     }
 
@@ -50,20 +48,7 @@ public sealed class AugmentedBatches : ITrainBatches
         return (int)(h & 0x7fffffff);
     }
 
-    public (Tensor Images, Tensor Labels) Get(long step)
-    {
-        Frame[] frames;
-        if (pending is not null && pendingStep == step) frames = pending.Result;
-        else { pending?.Wait(); frames = Frames(step); }
-        pending = null;
-        if (step + 1 < totalSteps)
-        {
-            long next = step + 1;
-            pendingStep = next;
-            pending = Task.Run(() => Frames(next));
-        }
-        return FrameTensors.From(frames, cfg);
-    }
+    public (Tensor Images, Tensor Labels) Get(long step) => FrameTensors.From(Frames(step), cfg);
 
     /// <summary>The augmented frames of one step (deterministic).</summary>
     public Frame[] Frames(long step) => Enumerable.Range(0, batchSize).Select(i => Sample(step, i)).ToArray();
@@ -86,11 +71,7 @@ public sealed class AugmentedBatches : ITrainBatches
         return f;
     }
 
-    public void Dispose()
-    {
-        try { pending?.Wait(); } catch (AggregateException) { }
-        pending = null;
-    }
+    public void Dispose() { }
 }
 
 /// <summary>Frames → model tensors: CLIP-normalised RGB (B, 3, H, W) and int64 labels (B, H, W), as <see cref="SceneData.Batch"/>.</summary>

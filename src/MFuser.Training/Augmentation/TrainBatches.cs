@@ -32,7 +32,7 @@ public static class TrainBatches
                                   $">{minPixels} px per frame, >{minCrop} px per crop): " +
                                   string.Join(", ", rcs.Classes.Select((c, i) => $"{c}:{rcs.FramesFor(i)}")));
                 }
-                return new AugmentedBatches(scenes, cfg, rcs, o.Seed, o.BatchSize, o.Steps);
+                return new AugmentedBatches(scenes, cfg, rcs, o.Seed, o.BatchSize);
             default:
                 throw new ArgumentException($"unknown --augment '{o.Augment}': expected one of {string.Join(", ", Pipelines)}");
         }
