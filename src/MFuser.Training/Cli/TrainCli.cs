@@ -49,9 +49,13 @@ public static class TrainCli
             Description = "class queries: none (learned T0) | minilm (pretrained MiniLM class-name table + trainable projection)",
             DefaultValueFactory = _ => "none",
         };
+        var initFrom = new Option<string?>("--init-from")
+        {
+            Description = "start a fresh run from these weights (same preset and options) instead of random initialisation: warm restart",
+        };
         var cmd = new Command("train", "train on synthetic drives (source domain 'clear')")
         {
-            preset, baseline, steps, batch, lr, wd, warmup, freeze, seed, threads, every, outDir, augment, noRcs, rcsPool, textPrior,
+            preset, baseline, steps, batch, lr, wd, warmup, freeze, seed, threads, every, outDir, augment, noRcs, rcsPool, textPrior, initFrom,
         };
         cmd.SetAction((r, cancel) =>
         {
@@ -61,7 +65,7 @@ public static class TrainCli
                 LearningRate = r.GetValue(lr), WeightDecay = r.GetValue(wd), WarmupSteps = r.GetValue(warmup), FreezeEncoders = r.GetValue(freeze),
                 Seed = r.GetValue(seed), Threads = r.GetValue(threads), CheckpointEvery = r.GetValue(every), Out = r.GetValue(outDir)!,
                 Augment = r.GetValue(augment)!, RareClassSampling = !r.GetValue(noRcs), RcsPool = r.GetValue(rcsPool),
-                TextPrior = r.GetValue(textPrior)!,
+                TextPrior = r.GetValue(textPrior)!, InitFrom = r.GetValue(initFrom),
             };
             var trainer = new Training.Trainer(o, new Training.RendererSource(), Console.Error);
             Console.Error.WriteLine($"training {trainer.Config.Name} for {o.Steps} steps (batch {o.BatchSize}) into {o.Out}");

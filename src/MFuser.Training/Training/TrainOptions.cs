@@ -31,6 +31,9 @@ public sealed record TrainOptions
     public int RcsPool { get; init; } = 4096;
     /// <summary>Class-query text prior: <c>none</c> (learned T0) or <c>minilm</c> (pretrained table + trainable projection).</summary>
     public string TextPrior { get; init; } = "none";
+    /// <summary>Weights (.safetensors of the same architecture) a fresh run starts from instead of random
+    /// initialisation: a warm restart with a new optimizer and a full schedule of its own. Ignored on resume.</summary>
+    public string? InitFrom { get; init; }
     /// <summary>Architecture to use instead of the preset (tests, experiments); saved to config.json like a preset.</summary>
     [System.Text.Json.Serialization.JsonIgnore] public MFuser.Onnx.Architecture.MFuserConfig? ConfigOverride { get; init; }
 

@@ -4,6 +4,7 @@ using MFuser.Onnx.Architecture;
 using MFuser.Training.Checkpoints;
 using MFuser.Training.Model;
 using TorchSharp;
+using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace MFuser.Training.Training;
@@ -43,6 +44,12 @@ public sealed class Trainer(TrainOptions options, ISceneSource scenes, TextWrite
         }
         else
         {
+            if (o.InitFrom is { } init)
+            {
+                if (!File.Exists(init)) throw new FileNotFoundException($"--init-from: no weights file at {init}");
+                model.load_safetensors(init, strict: true);
+                log.WriteLine($"initialised from {init} (warm restart: fresh optimizer, full schedule)");
+            }
             File.WriteAllText(Path.Combine(o.Out, "train_options.json"), JsonSerializer.Serialize(o, JsonOptions));
         }
         Config.Save(Path.Combine(o.Out, "config.json"));
