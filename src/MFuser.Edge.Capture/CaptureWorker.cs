@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using MFuser.Edge.Config;
+using MFuser.Edge.Core.Config;
 using Microsoft.Extensions.Logging;
 
 namespace MFuser.Edge.Capture;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using MFuser.Edge.Config;
+using MFuser.Edge.Core.Config;
 using OpenCvSharp;
 
 namespace MFuser.Edge.Capture;

@@ -1,4 +1,4 @@
-using MFuser.Edge.Config;
+using MFuser.Edge.Core.Config;
 using Microsoft.ML.OnnxRuntime;
 
 namespace MFuser.Edge.Inference;

@@ -1,10 +1,11 @@
 using System.Security.Cryptography;
-using MFuser.Edge.Models;
+using MFuser.ModelPackage.Classes;
+using MFuser.ModelPackage.Manifest;
 
 namespace MFuser.Edge.Inference;
 
 /// <summary>The ONNX file one provider's session is created from. CPU and CUDA run the manifest's file (verified by
-/// <see cref="ModelPackage.Load"/>). TensorRT runs <see cref="TensorRtFile"/> when the package ships it — the exporter's
+/// <see cref="PackageDirectory.Load"/>). TensorRT runs <see cref="TensorRtFile"/> when the package ships it — the exporter's
 /// variant with the scan node in domain <c>trt.plugins</c> for the TensorRT plugin (DESIGN.md §3) — else the
 /// manifest's file. The manifest names one file only, so the TensorRT variant is checked against the package's
 /// <c>SHA256SUMS</c> (written by the exporter) when it lists it.</summary>
@@ -21,12 +22,12 @@ public sealed record ModelVariant(string File, byte[] Bytes, string Sha256, stri
     public const string ChecksumFile = "SHA256SUMS";
 
     /// <summary>The manifest's ONNX file.</summary>
-    public static ModelVariant Primary(ModelPackage package) =>
+    public static ModelVariant Primary(PackageDirectory package) =>
         new(package.Manifest.OnnxFile, package.OnnxBytes, package.Manifest.Sha256, ModelManifest.FileName);
 
     /// <summary>The variant a provider loads: <see cref="TensorRtFile"/> for tensorrt when present, else the primary.</summary>
     /// <exception cref="ModelPackageException">The TensorRT variant does not match its SHA256SUMS entry.</exception>
-    public static ModelVariant For(ModelPackage package, string provider)
+    public static ModelVariant For(PackageDirectory package, string provider)
     {
         var path = Path.Combine(package.Directory, TensorRtFile);
         if (provider != "tensorrt" || package.Manifest.OnnxFile == TensorRtFile || !System.IO.File.Exists(path))

@@ -1,4 +1,5 @@
-using MFuser.Edge.Models;
+using MFuser.ModelPackage.Classes;
+using MFuser.ModelPackage.Manifest;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -8,17 +9,17 @@ namespace MFuser.Edge.Inference;
 /// names, element types and shapes, each failure naming the tensor, the expected and the actual value.</summary>
 internal static class SessionContract
 {
-    public static void Check(InferenceSession session, ModelPackage package)
+    public static void Check(InferenceSession session, PackageDirectory package)
     {
         var m = package.Manifest;
         var file = package.OnnxPath;
         var h = m.Input.Height;
         var w = m.Input.Width;
 
-        if (session.InputMetadata.Count != 1 || !session.InputMetadata.ContainsKey(ModelManifest.ImageInput))
-            throw new ModelPackageException(file, "inputs", $"exactly one input named '{ModelManifest.ImageInput}'",
+        if (session.InputMetadata.Count != 1 || !session.InputMetadata.ContainsKey(ModelIo.Image))
+            throw new ModelPackageException(file, "inputs", $"exactly one input named '{ModelIo.Image}'",
                 string.Join(", ", session.InputMetadata.Keys.Select(k => $"'{k}'")));
-        Tensor(file, "input", ModelManifest.ImageInput, session.InputMetadata[ModelManifest.ImageInput], TensorElementType.UInt8, [1, h, w, 3]);
+        Tensor(file, "input", ModelIo.Image, session.InputMetadata[ModelIo.Image], TensorElementType.UInt8, [1, h, w, 3]);
 
         foreach (var name in m.Outputs)
         {
@@ -33,7 +34,7 @@ internal static class SessionContract
                 case "embedding":
                     Tensor(file, "output", name, meta, TensorElementType.Float, [1, m.EmbeddingDim]);
                     break;
-                case ModelManifest.LogitsOutput:
+                case ModelIo.Logits:
                     Tensor(file, "output", name, meta, TensorElementType.Float, [1, m.Classes.Count, -1, -1]);
                     break;
             }

@@ -1,5 +1,5 @@
 using System.Globalization;
-using MFuser.Edge.Config;
+using MFuser.Edge.Core.Config;
 
 namespace MFuser.Edge.Inference;
 

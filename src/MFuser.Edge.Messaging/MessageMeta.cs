@@ -1,5 +1,5 @@
 using System.Buffers;
-using MFuser.Edge.Payloads;
+using MFuser.Edge.Core.Payloads;
 
 namespace MFuser.Edge.Messaging;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using MFuser.Edge.Commands;
+using MFuser.Edge.Core.Control;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

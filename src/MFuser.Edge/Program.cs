@@ -1,11 +1,12 @@
 using System.CommandLine;
 using MFuser.Edge.Capture;
-using MFuser.Edge.Config;
-using MFuser.Edge.Daemon.Cli;
+using MFuser.Edge.Core.Config;
+using MFuser.Edge.Cli;
 using MFuser.Edge.Inference;
-using MFuser.Edge.Models;
+using MFuser.ModelPackage.Classes;
+using MFuser.ModelPackage.Manifest;
 
-namespace MFuser.Edge.Daemon;
+namespace MFuser.Edge;
 
 /// <summary>Entry point of <c>mfuser-edge</c>: parses the command line and maps failures to exit codes
 /// (2 configuration, 3 model package, 4 source unavailable, 5 no execution provider; see docs/configuration.md).</summary>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Spectre.Console;
+using MFuser.ModelPackage.Classes;
 
 namespace MFuser.Scenes.Cli;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using MFuser.ModelPackage.Classes;
 
 namespace MFuser.Scenes.Cli;
 

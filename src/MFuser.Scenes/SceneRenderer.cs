@@ -1,6 +1,7 @@
 using MFuser.Scenes.Randomness;
 using MFuser.Scenes.Rendering;
 using MFuser.Scenes.World;
+using MFuser.ModelPackage.Classes;
 
 namespace MFuser.Scenes;
 

@@ -1,5 +1,5 @@
 using System.Net;
-using MFuser.Edge.Payloads;
+using MFuser.Edge.Core.Payloads;
 using MFuser.TestSupport;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;

@@ -1,5 +1,5 @@
 using System.Text;
-using MFuser.Edge.Payloads;
+using MFuser.Edge.Core.Payloads;
 using MFuser.TestSupport;
 
 namespace MFuser.Edge.Messaging.Tests;

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text;
-using MFuser.Edge.Payloads;
+using MFuser.Edge.Core.Payloads;
 using MFuser.TestSupport;
 
 namespace MFuser.Edge.Messaging.Tests;

@@ -1,4 +1,4 @@
-using MFuser.Edge.Payloads;
+using MFuser.Edge.Core.Payloads;
 using MFuser.TestSupport;
 
 namespace MFuser.Edge.Messaging.Tests;

@@ -1,8 +1,11 @@
 using System.Text;
-using MFuser.Edge.Analysis;
-using MFuser.Edge.Models;
+using MFuser.Edge.Core.Analysis;
+using MFuser.ModelPackage.DomainStatistics;
+using MFuser.ModelPackage.Classes;
+using MFuser.ModelPackage.Manifest;
 using MFuser.Edge.Serial.Framing;
 using MFuser.Edge.Serial.Mcu;
+using MFuser.TestSupport;
 
 namespace MFuser.Edge.Serial.Tests;
 
@@ -190,7 +193,7 @@ public class FramingTests
     [Fact]
     public void Docs_worked_example_matches_the_encoder()
     {
-        var doc = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "serial-protocol.md"));
+        var doc = File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "serial-protocol.md"));
         const string start = "<!-- example-wire-begin -->", end = "<!-- example-wire-end -->";
         var a = doc.IndexOf(start, StringComparison.Ordinal);
         var b = doc.IndexOf(end, StringComparison.Ordinal);
@@ -202,13 +205,5 @@ public class FramingTests
         var wire = new byte[FreeSpaceFrameCodec.MaxWireLength];
         var n = FreeSpaceFrameCodec.Encode(SampleFrame(), wire);
         Assert.Equal(Convert.ToHexString(wire, 0, n), hex.ToString().ToUpperInvariant());
-    }
-
-    internal static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "MFuser.Edge.sln")))
-                return dir.FullName;
-        throw new InvalidOperationException("MFuser.Edge.sln not found above " + AppContext.BaseDirectory);
     }
 }

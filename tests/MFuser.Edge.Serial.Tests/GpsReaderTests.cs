@@ -76,7 +76,7 @@ public class GpsReaderTests
             Send(peer, moved + "\r\n");
         Wait.Until(() => gps.Fixes == 2, () => $"fix after the reopen (fixes {gps.Fixes})");
         Assert.Equal(48 + 8.0 / 60, gps.Latest.Fix!.Latitude, 9);
-        Assert.Equal(MFuser.Edge.Geo.GeoFixQuality.Dgps, gps.Latest.Fix.Quality);
+        Assert.Equal(MFuser.Edge.Core.Geo.GeoFixQuality.Dgps, gps.Latest.Fix.Quality);
     }
 
     [Fact]

@@ -1,5 +1,5 @@
 using System.Text;
-using MFuser.Edge.Geo;
+using MFuser.Edge.Core.Geo;
 using MFuser.Edge.Serial.Gps;
 using MFuser.Edge.Serial.Nmea;
 

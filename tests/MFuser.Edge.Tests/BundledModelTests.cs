@@ -1,9 +1,10 @@
 using System.Text.Json.Nodes;
-using MFuser.Edge.Config;
+using MFuser.Edge.Core.Config;
 using MFuser.Edge.Inference;
-using MFuser.Edge.Tests.Fixtures;
+using MFuser.TestSupport;
 using MFuser.Scenes;
 using MFuser.TestSupport;
+using MFuser.ModelPackage.Classes;
 
 namespace MFuser.Edge.Tests;
 
@@ -27,15 +28,15 @@ public sealed class BundledModelTests : IDisposable
 
     private static byte[] Segment(SegmentationSession session, byte[] bgr)
     {
-        bgr.CopyTo(session.Input);
+        bgr.CopyTo(session.Buffers.Input);
         session.Run();
-        return session.Labels.ToArray();
+        return session.Buffers.Labels.ToArray();
     }
 
     [Fact]
     public void Default_package_is_the_trained_MFuser_and_segments_a_clear_frame()
     {
-        var package = ModelPackage.Load(Package);
+        var package = PackageDirectory.Load(Package);
         Assert.Equal("mfuser-tiny-synth", package.Manifest.Name);
         Assert.StartsWith("MFuser 'tiny'", package.Manifest.Architecture);
         Assert.Equal("model.weights", package.Manifest.Weights?.File);
@@ -65,8 +66,8 @@ public sealed class BundledModelTests : IDisposable
         manifest["custom_op"] = null;
         File.WriteAllText(Path.Combine(portable, "model.json"), manifest.ToJsonString());
 
-        using var fused = SegmentationSession.Create(ModelPackage.Load(Package), Settings);
-        using var standard = SegmentationSession.Create(ModelPackage.Load(portable), Settings);
+        using var fused = SegmentationSession.Create(PackageDirectory.Load(Package), Settings);
+        using var standard = SegmentationSession.Create(PackageDirectory.Load(portable), Settings);
         foreach (var domain in new[] { Domain.Clear, Domain.Night })
         {
             var (bgr, _) = Frame(fused.Width, fused.Height, domain);
@@ -74,7 +75,7 @@ public sealed class BundledModelTests : IDisposable
             var b = Segment(standard, bgr);
             var same = Enumerable.Range(0, a.Length).Count(i => a[i] == b[i]) / (double)a.Length;
             Assert.True(same >= 0.999, $"{domain}: fused and portable labels agree on {same:P3} of pixels");
-            Assert.Equal(fused.Embedding.ToArray(), standard.Embedding.ToArray(), (x, y) => Math.Abs(x - y) <= 1e-4f);
+            Assert.Equal(fused.Buffers.Embedding.ToArray(), standard.Buffers.Embedding.ToArray(), (x, y) => Math.Abs(x - y) <= 1e-4f);
         }
     }
 

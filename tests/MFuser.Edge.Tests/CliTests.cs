@@ -1,4 +1,4 @@
-using MFuser.Edge.Tests.Fixtures;
+using MFuser.TestSupport;
 using MFuser.Onnx.Graph;
 using MFuser.TestSupport;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using MFuser.Edge.Inference;
-using MFuser.Edge.Tests.Fixtures;
+using MFuser.TestSupport;
 using MFuser.TestSupport;
 using OpenCvSharp;
 
@@ -88,7 +88,7 @@ public sealed class DaemonIntegrationTests : IDisposable
         var stopped = await after.WaitForAsync(m => m.Topic == "mfuser/it1/available", TimeSpan.FromSeconds(5));
         Assert.Equal(("stopped", true), (stopped.Text, stopped.Retain));
         var info = JsonDocument.Parse((await after.WaitForAsync(m => m.Topic == "mfuser/it1/info", TimeSpan.FromSeconds(5))).Payload).RootElement;
-        var manifest = ModelPackage.Load(RepoPaths.FixturePackage).Manifest;
+        var manifest = PackageDirectory.Load(RepoPaths.FixturePackage).Manifest;
         Assert.Equal(manifest.Name, info.GetProperty("model").GetProperty("name").GetString());
         Assert.Equal(manifest.Sha256, info.GetProperty("model").GetProperty("sha256").GetString());
         Assert.Equal(manifest.Classes.Count, info.GetProperty("classes").GetArrayLength());

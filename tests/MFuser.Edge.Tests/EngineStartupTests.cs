@@ -1,11 +1,12 @@
+using MFuser.Edge.Startup;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using MFuser.Edge.Daemon;
+using MFuser.Edge;
 using MFuser.Edge.Inference;
 using MFuser.Edge.Systemd;
-using MFuser.Edge.Tests.Fixtures;
+using MFuser.TestSupport;
 using MFuser.TestSupport;
 
 namespace MFuser.Edge.Tests;
@@ -32,7 +33,7 @@ public sealed class EngineStartupTests : IDisposable
         TimeSpan createdAt = default;
         var settings = SessionSettings.CpuOnly with { Providers = ["tensorrt", "cpu"] };
 
-        using var session = ModelRuntime.Open(ModelPackage.Load(RepoPaths.FixturePackage), settings, _ => { }, notifier, (p, s) =>
+        using var session = ModelRuntime.Open(PackageDirectory.Load(RepoPaths.FixturePackage), settings, _ => { }, notifier, (p, s) =>
         {
             Thread.Sleep(creation);
             var created = SegmentationSession.Create(p, s);
@@ -66,7 +67,7 @@ public sealed class EngineStartupTests : IDisposable
         socket.Bind(new UnixDomainSocketEndPoint(path));
         using var notifier = new SystemdNotifier(path);
         var lines = new List<string>();
-        using var session = ModelRuntime.Open(ModelPackage.Load(RepoPaths.FixturePackage), SessionSettings.CpuOnly with { ReportPlacement = true },
+        using var session = ModelRuntime.Open(PackageDirectory.Load(RepoPaths.FixturePackage), SessionSettings.CpuOnly with { ReportPlacement = true },
             l => { lock (lines) lines.Add(l); }, notifier);
         ModelRuntime.WarmUp(session, 1, l => { lock (lines) lines.Add(l); }, notifier);
         var buffer = new byte[4096];
@@ -119,7 +120,7 @@ public sealed class EngineStartupTests : IDisposable
     public async Task Retained_info_publishes_the_node_placement_measured_at_start_up()
     {
         int expected;
-        using (var session = SegmentationSession.Create(ModelPackage.Load(RepoPaths.FixturePackage), SessionSettings.CpuOnly with { ReportPlacement = true }))
+        using (var session = SegmentationSession.Create(PackageDirectory.Load(RepoPaths.FixturePackage), SessionSettings.CpuOnly with { ReportPlacement = true }))
         {
             session.WarmUp(1);
             expected = session.Placement!.Total;

@@ -1,3 +1,5 @@
+using MFuser.ModelPackage.Classes;
+
 namespace MFuser.Scenes.Tests;
 
 /// <summary>Over a corpus of 200 scenes every class the issue lists appears, with plausible frequencies.</summary>

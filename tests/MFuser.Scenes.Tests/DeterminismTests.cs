@@ -1,3 +1,5 @@
+using MFuser.ModelPackage.Classes;
+
 namespace MFuser.Scenes.Tests;
 
 public class DeterminismTests

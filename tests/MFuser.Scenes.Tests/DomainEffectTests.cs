@@ -1,3 +1,5 @@
+using MFuser.ModelPackage.DomainStatistics;
+
 namespace MFuser.Scenes.Tests;
 
 /// <summary>The domains move image statistics the way they claim to, measured over several scenes.</summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using MFuser.Scenes.Cli;
 using OpenCvSharp;
+using MFuser.ModelPackage.Classes;
 
 namespace MFuser.Scenes.Tests;
 

@@ -1,3 +1,5 @@
+using MFuser.ModelPackage.DomainStatistics;
+
 namespace MFuser.Scenes.Tests;
 
 /// <summary>Image statistics on BGR frames, in 0..255 luma units.</summary>

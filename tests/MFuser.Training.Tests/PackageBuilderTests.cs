@@ -1,6 +1,7 @@
 using System.Text.Json;
-using MFuser.Edge.DomainShift;
-using MFuser.Edge.Models;
+using MFuser.ModelPackage.DomainStatistics;
+using MFuser.ModelPackage.Classes;
+using MFuser.ModelPackage.Manifest;
 using MFuser.Onnx.Architecture;
 using MFuser.Training.Packaging;
 

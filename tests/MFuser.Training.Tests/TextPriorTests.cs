@@ -1,3 +1,4 @@
+using MFuser.ModelPackage.Classes;
 using MFuser.Onnx.Architecture;
 using MFuser.Onnx.Weights;
 using MFuser.Scenes;

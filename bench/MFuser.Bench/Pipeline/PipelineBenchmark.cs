@@ -8,6 +8,7 @@ using MFuser.Onnx.Scan;
 using MFuser.Scenes;
 using MFuser.Scenes.Drive;
 using Microsoft.ML.OnnxRuntime;
+using MFuser.ModelPackage.Manifest;
 
 namespace MFuser.Bench.Pipeline;
 

@@ -4,6 +4,7 @@ using MFuser.Onnx.Architecture;
 using MFuser.Onnx.Contract;
 using MFuser.Onnx.Scan;
 using Microsoft.ML.OnnxRuntime;
+using MFuser.ModelPackage.Manifest;
 
 namespace MFuser.Bench.Scaling;
 

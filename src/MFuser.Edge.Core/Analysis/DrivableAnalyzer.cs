@@ -1,7 +1,9 @@
-using MFuser.Edge.Calibration;
-using MFuser.Edge.Models;
+using MFuser.Edge.Core.Calibration;
+using MFuser.ModelPackage.Classes;
+using MFuser.ModelPackage.Manifest;
+using MFuser.ModelPackage.DomainStatistics;
 
-namespace MFuser.Edge.Analysis;
+namespace MFuser.Edge.Core.Analysis;
 
 /// <summary>
 /// Turns the model's <c>labels</c> and <c>confidence</c> maps (H·W bytes each, row-major) into a
@@ -183,14 +185,7 @@ public sealed class DrivableAnalyzer
             s.ClassFractionsArray[i] = (double)count / n;
         }
         s.UnknownFraction = (double)(n - known) / n;
-        double confidenceSum = 0, entropySum = 0;
-        for (var q = 0; q < 256; q++)
-        {
-            confidenceSum += (double)q * _confidenceHistogram[q];
-            entropySum += _entropy[q] * _confidenceHistogram[q];
-        }
-        s.ConfidenceMean = confidenceSum / (255.0 * n);
-        s.EntropyMean = entropySum / n;
+        (s.ConfidenceMean, s.EntropyMean) = PredictionEntropy.Means(_confidenceHistogram, _entropy, n);
     }
 
     private void FillFreeSpace()

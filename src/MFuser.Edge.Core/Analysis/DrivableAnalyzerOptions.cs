@@ -1,4 +1,4 @@
-namespace MFuser.Edge.Analysis;
+namespace MFuser.Edge.Core.Analysis;
 
 /// <summary>How <see cref="DrivableAnalyzer"/> reads a label map. Fixed for a session.</summary>
 public sealed record DrivableAnalyzerOptions

@@ -1,6 +1,8 @@
-using MFuser.Edge.Models;
+using MFuser.ModelPackage.Classes;
+using MFuser.ModelPackage.Manifest;
+using MFuser.ModelPackage.DomainStatistics;
 
-namespace MFuser.Edge.Analysis;
+namespace MFuser.Edge.Core.Analysis;
 
 /// <summary>
 /// The drivable-area summary of one frame (DESIGN.md §4). One instance is owned by a <see cref="DrivableAnalyzer"/>

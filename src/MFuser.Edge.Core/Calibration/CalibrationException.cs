@@ -1,4 +1,4 @@
-namespace MFuser.Edge.Calibration;
+namespace MFuser.Edge.Core.Calibration;
 
 /// <summary>A calibration file could not be read or is inconsistent; the message names the file, the key, what was
 /// expected and what was found.</summary>

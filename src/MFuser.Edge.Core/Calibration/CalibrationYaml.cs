@@ -2,7 +2,7 @@ using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace MFuser.Edge.Calibration;
+namespace MFuser.Edge.Core.Calibration;
 
 /// <summary>
 /// Reads a camera calibration written by OpenCV's <c>FileStorage</c> (<c>%YAML:1.0</c>, <c>!!opencv-matrix</c>) or by

@@ -1,4 +1,4 @@
-namespace MFuser.Edge.Calibration;
+namespace MFuser.Edge.Core.Calibration;
 
 /// <summary>
 /// A camera's intrinsics (OpenCV pinhole model with plumb-bob or rational distortion) and its mounting on the

@@ -1,4 +1,4 @@
-namespace MFuser.Edge.Calibration;
+namespace MFuser.Edge.Core.Calibration;
 
 /// <summary>
 /// Image ↔ ground geometry of one calibrated camera at one image size: undistortion, bearings from the intrinsics

@@ -1,4 +1,4 @@
-namespace MFuser.Edge.Config;
+namespace MFuser.Edge.Core.Config;
 
 /// <summary>Where the MQTT client connects: the embedded in-process broker or <c>mqtt(s)://host:port</c>.</summary>
 public sealed record BrokerEndpoint(bool Embedded, string Host, int Port, bool Tls)

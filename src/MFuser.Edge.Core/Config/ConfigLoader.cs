@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Text.Json;
 
-namespace MFuser.Edge.Config;
+namespace MFuser.Edge.Core.Config;
 
 /// <summary>Builds an <see cref="EdgeConfig"/> from three layers, each overriding the one before: defaults, the
 /// JSON file (<c>--config</c>), <c>MFUSER_*</c> environment variables, then command-line options. Every problem is

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace MFuser.Edge.Config;
+namespace MFuser.Edge.Core.Config;
 
 /// <summary>One configuration key: its dotted name, default, what it accepts and what it means. The schema is the
 /// single source of truth for the JSON file, the environment overrides and docs/configuration.md.</summary>

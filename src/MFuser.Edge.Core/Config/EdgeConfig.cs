@@ -1,6 +1,7 @@
-using MFuser.Edge.DomainShift;
+using MFuser.Edge.Core.DomainShift;
+using MFuser.ModelPackage.DomainStatistics;
 
-namespace MFuser.Edge.Config;
+namespace MFuser.Edge.Core.Config;
 
 /// <summary>Camera source settings (keys <c>source.*</c>).</summary>
 public sealed record SourceConfig(SourceUri Uri, string StreamBackend, bool Loop, double MaxFps, TimeSpan ReopenInitial, TimeSpan ReopenMax, TimeSpan StartupTimeout);

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace MFuser.Edge.Config;
+namespace MFuser.Edge.Core.Config;
 
 /// <summary>The kinds of camera source the daemon can open.</summary>
 public enum SourceKind

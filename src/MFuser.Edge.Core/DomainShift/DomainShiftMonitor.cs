@@ -1,6 +1,7 @@
-using MFuser.Edge.Payloads;
+using MFuser.Edge.Core.Payloads;
+using MFuser.ModelPackage.DomainStatistics;
 
-namespace MFuser.Edge.DomainShift;
+namespace MFuser.Edge.Core.DomainShift;
 
 /// <summary>
 /// Turns per-frame <see cref="DomainSignals"/> into shift episodes. Each signal is smoothed (EMA over capture time)

@@ -1,4 +1,4 @@
-namespace MFuser.Edge.DomainShift;
+namespace MFuser.Edge.Core.DomainShift;
 
 /// <summary>Thresholds and timings of the <see cref="DomainShiftMonitor"/>. The defaults open episodes at the
 /// synthetic drive's weather changes (clear → fog → night → clear) and close them after; see docs/field-logging.md.</summary>

@@ -1,6 +1,7 @@
-using MFuser.Edge.Payloads;
+using MFuser.Edge.Core.Payloads;
+using MFuser.ModelPackage.DomainStatistics;
 
-namespace MFuser.Edge.DomainShift;
+namespace MFuser.Edge.Core.DomainShift;
 
 /// <summary>Why an episode ended: the scene came back within the reference, or the daemon stopped with the episode
 /// still open (its field log and consumers get a closing event either way).</summary>

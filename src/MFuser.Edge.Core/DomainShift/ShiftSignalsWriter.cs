@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.Text.Json;
-using MFuser.Edge.Payloads;
+using MFuser.Edge.Core.Payloads;
+using MFuser.ModelPackage.DomainStatistics;
 
-namespace MFuser.Edge.DomainShift;
+namespace MFuser.Edge.Core.DomainShift;
 
 /// <summary>
 /// The per-frame shift-signals JSON (field log channel <c>/domain_shift/signals</c>):

@@ -1,4 +1,4 @@
-namespace MFuser.Edge.Geo;
+namespace MFuser.Edge.Core.Geo;
 
 /// <summary>NMEA GGA fix quality (field 6): how the position was obtained.</summary>
 public enum GeoFixQuality

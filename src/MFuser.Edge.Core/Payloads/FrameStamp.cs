@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace MFuser.Edge.Payloads;
+namespace MFuser.Edge.Core.Payloads;
 
 /// <summary>Identifies the camera frame a payload describes: its monotonic id and capture time.</summary>
 public readonly record struct FrameStamp(long Frame, DateTimeOffset CapturedAt);

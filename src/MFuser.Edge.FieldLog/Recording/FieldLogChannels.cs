@@ -1,4 +1,5 @@
 using System.Text;
+using MFuser.ModelPackage.DomainStatistics;
 
 namespace MFuser.Edge.FieldLog.Recording;
 

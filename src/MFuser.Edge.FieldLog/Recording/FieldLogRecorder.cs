@@ -2,10 +2,11 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
-using MFuser.Edge.DomainShift;
+using MFuser.Edge.Core.DomainShift;
+using MFuser.ModelPackage.DomainStatistics;
 using MFuser.Edge.FieldLog.Mcap;
-using MFuser.Edge.Geo;
-using MFuser.Edge.Payloads;
+using MFuser.Edge.Core.Geo;
+using MFuser.Edge.Core.Payloads;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,4 +1,4 @@
-using MFuser.Edge.Geo;
+using MFuser.Edge.Core.Geo;
 using MFuser.Edge.Serial.Nmea;
 
 namespace MFuser.Edge.Serial.Gps;

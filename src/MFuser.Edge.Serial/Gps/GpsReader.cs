@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using MFuser.Edge.Geo;
+using MFuser.Edge.Core.Geo;
 using MFuser.Edge.Serial.Nmea;
 using MFuser.Edge.Serial.Ports;
 using Microsoft.Extensions.Logging;

@@ -1,4 +1,5 @@
-using MFuser.Edge.Analysis;
+using MFuser.Edge.Core.Analysis;
+using MFuser.ModelPackage.DomainStatistics;
 
 namespace MFuser.Edge.Serial.Mcu;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using MFuser.Edge.Capture;
-using MFuser.Edge.Config;
+using MFuser.Edge.Core.Config;
 
-namespace MFuser.Edge.Daemon.Cli;
+namespace MFuser.Edge.Cli;
 
 /// <summary>The options every command shares. Values are taken as text and validated by <see cref="ConfigLoader"/>,
 /// so a bad value exits with code 2 and names the key, the value and what is allowed.</summary>

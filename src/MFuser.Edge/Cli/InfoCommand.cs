@@ -1,12 +1,14 @@
+using MFuser.Edge.Startup;
 using System.CommandLine;
 using System.Reflection;
 using MFuser.Edge.Capture;
-using MFuser.Edge.Config;
+using MFuser.Edge.Core.Config;
 using MFuser.Edge.Inference;
-using MFuser.Edge.Models;
+using MFuser.ModelPackage.Classes;
+using MFuser.ModelPackage.Manifest;
 using Microsoft.ML.OnnxRuntime;
 
-namespace MFuser.Edge.Daemon.Cli;
+namespace MFuser.Edge.Cli;
 
 /// <summary><c>mfuser-edge info</c>: software and native library versions, available execution providers and video
 /// backends, the effective configuration, the model package it names, the TensorRT engine cache, and where the
@@ -33,12 +35,12 @@ internal static class InfoCommand
             Console.WriteLine($"broker           {config.Broker.Endpoint}");
             Console.WriteLine($"providers        {string.Join(" -> ", config.Inference.Providers)}");
             Console.WriteLine($"gpu / tensorrt   {GpuEnvironment.Device()}; TensorRT {GpuEnvironment.TensorRtVersion(GpuEnvironment.LibraryFolders())}");
-            var path = ModelPackage.Resolve(config.ModelPath);
+            var path = PackageDirectory.Resolve(config.ModelPath);
             try
             {
                 var m = ManifestReader.ReadPackage(path);
                 Console.WriteLine($"model            {m.Name} {m.Version} at {path} ({m.Input.Width}x{m.Input.Height}, {m.Classes.Count} classes)");
-                ShowPlacement(ModelPackage.Load(path), config);
+                ShowPlacement(PackageDirectory.Load(path), config);
             }
             catch (ModelPackageException e)
             {
@@ -49,7 +51,7 @@ internal static class InfoCommand
         return command;
     }
 
-    private static void ShowPlacement(ModelPackage package, EdgeConfig config)
+    private static void ShowPlacement(PackageDirectory package, EdgeConfig config)
     {
         var trt = config.Inference.TensorRt;
         var trtInBuild = OrtEnv.Instance().GetAvailableProviders().Contains("TensorrtExecutionProvider");

@@ -1,16 +1,13 @@
 using System.CommandLine;
-using MFuser.Edge.Calibration;
-using MFuser.Edge.Config;
-using MFuser.Edge.Daemon.FieldOps;
-using MFuser.Edge.Daemon.Pipeline;
-using MFuser.Edge.Inference;
+using MFuser.Edge.Pipeline;
+using MFuser.Edge.Startup;
 using SystemdNotifier = MFuser.Edge.Systemd.SystemdNotifier;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 
-namespace MFuser.Edge.Daemon.Cli;
+namespace MFuser.Edge.Cli;
 
 /// <summary><c>mfuser-edge run</c>: the daemon as a .NET Generic Host app with systemd integration (journal-formatted
 /// logs under systemd; sd_notify through <see cref="SystemdNotifier"/>). The model package is checked, its session
@@ -35,16 +32,13 @@ internal static class RunCommand
             using var startupLoggers = LoggerFactory.Create(l => ConfigureLogging(l, statusLine));
             var log = startupLoggers.CreateLogger("mfuser-edge");
             void Report(string line) => log.LogInformation("{Line}", line);
-            var package = ModelPackage.Load(ModelPackage.Resolve(config.ModelPath));
-            using var session = ModelRuntime.Open(package, ModelRuntime.Settings(config), Report, notifier);
-            var warmup = ModelRuntime.WarmUp(session, config.Inference.WarmupRuns, Report, notifier);
-            log.LogInformation("model {Name} {Version} ready on {Provider}; warm-up {Ms:F1} ms", package.Manifest.Name, package.Manifest.Version,
-                session.Provider, warmup.TotalMilliseconds);
-            var calibration = config.CalibrationFile.Length > 0 ? CalibrationYaml.Load(config.CalibrationFile) : null;
-            var domainReference = DomainReferences.Resolve(config.DomainShift, package);
+            using var model = ModelStack.Open(config, Report, notifier);
+            log.LogInformation("model {Name} {Version} ready on {Provider}; warm-up {Ms:F1} ms", model.Package.Manifest.Name,
+                model.Package.Manifest.Version, model.Session.Provider, model.WarmUp.TotalMilliseconds);
+            var domainReference = DomainReferences.Resolve(config.DomainShift, model.Package);
 
             var outcome = new RunOutcome();
-            builder.Services.AddHostedService(sp => new EdgeDaemon(config, session, calibration, domainReference, outcome, notifier,
+            builder.Services.AddHostedService(sp => new EdgeDaemon(config, model, domainReference, outcome, notifier,
                 sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILoggerFactory>()));
             using var host = builder.Build();
             await host.RunAsync(ct);

@@ -1,8 +1,9 @@
+using MFuser.Edge.Startup;
 using System.CommandLine;
-using MFuser.Edge.Config;
+using MFuser.Edge.Core.Config;
 using MFuser.Edge.Inference;
 
-namespace MFuser.Edge.Daemon.Cli;
+namespace MFuser.Edge.Cli;
 
 /// <summary><c>mfuser-edge validate-model &lt;dir&gt;</c>: the package checks of start-up plus one warm-up inference,
 /// then a summary. Exit 0 when the package is usable, 3 when a check fails.</summary>
@@ -17,13 +18,11 @@ internal static class ValidateModelCommand
         command.SetAction(parse =>
         {
             var config = common.Load(parse);
-            var path = ModelPackage.Resolve(parse.GetValue(dir)!);
-            var package = ModelPackage.Load(path);
             void Report(string line) => Console.WriteLine($"  {line}");
-            using var session = ModelRuntime.Open(package, ModelRuntime.Settings(config), Report);
-            var warmup = ModelRuntime.WarmUp(session, 1, Report);
+            using var model = ModelStack.Open(config, Report, packagePath: parse.GetValue(dir)!, warmUpRuns: 1);
+            var (package, session, warmup) = (model.Package, model.Session, model.WarmUp);
             var m = package.Manifest;
-            Console.WriteLine($"model package   {path}");
+            Console.WriteLine($"model package   {package.Directory}");
             Console.WriteLine($"name / version  {m.Name} {m.Version}");
             Console.WriteLine($"onnx            {m.OnnxFile}  sha256 {m.Sha256} (verified)");
             Console.WriteLine($"input           image uint8 [1, {m.Input.Height}, {m.Input.Width}, 3] BGR");

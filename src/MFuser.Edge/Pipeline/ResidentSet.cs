@@ -1,7 +1,7 @@
 using System.Buffers.Text;
 using System.Diagnostics;
 
-namespace MFuser.Edge.Daemon.Pipeline;
+namespace MFuser.Edge.Pipeline;
 
 /// <summary>The daemon's resident set size for <c>stats.memory</c>, read from <c>/proc/self/statm</c> into a stack
 /// buffer. <see cref="Process.WorkingSet64"/> on Linux builds a whole process snapshot, reading the stat file of

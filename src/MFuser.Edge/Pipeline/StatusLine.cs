@@ -1,4 +1,4 @@
-namespace MFuser.Edge.Daemon.Pipeline;
+namespace MFuser.Edge.Pipeline;
 
 /// <summary>One live status line on the terminal, redrawn in place (carriage return + erase line).</summary>
 public static class StatusLine

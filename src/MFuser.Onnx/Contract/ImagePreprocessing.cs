@@ -1,4 +1,5 @@
 using MFuser.Onnx.Graph;
+using MFuser.ModelPackage.Manifest;
 
 namespace MFuser.Onnx.Contract;
 

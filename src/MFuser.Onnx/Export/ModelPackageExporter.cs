@@ -5,6 +5,7 @@ using MFuser.Onnx.Graph;
 using MFuser.Onnx.Scan;
 using MFuser.Onnx.Weights;
 using MFuser.Onnx.Proto;
+using MFuser.ModelPackage.Manifest;
 
 namespace MFuser.Onnx.Export;
 
@@ -82,11 +83,11 @@ public static class ModelPackageExporter
         var files = paths.Values.Concat(external ? [dataPath] : []).ToList();
         var sums = files.ToDictionary(Path.GetFileName, f => Sha256Of(f)!, StringComparer.Ordinal);
         var primary = options.Variants.Contains(ScanVariant.Fused) ? ScanVariant.Fused : options.Variants[0];
-        var manifest = ManifestSkeleton.Build(cfg, options.ModelName, options.Version, primary.FileName(), sums[primary.FileName()],
+        var manifest = PackageManifest.Create(cfg, options.ModelName, options.Version, primary.FileName(), sums[primary.FileName()],
             options.IncludeLogits, usesCustomOp: primary == ScanVariant.Fused, options.Provenance,
-            externalWeights: external ? (ExportOptions.WeightsFile, sums[ExportOptions.WeightsFile]) : null);
-        var manifestPath = Path.Combine(options.OutputDirectory, "model.json");
-        File.WriteAllText(manifestPath, ManifestSkeleton.ToJson(manifest));
+            externalWeights: external ? new ExternalWeights(ExportOptions.WeightsFile, sums[ExportOptions.WeightsFile]) : null);
+        var manifestPath = Path.Combine(options.OutputDirectory, ModelManifest.FileName);
+        ManifestWriter.WritePackage(options.OutputDirectory, manifest);
         File.WriteAllLines(Path.Combine(options.OutputDirectory, "SHA256SUMS"),
             sums.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Value}  {kv.Key}"));
         Say($"package complete: {weightBytes / 1e6:F1} MB of weights{(external ? $" in {ExportOptions.WeightsFile}" : " inline")}");

@@ -1,3 +1,5 @@
+using MFuser.ModelPackage.Classes;
+
 namespace MFuser.Scenes.Rendering;
 
 /// <summary>A linear-ish RGB colour with components in 0..1 (values above 1 are allowed for lights).</summary>

@@ -1,5 +1,6 @@
 using MFuser.Scenes.World;
 using MFuser.Scenes.Randomness;
+using MFuser.ModelPackage.Classes;
 
 namespace MFuser.Scenes.Rendering;
 

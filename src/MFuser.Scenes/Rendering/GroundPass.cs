@@ -1,5 +1,6 @@
 using MFuser.Scenes.Randomness;
 using MFuser.Scenes.World;
+using MFuser.ModelPackage.Classes;
 
 namespace MFuser.Scenes.Rendering;
 

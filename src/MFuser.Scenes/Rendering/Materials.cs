@@ -1,4 +1,5 @@
 using MFuser.Scenes.Randomness;
+using MFuser.ModelPackage.Classes;
 
 namespace MFuser.Scenes.Rendering;
 

@@ -1,3 +1,5 @@
+using MFuser.ModelPackage.Classes;
+
 namespace MFuser.Scenes.Rendering;
 
 /// <summary>A city's materials: colours of surfaces and its building style. <see cref="CityA"/> is the source

@@ -1,4 +1,5 @@
 using MFuser.Scenes.World;
+using MFuser.ModelPackage.Classes;
 
 namespace MFuser.Scenes.Rendering;
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MFuser.ModelPackage.Classes;
 using MFuser.Scenes;
 using MFuser.Training.TextPrior;
 

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using MFuser.Edge.DomainShift;
-using MFuser.Edge.Models;
+using MFuser.ModelPackage.DomainStatistics;
+using MFuser.ModelPackage.Classes;
+using MFuser.ModelPackage.Manifest;
 using MFuser.Onnx.Architecture;
 using MFuser.Onnx.Export;
 using MFuser.Scenes;
@@ -25,7 +26,7 @@ public static class ModelCard
         var cfg = request.Source.Config;
         var sb = new StringBuilder();
         sb.AppendLine($"# {manifest.Name} {manifest.Version}").AppendLine();
-        sb.AppendLine(ManifestSkeleton.Summary(cfg) + ".").AppendLine();
+        sb.AppendLine(PackageManifest.Summary(cfg) + ".").AppendLine();
 
         sb.AppendLine("## Architecture").AppendLine();
         sb.AppendLine("| part | configuration |").AppendLine("|---|---|");

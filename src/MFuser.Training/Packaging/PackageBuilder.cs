@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
-using MFuser.Edge.DomainShift;
-using MFuser.Edge.Models;
+using MFuser.ModelPackage.DomainStatistics;
+using MFuser.ModelPackage.Classes;
+using MFuser.ModelPackage.Manifest;
 using MFuser.Onnx.Export;
 using MFuser.Onnx.Scan;
 using MFuser.Scenes;
@@ -72,21 +72,23 @@ public static class PackageBuilder
         using var model = LoadCheckpoint(source, request.Threads);
         var parity = model is null ? null : CheckParity(model, export, request, Say);
         var eval = Evaluation(model, request, Say);
-        var manifestNode = JsonNode.Parse(File.ReadAllText(export.Manifest))!.AsObject();
-        var miou = new JsonObject();
+        var miou = new Dictionary<string, double>();
         if (eval is not null)
             foreach (var d in eval.Report.Domains.Where(d => double.IsFinite(d.MeanIoU)))
                 miou[d.Domain] = Math.Round(d.MeanIoU, 4);
-        manifestNode["training"] = new JsonObject { ["provenance"] = source.Provenance, ["miou"] = miou };
-        manifestNode["domain_statistics"] = reference is null ? null : SourceDomainStatistics.FileName;
-        File.WriteAllText(export.Manifest, ManifestSkeleton.ToJson(manifestNode));
+        var exported = ManifestReader.ReadPackage(request.OutputDirectory);
+        ManifestWriter.WritePackage(request.OutputDirectory, exported with
+        {
+            Training = new TrainingInfo(source.Provenance, miou),
+            DomainStatistics = reference is null ? null : SourceDomainStatistics.FileName,
+        });
         var manifest = ManifestReader.ReadPackage(request.OutputDirectory);
 
         var card = ModelCard.Write(new ModelCardInput(request, manifest, export, reference, eval, parity));
         File.WriteAllText(Path.Combine(request.OutputDirectory, ModelCard.FileName), card);
         var bytes = Directory.GetFiles(request.OutputDirectory).Sum(f => new FileInfo(f).Length);
         Say($"package {request.OutputDirectory} complete: {manifest.Name} {manifest.Version}, {bytes / 1e6:F1} MB, " +
-            $"mIoU {(eval is null ? "not evaluated" : string.Join(", ", miou.Select(kv => $"{kv.Key} {100 * kv.Value!.GetValue<double>():F1}")))}");
+            $"mIoU {(eval is null ? "not evaluated" : string.Join(", ", miou.Select(kv => $"{kv.Key} {100 * kv.Value:F1}")))}");
     }
 
     private static MFuserModel? LoadCheckpoint(ExportSource source, int threads)

@@ -1,6 +1,6 @@
-using MFuser.Edge.Analysis;
-using MFuser.Edge.DomainShift;
-using MFuser.Edge.Models;
+using MFuser.ModelPackage.DomainStatistics;
+using MFuser.ModelPackage.Classes;
+using MFuser.ModelPackage.Manifest;
 using MFuser.Onnx.Architecture;
 using MFuser.Onnx.Contract;
 using MFuser.Scenes;
@@ -14,7 +14,8 @@ namespace MFuser.Training.Packaging;
 /// The package's source-domain reference for the daemon's domain-shift monitor: held-out frames of the source domain
 /// (<see cref="Domains.Source"/>, seeds from <see cref="SceneData.HeldOutSeedBase"/>) rendered at the model resolution
 /// in BGR, run through the exported model in ONNX Runtime, measured with the daemon's own signal code (image
-/// statistics, the drivable analyzer's confidence/entropy means, the <c>embedding</c> output) and accumulated in a
+/// statistics, the confidence/entropy means of <see cref="PredictionEntropy.Means(ReadOnlySpan{byte}, int)"/>, the
+/// <c>embedding</c> output) and accumulated in a
 /// <see cref="DomainBaseline"/>: the same statistics <c>mfuser-edge calibrate-domain</c> records on a vehicle.
 /// </summary>
 public static class SourceDomainStatistics
@@ -34,8 +35,7 @@ public static class SourceDomainStatistics
         var bgr = image.Buffer.Span;
         var groundTruth = new byte[h * w];
         var inputs = new[] { NamedOnnxValue.CreateFromTensor(ModelIo.Image, image) };
-        string[] wanted = [ModelIo.Labels, ModelIo.Confidence, ModelIo.Embedding];
-        var analyzer = new DrivableAnalyzer(Cityscapes.Classes, w, h, new DrivableAnalyzerOptions());
+        string[] wanted = [ModelIo.Confidence, ModelIo.Embedding];
         var imageStats = new ImageStatistics(w, h);
         var baseline = new DomainBaseline(maxFrames: frames);
         var renderer = new RendererSource();
@@ -43,11 +43,10 @@ public static class SourceDomainStatistics
         {
             renderer.Render(SceneData.HeldOutSeedBase + i, Domains.Source, w, h, bgr, groundTruth);
             using var results = session.Run(inputs, wanted);
-            var labels = ((DenseTensor<byte>)results.First(r => r.Name == ModelIo.Labels).Value).Buffer.Span;
             var confidence = ((DenseTensor<byte>)results.First(r => r.Name == ModelIo.Confidence).Value).Buffer.Span;
             var embedding = ((DenseTensor<float>)results.First(r => r.Name == ModelIo.Embedding).Value).Buffer.Span;
-            var summary = analyzer.Analyze(labels, confidence);
-            baseline.Add(DomainSignals.From(imageStats.Compute(bgr), summary.ConfidenceMean, summary.EntropyMean), embedding);
+            var (confidenceMean, entropyMean) = PredictionEntropy.Means(confidence, Cityscapes.Classes.Count);
+            baseline.Add(DomainSignals.From(imageStats.Compute(bgr), confidenceMean, entropyMean), embedding);
             if ((i + 1) % 16 == 0 || i + 1 == frames)
                 say($"  domain statistics: {i + 1}/{frames} frames");
         }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MFuser.ModelPackage.Classes;
 using MFuser.Onnx.Architecture;
 using MFuser.Scenes;
 

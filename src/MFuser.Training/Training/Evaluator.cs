@@ -3,6 +3,7 @@ using System.Text.Json;
 using MFuser.Scenes;
 using MFuser.Training.Model;
 using static TorchSharp.torch;
+using MFuser.ModelPackage.Classes;
 
 namespace MFuser.Training.Training;
 

@@ -1,6 +1,7 @@
 using MFuser.Onnx.Architecture;
 using MFuser.Scenes;
 using static TorchSharp.torch;
+using MFuser.ModelPackage.Classes;
 
 namespace MFuser.Training.Training;
 

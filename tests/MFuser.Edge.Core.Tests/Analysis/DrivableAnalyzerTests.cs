@@ -1,6 +1,8 @@
-using MFuser.Edge.Analysis;
-using MFuser.Edge.Calibration;
-using MFuser.Edge.Models;
+using MFuser.Edge.Core.Analysis;
+using MFuser.ModelPackage.DomainStatistics;
+using MFuser.Edge.Core.Calibration;
+using MFuser.ModelPackage.Classes;
+using MFuser.ModelPackage.Manifest;
 
 namespace MFuser.Edge.Core.Tests.Analysis;
 

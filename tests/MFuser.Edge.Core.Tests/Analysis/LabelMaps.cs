@@ -1,4 +1,5 @@
-using MFuser.Edge.Models;
+using MFuser.ModelPackage.Classes;
+using MFuser.ModelPackage.Manifest;
 
 namespace MFuser.Edge.Core.Tests.Analysis;
 

@@ -1,4 +1,5 @@
-using MFuser.Edge.Calibration;
+using MFuser.Edge.Core.Calibration;
+using MFuser.TestSupport;
 
 namespace MFuser.Edge.Core.Tests.Calibration;
 
@@ -107,7 +108,7 @@ public class CalibrationYamlTests
     public void The_synthetic_drive_calibration_matches_the_renderers_ground_formula()
     {
         // MFuser.Scenes draws ground row y at depth z = f·h / (y + 0.5 − Cy) with Cy = 111.1363 (pixel-edge convention).
-        var c = CameraCalibration.Load(Path.Combine(RepoRoot.Path, "calibration", "synthetic-drive-512x256.yaml"));
+        var c = CameraCalibration.Load(Path.Combine(RepoPaths.Root, "calibration", "synthetic-drive-512x256.yaml"));
         var p = new GroundProjector(c);
         foreach (var y in new[] { 130, 180, 255 })
         {
@@ -119,7 +120,7 @@ public class CalibrationYamlTests
     [Fact]
     public void The_bundled_example_calibration_loads()
     {
-        var c = CameraCalibration.Load(Path.Combine(RepoRoot.Path, "calibration", "example-1280x720.yaml"));
+        var c = CameraCalibration.Load(Path.Combine(RepoPaths.Root, "calibration", "example-1280x720.yaml"));
         Assert.Equal((1280, 720), (c.ImageWidth, c.ImageHeight));
         Assert.Equal(5, c.Distortion.Count);
         Assert.Equal(1.35, c.MountHeightM);

@@ -1,4 +1,4 @@
-using MFuser.Edge.Calibration;
+using MFuser.Edge.Core.Calibration;
 
 namespace MFuser.Edge.Core.Tests.Calibration;
 

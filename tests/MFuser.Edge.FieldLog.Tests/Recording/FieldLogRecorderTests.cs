@@ -1,11 +1,12 @@
 using System.Text;
 using System.Text.Json;
-using MFuser.Edge.DomainShift;
+using MFuser.Edge.Core.DomainShift;
+using MFuser.ModelPackage.DomainStatistics;
 using MFuser.Edge.FieldLog.Mcap;
 using MFuser.Edge.FieldLog.Recording;
 using MFuser.Edge.FieldLog.Tests.Mcap;
-using MFuser.Edge.Geo;
-using MFuser.Edge.Payloads;
+using MFuser.Edge.Core.Geo;
+using MFuser.Edge.Core.Payloads;
 
 namespace MFuser.Edge.FieldLog.Tests.Recording;
 

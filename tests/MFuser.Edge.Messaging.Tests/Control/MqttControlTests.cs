@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using MFuser.Edge.Commands;
+using MFuser.Edge.Core.Control;
 using MFuser.TestSupport;
 using MQTTnet;
 using MQTTnet.Protocol;
@@ -32,7 +32,7 @@ public sealed class MqttControlTests : IAsyncLifetime
     [Fact]
     public async Task Set_publishes_retained_state_and_commands_answer_on_their_result_topic()
     {
-        var (router, settings, calls) = ControlRouterTests.NewRouter();
+        var (router, settings, calls) = ControlFixtures.NewRouter();
         await using var link = await Links.StartedAsync(Links.Options(_broker.Port));
         new MqttControl(link, router).Attach();
         var b = link.Topics.Base;
@@ -105,13 +105,13 @@ public sealed class MqttControlTests : IAsyncLifetime
     {
         const int count = 3000;
         var messages = Fuzz(seed: 61126, count);
-        var (twin, twinSettings, _) = ControlRouterTests.NewRouter();
+        var (twin, twinSettings, _) = ControlFixtures.NewRouter();
         foreach (var (topic, payload) in messages)
             twin.Handle(topic, new ReadOnlySequence<byte>(payload));
         Assert.True(twin.Counters.Rejected > count / 3, $"fuzz too mild: {twin.Counters.Rejected} rejected");
         Assert.True(twin.Counters.Accepted > 50, $"fuzz too harsh: {twin.Counters.Accepted} accepted");
 
-        var (router, settings, _) = ControlRouterTests.NewRouter();
+        var (router, settings, _) = ControlFixtures.NewRouter();
         await using var link = await Links.StartedAsync(Links.Options(_broker.Port));
         new MqttControl(link, router).Attach();
         var b = link.Topics.Base;

@@ -4,6 +4,7 @@ using MFuser.Onnx.Proto;
 using MFuser.Onnx.Scan;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using MFuser.ModelPackage.Manifest;
 
 namespace MFuser.Onnx.Tests.Contract;
 

@@ -1,5 +1,6 @@
 using MFuser.Onnx.Contract;
 using MFuser.Onnx.Graph;
+using MFuser.ModelPackage.Manifest;
 
 namespace MFuser.Onnx.Tests.Contract;
 

@@ -7,6 +7,7 @@ using MFuser.Onnx.Weights;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Xunit.Abstractions;
+using MFuser.ModelPackage.Manifest;
 
 namespace MFuser.Onnx.Tests.Export;
 

@@ -4,6 +4,7 @@ using MFuser.Onnx.Export;
 using MFuser.Onnx.Scan;
 using MFuser.Onnx.Weights;
 using Microsoft.ML.OnnxRuntime;
+using MFuser.ModelPackage.Manifest;
 
 namespace MFuser.Onnx.Tests.Export;
 

@@ -3,6 +3,7 @@ using MFuser.Onnx.Proto;
 using MFuser.Onnx.Scan;
 using Microsoft.ML.OnnxRuntime;
 using static MFuser.Onnx.Tests.Scan.ScanCases;
+using MFuser.ModelPackage.Manifest;
 
 namespace MFuser.Onnx.Tests.Scan;
 
