@@ -91,12 +91,8 @@ public static class ModelCard
         sb.AppendLine("## Reproduce").AppendLine();
         sb.AppendLine("```sh");
         sb.AppendLine("./build.sh native   # libmfuser_ops.so");
-        if (request.Source.RunDirectory is { } run && ReadJson(Path.Combine(run, "train_options.json")) is { } o)
-            sb.Append($"mfuser-train train --preset {Str(o, "preset")} --baseline {Str(o, "baseline")} --steps {Num(o, "steps")} --batch {Num(o, "batch_size")} --lr {Num(o, "learning_rate")} ")
-              .Append($"--weight-decay {Num(o, "weight_decay")} --seed {Num(o, "seed")} --threads {Num(o, "threads")} ")
-              .Append($"--checkpoint-every {Num(o, "checkpoint_every")}")
-              .Append(o.TryGetProperty("freeze_encoders", out var fz) && fz.GetBoolean() ? " --freeze-encoders" : "")
-              .AppendLine($"{DataFlags(o)} --out {Str(o, "out")}");
+        if (request.Source.RunDirectory is { } run)
+            foreach (var line in TrainCommands(run)) sb.AppendLine(line);
         sb.AppendLine(request.CommandLine);
         sb.AppendLine("mfuser-edge validate-model " + request.OutputDirectory);
         sb.AppendLine("```").AppendLine();
@@ -122,6 +118,13 @@ public static class ModelCard
         sb.AppendLine("Data: frames rendered on the fly by `MFuser.Scenes` in the source domain `clear` " +
                       $"(seeds below 1 000 000 000, {Pipeline(options)}), " +
                       "Cityscapes 19-class labels; no real images, no target-domain frames.").AppendLine();
+        if (options is { } restart && InitFrom(restart) is { } init)
+        {
+            var first = InitRun(restart);
+            sb.AppendLine($"Warm restart: the run started from `{init}`" +
+                          (first is { } f ? $" (the final weights of a complete {Num(f, "steps")}-step schedule, seed {Num(f, "seed")}, lr {Num(f, "learning_rate")})" : "") +
+                          " with a fresh optimizer and a complete schedule of its own; both commands are under \"Reproduce\".").AppendLine();
+        }
         if (options is { } o)
         {
             sb.AppendLine("| option | value |").AppendLine("|---|---|");
@@ -144,6 +147,30 @@ public static class ModelCard
             }
         }
     }
+
+    /// <summary>The <c>mfuser-train train</c> commands that produced a run folder (train_options.json): the run a warm
+    /// restart started from first, when its folder is still there.</summary>
+    public static IReadOnlyList<string> TrainCommands(string runDirectory)
+    {
+        if (ReadJson(Path.Combine(runDirectory, "train_options.json")) is not { } o) return [];
+        return InitRun(o) is { } first ? [TrainCommand(first), TrainCommand(o)] : [TrainCommand(o)];
+    }
+
+    /// <summary>The <c>mfuser-train train</c> command line recorded in a run's train_options.json.</summary>
+    private static string TrainCommand(JsonElement o) =>
+        $"mfuser-train train --preset {Str(o, "preset")} --baseline {Str(o, "baseline")} --steps {Num(o, "steps")} --batch {Num(o, "batch_size")} " +
+        $"--lr {Num(o, "learning_rate")} --weight-decay {Num(o, "weight_decay")} --seed {Num(o, "seed")} --threads {Num(o, "threads")} " +
+        $"--checkpoint-every {Num(o, "checkpoint_every")}" +
+        (o.TryGetProperty("freeze_encoders", out var fz) && fz.GetBoolean() ? " --freeze-encoders" : "") +
+        $"{DataFlags(o)}{(InitFrom(o) is { } init ? $" --init-from {init}" : "")} --out {Str(o, "out")}";
+
+    /// <summary>The weights file a warm-restarted run started from (train_options.json <c>init_from</c>), if any.</summary>
+    private static string? InitFrom(JsonElement o) =>
+        o.TryGetProperty("init_from", out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    /// <summary>The train_options.json of the run a warm restart started from, when it is still beside its weights.</summary>
+    private static JsonElement? InitRun(JsonElement o) =>
+        InitFrom(o) is { } init && Path.GetDirectoryName(init) is { } dir ? ReadJson(Path.Combine(dir, "train_options.json")) : null;
 
     /// <summary>Where T0 comes from, in words.</summary>
     private static string TextQueries(MFuserConfig cfg) => cfg.TextEmbeddings switch

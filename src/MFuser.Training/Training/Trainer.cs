@@ -29,6 +29,7 @@ public sealed class Trainer(TrainOptions options, ISceneSource scenes, TextWrite
     public MFuserModel RunUntil(long stopAt, CancellationToken cancel = default)
     {
         var o = options;
+        if (o.InitFrom is { } initFile && !File.Exists(initFile)) throw new FileNotFoundException($"--init-from: no weights file at {initFile}");
         if (o.Threads > 0) set_num_threads(o.Threads);
         Directory.CreateDirectory(o.Out);
         random.manual_seed(o.Seed);
@@ -46,7 +47,6 @@ public sealed class Trainer(TrainOptions options, ISceneSource scenes, TextWrite
         {
             if (o.InitFrom is { } init)
             {
-                if (!File.Exists(init)) throw new FileNotFoundException($"--init-from: no weights file at {init}");
                 model.load_safetensors(init, strict: true);
                 log.WriteLine($"initialised from {init} (warm restart: fresh optimizer, full schedule)");
             }
