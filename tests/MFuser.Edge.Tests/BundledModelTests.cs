@@ -3,7 +3,6 @@ using MFuser.Edge.Core.Config;
 using MFuser.Edge.Inference;
 using MFuser.TestSupport;
 using MFuser.Scenes;
-using MFuser.TestSupport;
 using MFuser.ModelPackage.Classes;
 
 namespace MFuser.Edge.Tests;

@@ -67,6 +67,7 @@ public sealed class EdgeDaemon(
         using var spool = OpenSpool();
         await using var link = new MqttLink(LinkOptions(spool), loggers.CreateLogger<MqttLink>());
         link.SetRetained(link.Topics.Info, Info.Payload(config, model, started).ToUtf8Json());
+        CloseLeftOverEpisode(link);
 
         var settings = new RuntimeSettings(config.Publish.SegmentationHz, config.Publish.OverlayHz, recording: false);
         using var gps = GpsInput.Create(config.Serial, loggers);
@@ -127,6 +128,31 @@ public sealed class EdgeDaemon(
     }
 
     private static readonly Func<Core.Geo.GeoFix?> NoFix = () => null;
+
+    /// <summary>An episode that an earlier run left open (a crash: no <c>end</c> event was made) is ended now, with
+    /// <c>end_reason: "restart"</c>, through the must-deliver store.</summary>
+    private void CloseLeftOverEpisode(MqttLink link)
+    {
+        if (StageFactory.OpenEpisodes(config) is not { } file)
+            return;
+        try
+        {
+            if (file.EndLeftOver() is not { } end)
+                return;
+            if (!link.EnqueueMustDeliver(link.Topics.DomainShift, end))
+            {
+                _log.LogError("the end event of the episode left open in {Path} was refused by the must-deliver store (full)", file.Path);
+                return;
+            }
+            file.Clear();
+            _log.LogInformation("domain shift episode left open by an earlier run (it did not stop cleanly) ended now: end_reason restart");
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            _log.LogWarning("ignoring the open-episode record of an earlier run: {Error}", e.Message);
+            file.Clear();
+        }
+    }
 
     private DiskSpool? OpenSpool()
     {

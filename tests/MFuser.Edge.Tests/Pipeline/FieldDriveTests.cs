@@ -7,7 +7,6 @@ using MFuser.Edge.FieldLog.Mcap;
 using MFuser.Edge.Messaging.Spool;
 using MFuser.Edge.Serial.Mcu;
 using MFuser.TestSupport;
-using MFuser.TestSupport;
 
 namespace MFuser.Edge.Tests.Pipeline;
 
@@ -191,6 +190,38 @@ public sealed class FieldDriveTests : IDisposable
         Assert.Equal(delivered.Count, delivered.Select(e => e.GetProperty("event_id").GetString()).Distinct().Count());
         using (var store = new DiskSpool(new DiskSpoolOptions { Directory = spool }))
             Assert.Equal(0, store.Count);
+    }
+
+    [Fact]
+    public async Task An_episode_cut_by_a_kill_is_ended_on_the_next_start_with_reason_restart()
+    {
+        var port = FreePort.Next();
+        var spool = Path.Combine(_dir.Path, "spool-killed");
+        var openEpisode = Path.Combine(spool, OpenEpisodeFile.FileName);
+        using (var first = EdgeProcess.Start(Run(Drive("clear:4,fog:60"), port, "fo4"), Env(("MFUSER_SPOOL_DIR", spool))))
+        {
+            Wait.Until(() => File.Exists(openEpisode) || first.HasExited, () => $"{openEpisode} never written\n{first}", TimeSpan.FromSeconds(60));
+            first.Kill();
+        }
+        await using var broker = await MosquittoBroker.StartAsync(new MosquittoOptions { Port = port });
+        await using var probe = await MqttProbe.StartAsync(broker.Host, broker.Port, "mfuser/fo4/domain_shift");
+        using (var second = EdgeProcess.Start(Run(Drive("clear:10"), port, "fo4", maxFrames: 5),
+                   Env(("MFUSER_SPOOL_DIR", spool), ("MFUSER_DOMAIN_SHIFT_ENABLED", "false"))))
+        {
+            await second.WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(second.ExitCode == 0, second.ToString());
+            Assert.Contains("end_reason restart", second.Stdout);
+        }
+        var delivered = probe.On("mfuser/fo4/domain_shift").Select(Json).ToList();
+        Assert.True(delivered.Count >= 2, $"{delivered.Count} events");
+        Assert.Equal("new", delivered[0].GetProperty("event").GetString());
+        var (before, end) = (delivered[^2], delivered[^1]);
+        Assert.Equal("end", end.GetProperty("event").GetString());
+        Assert.Equal("restart", end.GetProperty("end_reason").GetString());
+        Assert.Equal(before.GetProperty("episode_id").GetString(), end.GetProperty("episode_id").GetString());
+        Assert.Equal(before.GetProperty("seq").GetInt32() + 1, end.GetProperty("seq").GetInt32());
+        Assert.Equal(before.GetProperty("captured_at").GetString(), end.GetProperty("ended_at").GetString());
+        Assert.False(File.Exists(openEpisode), "the open-episode record must be gone once its end event is stored");
     }
 
     [Fact]

@@ -75,7 +75,7 @@ public sealed class DomainShiftStage : IFrameStage
     {
         Interlocked.Increment(ref _events);
         var json = EpisodeEventJson.Serialize(e, fix);
-        _publisher.Publish(json);
+        _publisher.Publish(json, episodeOpen: e.Kind != EpisodeEventKind.End);
         _recorder?.Episode(e, json);
     }
 

@@ -1,5 +1,7 @@
+using MFuser.Edge.Core.Calibration;
 using MFuser.Edge.Core.Config;
 using MFuser.Edge.Core.Control;
+using MFuser.Edge.Core.DomainShift;
 using MFuser.Edge.Core.Geo;
 using MFuser.Edge.Messaging;
 using MFuser.Edge.Serial.Mcu;
@@ -37,11 +39,14 @@ public static class StageFactory
         var config = x.Config;
         var log = x.Loggers.CreateLogger("mfuser-edge");
         var stages = new List<IFrameStage> { new PublishStage(x.Link, x.Settings) };
-        var fieldLog = config.FieldLog.Directory.Length > 0 ? Checked("field_log", () => new FieldLogStage(config.FieldLog, x.Settings, x.Loggers)) : null;
+        var fieldLog = config.FieldLog.Directory.Length > 0
+            ? Checked("field_log", () => new FieldLogStage(config.FieldLog, x.Settings, x.Loggers,
+                config.CalibrationFile.Length > 0 ? CalibrationYaml.Load(config.CalibrationFile) : null)) // checked at start-up by ModelStack
+            : null;
         DomainShiftStage? shift = null;
         if (config.DomainShift.Enabled)
             stages.Add(shift = new DomainShiftStage(config.DomainShift.Options, x.Reference.Reference, x.Width, x.Height,
-                new EpisodePublisher(x.Link, log), fieldLog, x.FreshFix, log));
+                new EpisodePublisher(x.Link, OpenEpisodes(config), log), fieldLog, x.FreshFix, log));
         if (fieldLog is not null)
             stages.Add(fieldLog);
         if (config.Serial.McuPort.Length > 0)
@@ -57,6 +62,10 @@ public static class StageFactory
                           + $"MCU {(config.Serial.McuPort.Length > 0 ? "on" : "off")}";
         return new FrameStages(stages, fieldLog?.Commands() ?? new Dictionary<string, CommandHandler>(), description);
     }
+
+    /// <summary>Where the open episode is remembered across a crash: beside the spool, only when there is one.</summary>
+    public static OpenEpisodeFile? OpenEpisodes(EdgeConfig config) =>
+        config.Spool.Directory.Length > 0 ? new OpenEpisodeFile(config.Spool.Directory) : null;
 
     private static T Checked<T>(string part, Func<T> create)
     {
