@@ -2,7 +2,6 @@ using System.Diagnostics;
 using MFuser.Edge.Capture;
 using MFuser.Edge.Core.Config;
 using MFuser.TestSupport;
-using MFuser.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MFuser.Edge.Capture.Tests;

@@ -1,6 +1,5 @@
 using MFuser.Edge.Startup;
 using System.CommandLine;
-using MFuser.Edge.Core.Calibration;
 using MFuser.Edge.Core.Config;
 using MFuser.Edge.FieldOps;
 using MFuser.Edge.Pipeline;
@@ -28,6 +27,8 @@ internal static class RunCommand
         command.SetAction(async (parse, ct) =>
         {
             var config = common.Load(parse);
+            // Everything the configuration names is checked before the model loads: a bad input exits 2 at once.
+            var resources = StartupChecks.Run(config);
             var statusLine = StatusLine.Enabled(config.StatusLine);
             using var notifier = SystemdNotifier.FromEnvironment();
             var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -41,7 +42,7 @@ internal static class RunCommand
             var warmup = ModelRuntime.WarmUp(session, config.Inference.WarmupRuns, Report, notifier);
             log.LogInformation("model {Name} {Version} ready on {Provider}; warm-up {Ms:F1} ms", package.Manifest.Name, package.Manifest.Version,
                 session.Provider, warmup.TotalMilliseconds);
-            var calibration = config.CalibrationFile.Length > 0 ? CalibrationYaml.Load(config.CalibrationFile) : null;
+            var calibration = resources.Calibration;
             var domainReference = DomainReferences.Resolve(config.DomainShift, package);
 
             var outcome = new RunOutcome();
