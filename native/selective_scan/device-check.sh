@@ -3,11 +3,11 @@
 # follow-up): the block-scan kernel (cuda/selective_scan.cu) and the register-state kernel (cuda/register_scan.cu).
 # Stages, in priority order:
 #   build      nvcc: both kernels for sm_90 (run here) and sm_87 (Jetson Orin, build only); g++: the host-only
-#              harness (cuda/harness.cc), linked with the sm_90 kernels and cudart
+#              harness (cuda/harness*.cc), linked with the sm_90 kernels and cudart
 #   ort-op     the ONNX Runtime CUDA custom op front end compiled and linked into a throwaway .so (compile-only:
 #              the GPU host has no ORT CUDA runtime); skipped, saying so, when the ORT headers are absent
 #   matrix-blockscan, matrix-register
-#              the research note's §6.3 shape/value matrix against the fp64 oracle src/reference.h, once per kernel
+#              the shape/value matrix (cuda/harness_cases.cc) against the fp64 oracle src/reference.h, once per kernel
 #              (each run also holds the forced block-scan launch shapes and register states-per-thread variants)
 #   bench      both kernels side by side on MFuser shapes, the automatic choice marked (+ launch sweeps)
 #   torch-eager PyTorch sequential loop and chunked log-depth scan on the same GPU, same run
@@ -46,6 +46,7 @@ for arg in "$@"; do
   esac
 done
 KERNELS=(blockscan register)
+HARNESS_SOURCES=("$HERE"/cuda/harness*.cc)  # harness.cc (main) and its parts harness_*.cc
 
 OUT="${OUT:-$PWD}"
 mkdir -p "$OUT"
@@ -106,7 +107,7 @@ if [[ $MODE == cpu ]]; then
     echo "python_version=$(python3 --version 2>&1)"
   } > "$OUT/env.txt"
   stage dry-build 120 g++ -std=c++17 -O2 -fno-strict-aliasing -Wall -Wextra -Werror -pthread -DMFUSER_HARNESS_CPU_ONLY \
-    "$HERE/cuda/harness.cc" -o "$BUILD/harness-cpu"
+    "${HARNESS_SOURCES[@]}" -o "$BUILD/harness-cpu"
   for kernel in "${KERNELS[@]}"; do
     if [[ -x "$BUILD/harness-cpu" ]]; then
       stage "dry-matrix-$kernel" 180 "$BUILD/harness-cpu" --matrix quick --kernel "$kernel" \
@@ -182,9 +183,12 @@ build_gpu() {  # both kernels for sm_87 and sm_90 (nvcc) in parallel with the ho
       jobs+=($!)
     done
   done
-  g++ -std=c++17 -O2 -Wall -Wextra -pthread -I"$CUDA_HOME/include" -c "$HERE/cuda/harness.cc" -o "$BUILD/harness.o"
+  for src in "$HERE"/cuda/harness*.cc; do
+    g++ -std=c++17 -O2 -Wall -Wextra -pthread -I"$CUDA_HOME/include" -c "$src" -o "$BUILD/$(basename "$src" .cc).o" &
+    jobs+=($!)
+  done
   for job in "${jobs[@]}"; do wait "$job"; done
-  g++ -pthread "$BUILD/harness.o" "$BUILD/selective_scan_sm90.o" "$BUILD/register_scan_sm90.o" -L"$CUDA_HOME/lib64" \
+  g++ -pthread "$BUILD"/harness*.o "$BUILD/selective_scan_sm90.o" "$BUILD/register_scan_sm90.o" -L"$CUDA_HOME/lib64" \
     -lcudart -Wl,-rpath,"$CUDA_HOME/lib64" -o "$BUILD/harness"
   for src in selective_scan register_scan; do
     echo "sm_87 object built: $src $(du -h "$BUILD/${src}_sm87.o" | cut -f1)"
@@ -192,7 +196,7 @@ build_gpu() {  # both kernels for sm_87 and sm_90 (nvcc) in parallel with the ho
   done
 }
 export -f build_gpu
-rm -f "$BUILD/harness" "$BUILD"/*_sm90.o "$BUILD"/*_sm87.o
+rm -f "$BUILD/harness" "$BUILD"/harness*.o "$BUILD"/*_sm90.o "$BUILD"/*_sm87.o
 stage build 300 bash -c build_gpu
 
 if have_ort; then

@@ -25,10 +25,9 @@ public sealed record SessionSettings(IReadOnlyList<string> Providers, int IntraO
 /// <summary>No configured execution provider could run the model.</summary>
 public sealed class ProviderUnavailableException(string message) : Exception(message);
 
-/// <summary>An ONNX Runtime session of a checked model package with its input and output buffers allocated once.
-/// Write a BGR frame of <see cref="Width"/>×<see cref="Height"/> into <see cref="Input"/> (or through
-/// <see cref="InputPointer"/>), call <see cref="Run"/>, read <see cref="Labels"/>, <see cref="Confidence"/> and
-/// <see cref="Embedding"/>. Not thread-safe: one inference stage owns it.</summary>
+/// <summary>An ONNX Runtime session of a checked model package. Write a BGR frame of <see cref="Width"/>×<see cref="Height"/>
+/// into an <see cref="InferenceBuffers"/>' input, call <see cref="Run(InferenceBuffers)"/>, read its labels, confidence
+/// and embedding. Not thread-safe: one inference thread owns it.</summary>
 public sealed class SegmentationSession : IDisposable
 {
     /// <summary>Exported by the custom-op library: <c>const char* MfuserOpsVersion(void)</c>, a semantic version whose
@@ -38,14 +37,6 @@ public sealed class SegmentationSession : IDisposable
     private readonly InferenceSession _session;
     private readonly SessionOptions _options;
     private readonly RunOptions _runOptions = new();
-    private readonly byte[] _input;
-    private readonly GCHandle _inputPin;
-    private readonly byte[] _labels;
-    private readonly byte[] _confidence;
-    private readonly float[] _embedding;
-    private readonly OrtValue[] _inputValues;
-    private readonly OrtValue[] _outputValues;
-    private readonly OrtIoBinding _binding;
 
     private readonly string? _profilePrefix;
 
@@ -61,27 +52,9 @@ public sealed class SegmentationSession : IDisposable
         Model = model;
         EngineCache = engineCache;
         _profilePrefix = profilePrefix;
-        var m = package.Manifest;
-        Height = m.Input.Height;
-        Width = m.Input.Width;
-        _input = GC.AllocateArray<byte>(Height * Width * 3, pinned: true);
-        _inputPin = GCHandle.Alloc(_input, GCHandleType.Pinned);
-        _labels = new byte[Height * Width];
-        _confidence = new byte[Height * Width];
-        _embedding = new float[m.EmbeddingDim];
-        _inputValues = [OrtValue.CreateTensorValueFromMemory(_input, [1, Height, Width, 3])];
-        _outputValues =
-        [
-            OrtValue.CreateTensorValueFromMemory(_labels, [1, Height, Width]),
-            OrtValue.CreateTensorValueFromMemory(_confidence, [1, Height, Width]),
-            OrtValue.CreateTensorValueFromMemory(_embedding, [1, m.EmbeddingDim]),
-        ];
-        // Bound once: a run then passes no name or value lists (Run(names, values) marshals them on every call,
-        // ~256 B of garbage per frame).
-        _binding = session.CreateIoBinding();
-        _binding.BindInput(ModelIo.Image, _inputValues[0]);
-        for (var i = 0; i < _outputValues.Length; i++)
-            _binding.BindOutput(ModelManifest.RequiredOutputs[i], _outputValues[i]);
+        Height = package.Manifest.Input.Height;
+        Width = package.Manifest.Input.Width;
+        Buffers = CreateBuffers();
     }
 
     public PackageDirectory Package { get; }
@@ -108,23 +81,19 @@ public sealed class SegmentationSession : IDisposable
     public int Height { get; }
     public int Width { get; }
 
-    /// <summary>The model input, BGR interleaved, <see cref="Height"/> rows of <see cref="Width"/>·3 bytes.</summary>
-    public Span<byte> Input => _input;
+    /// <summary>The session's own input and output buffers, for one-frame-at-a-time callers (warm-up, CLI tools).</summary>
+    public InferenceBuffers Buffers { get; }
 
-    /// <summary>Address of <see cref="Input"/> (pinned for the session's lifetime), for writing frames with OpenCV.</summary>
-    public IntPtr InputPointer => _inputPin.AddrOfPinnedObject();
+    /// <summary>Another set of input and output buffers bound to this session: the daemon runs frame n+1 into one set
+    /// while its stage thread still reads frame n from the other. Owned by the caller.</summary>
+    public InferenceBuffers CreateBuffers() => new(_session, Height, Width, Package.Manifest.EmbeddingDim);
 
-    /// <summary>Class id per pixel after the last <see cref="Run"/>.</summary>
-    public ReadOnlySpan<byte> Labels => _labels;
+    /// <summary>Runs the model on <see cref="Buffers"/>.</summary>
+    public void Run() => Run(Buffers);
 
-    /// <summary>round(255 · max softmax) per pixel after the last <see cref="Run"/>.</summary>
-    public ReadOnlySpan<byte> Confidence => _confidence;
-
-    /// <summary>Pooled image features after the last <see cref="Run"/>.</summary>
-    public ReadOnlySpan<float> Embedding => _embedding;
-
-    /// <summary>Runs the model on <see cref="Input"/>; outputs land in the preallocated buffers.</summary>
-    public void Run() => _session.RunWithBinding(_runOptions, _binding);
+    /// <summary>Runs the model on <paramref name="buffers"/>' input; its outputs land in its preallocated buffers.
+    /// ONNX Runtime's Run allocates nothing here: the buffers' I/O binding was made once.</summary>
+    public void Run(InferenceBuffers buffers) => _session.RunWithBinding(_runOptions, buffers.Binding);
 
     /// <summary>Runs <paramref name="runs"/> inferences on a mid-grey frame and returns the duration of the last one
     /// (the first run of a session includes lazy initialisation; later ones show the steady state). The first warm-up
@@ -132,7 +101,7 @@ public sealed class SegmentationSession : IDisposable
     /// <see cref="Placement"/> from the trace and deletes the trace file.</summary>
     public TimeSpan WarmUp(int runs)
     {
-        _input.AsSpan().Fill(128);
+        Buffers.Input.Fill(128);
         var last = TimeSpan.Zero;
         for (var i = 0; i < Math.Max(1, runs); i++)
         {
@@ -297,16 +266,12 @@ public sealed class SegmentationSession : IDisposable
 
     public void Dispose()
     {
-        _binding.Dispose();
-        foreach (var v in _inputValues.Concat(_outputValues))
-            v.Dispose();
+        Buffers.Dispose();
         _session.Dispose();
         _options.Dispose();
         _runOptions.Dispose();
         // A session still profiling writes its trace when disposed.
         if (_profilePrefix is not null)
             ProfileTrace.Delete(_profilePrefix);
-        if (_inputPin.IsAllocated)
-            _inputPin.Free();
     }
 }

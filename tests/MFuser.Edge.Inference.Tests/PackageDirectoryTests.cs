@@ -27,18 +27,18 @@ public sealed class PackageDirectoryTests : IDisposable
     {
         using var session = SegmentationSession.Create(PackageDirectory.Load(Package()), SessionSettings.CpuOnly);
         Assert.Equal("cpu", session.Provider);
-        var input = session.Input;
+        var input = session.Buffers.Input;
         var rng = new Random(7);
         rng.NextBytes(input);
         // One exact prototype colour (asphalt grey → road) in the first pixel.
         input[0] = 90; input[1] = 90; input[2] = 90;
         session.Run();
-        var expected = Small.LabelsOf(session.Input);
-        Assert.Equal(expected, session.Labels.ToArray());
-        Assert.Equal(0, session.Labels[0]);
-        Assert.True(session.Confidence[0] > 200, $"confidence of an exact prototype colour was {session.Confidence[0]}");
-        var meanB = Enumerable.Range(0, Small.Height * Small.Width).Average(i => (double)session.Input[3 * i]) / 255;
-        Assert.Equal(meanB, session.Embedding[0], 4);
+        var expected = Small.LabelsOf(session.Buffers.Input);
+        Assert.Equal(expected, session.Buffers.Labels.ToArray());
+        Assert.Equal(0, session.Buffers.Labels[0]);
+        Assert.True(session.Buffers.Confidence[0] > 200, $"confidence of an exact prototype colour was {session.Buffers.Confidence[0]}");
+        var meanB = Enumerable.Range(0, Small.Height * Small.Width).Average(i => (double)session.Buffers.Input[3 * i]) / 255;
+        Assert.Equal(meanB, session.Buffers.Embedding[0], 4);
     }
 
     [Fact]

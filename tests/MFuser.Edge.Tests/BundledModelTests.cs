@@ -3,7 +3,6 @@ using MFuser.Edge.Core.Config;
 using MFuser.Edge.Inference;
 using MFuser.TestSupport;
 using MFuser.Scenes;
-using MFuser.TestSupport;
 using MFuser.ModelPackage.Classes;
 
 namespace MFuser.Edge.Tests;
@@ -28,9 +27,9 @@ public sealed class BundledModelTests : IDisposable
 
     private static byte[] Segment(SegmentationSession session, byte[] bgr)
     {
-        bgr.CopyTo(session.Input);
+        bgr.CopyTo(session.Buffers.Input);
         session.Run();
-        return session.Labels.ToArray();
+        return session.Buffers.Labels.ToArray();
     }
 
     [Fact]
@@ -75,7 +74,7 @@ public sealed class BundledModelTests : IDisposable
             var b = Segment(standard, bgr);
             var same = Enumerable.Range(0, a.Length).Count(i => a[i] == b[i]) / (double)a.Length;
             Assert.True(same >= 0.999, $"{domain}: fused and portable labels agree on {same:P3} of pixels");
-            Assert.Equal(fused.Embedding.ToArray(), standard.Embedding.ToArray(), (x, y) => Math.Abs(x - y) <= 1e-4f);
+            Assert.Equal(fused.Buffers.Embedding.ToArray(), standard.Buffers.Embedding.ToArray(), (x, y) => Math.Abs(x - y) <= 1e-4f);
         }
     }
 

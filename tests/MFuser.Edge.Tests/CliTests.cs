@@ -1,6 +1,5 @@
 using MFuser.TestSupport;
 using MFuser.Onnx.Graph;
-using MFuser.TestSupport;
 
 namespace MFuser.Edge.Tests;
 

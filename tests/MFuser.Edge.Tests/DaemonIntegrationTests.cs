@@ -1,6 +1,6 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using MFuser.Edge.Inference;
-using MFuser.TestSupport;
 using MFuser.TestSupport;
 using OpenCvSharp;
 
@@ -44,7 +44,9 @@ public sealed class DaemonIntegrationTests : IDisposable
 
         await probe.WaitForAsync("mfuser/it1/available", "stopped", TimeSpan.FromSeconds(5));
         var drivable = probe.On("mfuser/it1/drivable");
-        Assert.Equal(Frames, drivable.Count);
+        // The stage thread never holds up inference: a frame it had no time for is skipped and counted in the summary.
+        var skipped = int.Parse(Regex.Match(edge.Stdout, @"(\d+) skipped by the stages").Groups[1].Value);
+        Assert.Equal(Frames - skipped, drivable.Count);
         var ids = drivable.Select(m => JsonDocument.Parse(m.Payload).RootElement.GetProperty("frame").GetInt64()).ToList();
         Assert.Equal(ids.Order().Distinct(), ids);
         foreach (var m in drivable)

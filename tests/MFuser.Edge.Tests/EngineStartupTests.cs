@@ -7,7 +7,6 @@ using MFuser.Edge;
 using MFuser.Edge.Inference;
 using MFuser.Edge.Systemd;
 using MFuser.TestSupport;
-using MFuser.TestSupport;
 
 namespace MFuser.Edge.Tests;
 

@@ -22,6 +22,8 @@ public sealed class PrivacyTests : IDisposable
             ["HOME"] = home, ["XDG_CACHE_HOME"] = Path.Combine(home, ".cache"), ["XDG_CONFIG_HOME"] = Path.Combine(home, ".config"),
             ["XDG_DATA_HOME"] = Path.Combine(home, ".local/share"), ["XDG_STATE_HOME"] = Path.Combine(home, ".local/state"),
             ["XDG_RUNTIME_DIR"] = Dir("runtime"), ["TMPDIR"] = tmp,
+            // build.sh exports ORT_DISABLE_TELEMETRY=1 for the tools; the daemon must turn telemetry off by itself.
+            ["ORT_DISABLE_TELEMETRY"] = "0",
             ["MFUSER_INFERENCE_PROVIDERS"] = "cpu", ["MFUSER_BROKER_EMBEDDED_PORT"] = FreePort.Next().ToString(),
             ["MFUSER_SPOOL_DIR"] = Path.Combine(configured, "spool"), ["MFUSER_FIELD_LOG_DIR"] = Path.Combine(configured, "fieldlogs"),
             ["MFUSER_DOMAIN_SHIFT_REFERENCE"] = Path.Combine(configured, "reference.json"),

@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
 using MFuser.TestSupport;
-using MFuser.TestSupport;
 
 namespace MFuser.Edge.Tests;
 

@@ -93,6 +93,14 @@ public sealed class EdgeProcess : IDisposable
         }
     }
 
+    /// <summary>Sends SIGKILL (a crash or power loss as far as the process can tell) and waits for it to be gone.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+            _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
     public override string ToString() => $"exit {(_process.HasExited ? _process.ExitCode : -1)}\nstdout:\n{Stdout}\nstderr:\n{Stderr}";
 
     public void Dispose()

@@ -3,7 +3,7 @@
 
 Methods (all fp32, MFuser's call: D skip, delta_bias, softplus, no z, no initial state, G = 1, N = 16):
   sequential  mamba_ssm's selective_scan_ref form: discretise to (B, D, L, N) tensors, then a Python loop over L.
-  chunked     the two-level log-depth (Hillis-Steele) scan of research/scan-kernels.md §3.3, Q = 16: fully
+  chunked     a two-level log-depth (Hillis-Steele) scan over chunks of Q = 16 tokens: fully
               vectorised, O(B·D·L·N) memory.
   compiled    `chunked` under torch.compile (Inductor/Triton, offline); run in its own process with a time limit.
   assoc_scan  torch._higher_order_ops.associative_scan of the affine pairs under torch.compile (if available).

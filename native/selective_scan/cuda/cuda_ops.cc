@@ -1,5 +1,5 @@
 // ONNX Runtime front end of the CUDA SelectiveScan kernel (see cuda_ops.h). Schema, input binding and validation
-// are the CPU op's (../src/op_binding.h, research/scan-kernels.md §6.1); the work is enqueued on the
+// are the CPU op's (../src/op_binding.h, docs/selective-scan.md §1); the work is enqueued on the
 // stream ORT hands the kernel (KernelContext::GetGPUComputeStream), so it is ordered with ORT's own CUDA kernels.
 #define ORT_API_MANUAL_INIT
 #include "cuda_ops.h"

@@ -33,8 +33,8 @@ __global__ void __launch_bounds__(kRegThreads) RegisterScanKernel(ScanParams p, 
   const RegisterCoords k = MakeRegisterCoords(p, plan, blockIdx.x, static_cast<int>(threadIdx.x));
   const int T = plan.chunk;
 
-  float h[S], a2[S];
-  InitRegisterState<S>(p, k, h, a2);
+  float h[S], A[S];
+  InitRegisterState<S>(p, k, h, A);
   RegisterStage stage;
   LoadRegisterChunk<Io>(p, plan, k, 0, stage);
   for (int64_t start = 0; start < p.length; start += T) {
@@ -42,7 +42,7 @@ __global__ void __launch_bounds__(kRegThreads) RegisterScanKernel(ScanParams p, 
     StoreRegisterChunk(p, plan, k, start, stage, m);
     __syncthreads();
     if (start + T < p.length) LoadRegisterChunk<Io>(p, plan, k, start + T, stage);  // in flight during the compute
-    for (int t0 = 0; t0 < T; t0 += kRegUnroll) StepRegisterTokens<S>(plan, k, m, t0, h, a2);
+    for (int t0 = 0; t0 < T; t0 += kRegUnroll) StepRegisterTokens<S>(plan, k, m, t0, h, A);
     __syncthreads();
     WriteRegisterChunk<Io>(p, plan, k, start, m);
   }

@@ -7,13 +7,14 @@
 // kRegThreads/P channels of ONE (batch, group), so B and C of a token are shared by the whole block: each chunk of
 // `chunk` tokens of u, softplus(delta) (per channel) and B, C (per group, transposed to [token][state]) is staged
 // through (dynamic) shared memory with coalesced loads; the loads of chunk k+1 are issued into registers before
-// chunk k is computed (software pipelining). Per token and state the thread does one exp2 (A pre-scaled by log2 e)
+// chunk k is computed (software pipelining). Per token and state the thread does one exp2 (dt pre-scaled by log2 e)
 // and three FMA-class operations, with S independent recurrences and 4 tokens unrolled for instruction-level
 // parallelism; it stores its partial y (Σ of h·C over its states) per token to shared memory, and the coalesced
 // output pass sums the P partials of each (channel, token) — no shuffle latency on the recurrence's critical path.
 // Tokens past L are (dt, u) = (0, 0), i.e. the identity step; states past N have A = B = C = 0 and stay 0;
 // channels past the group's end compute and write nothing.
 #pragma once
+#include <cfloat>
 #include <cmath>
 #include <cstdint>
 
@@ -116,7 +117,7 @@ inline ScanKernel ChooseScanKernel(const ScanParams& p, int sm_count) {
 }
 
 // ------------------------------------------------------------------------------------------------------------------
-// Phase functions of one block (the kernel in register_scan.cu; the CPU emulation in harness.cc). `Io` converts the
+// Phase functions of one block (the kernel in register_scan.cu; the CPU emulation in harness_exec.cc). `Io` converts the
 // I/O element type: static float Load(const void* base, int64_t i); static void Store(void* base, int64_t i, float).
 
 /// (B, C) of one token and state, and (dt, dt·u) of one token and channel: one 8-byte shared-memory access each.
@@ -193,7 +194,9 @@ MFUSER_UNROLL
   }
 }
 
-/// Writes the staged chunk to shared memory: dt = softplus(delta + bias) for real tokens, 0 (identity step) past L.
+/// Writes the staged chunk to shared memory: (dt·log2e, dt·u) with dt = softplus(delta + bias) for real tokens, 0
+/// (identity step) past L. log2 e scales dt, not A: A·log2e overflows for A <= -2.36e38, and 0·-inf is NaN; the
+/// clamp keeps dt·log2e finite for dt > 2.36e38, where A = 0 must still give 2^0.
 MFUSER_HD void StoreRegisterChunk(const ScanParams& p, const RegisterPlan& plan, const RegisterCoords& k,
                                   int64_t start, const RegisterStage& s, const RegisterSmem& m) {
   const int T = plan.chunk;
@@ -207,7 +210,7 @@ MFUSER_UNROLL
       if (p.delta_softplus) v = v <= 20.f ? log1pf(expf(v)) : v;
     }
     m.u[c * (T + 1) + t] = s.u[j];
-    m.dtdu[c * (T + 1) + t] = FloatPair{v, v * s.u[j]};
+    m.dtdu[c * (T + 1) + t] = FloatPair{fminf(v * kRegLog2e, FLT_MAX), v * s.u[j]};
   }
 MFUSER_UNROLL
   for (int j = 0; j < kRegBcPerThread; ++j) {
@@ -217,9 +220,9 @@ MFUSER_UNROLL
   }
 }
 
-/// This thread's states: h from initial_state (0 past N or when absent), a2 = A·log2 e (0 past N).
+/// This thread's states: h from initial_state (0 past N or when absent), A (0 past N).
 template <int S>
-MFUSER_HD void InitRegisterState(const ScanParams& p, const RegisterCoords& k, float (&h)[S], float (&a2)[S]) {
+MFUSER_HD void InitRegisterState(const ScanParams& p, const RegisterCoords& k, float (&h)[S], float (&A)[S]) {
   const bool channel_ok = k.c < k.channels;
   const int64_t d = k.d0 + k.c, row = k.b * p.channels + d;
 MFUSER_UNROLL
@@ -227,7 +230,7 @@ MFUSER_UNROLL
     const int64_t n = int64_t{k.lane} * S + s;
     const bool ok = channel_ok && n < p.state;
     h[s] = ok && p.initial_state ? p.initial_state[row * p.state + n] : 0.f;
-    a2[s] = ok ? p.A[d * p.state + n] * kRegLog2e : 0.f;
+    A[s] = ok ? p.A[d * p.state + n] : 0.f;
   }
 }
 
@@ -235,13 +238,13 @@ MFUSER_UNROLL
 /// token's partial y (Σ over this thread's states of h·C) to m.part; WriteRegisterChunk sums a row's lanes.
 template <int S>
 MFUSER_HD void StepRegisterTokens(const RegisterPlan& plan, const RegisterCoords& k, const RegisterSmem& m, int t0,
-                                  float (&h)[S], const float (&a2)[S]) {
+                                  float (&h)[S], const float (&A)[S]) {
   const int T = plan.chunk, n0 = k.lane * S, c = k.c;  // c < channels_per_block as tid < kRegThreads
 MFUSER_UNROLL
   for (int j = 0; j < kRegUnroll; ++j) {
     const int t = t0 + j;
     const FloatPair dtdu = m.dtdu[c * (T + 1) + t];
-    const float dt = dtdu.x, du = dtdu.y;
+    const float dt2 = dtdu.x, du = dtdu.y;  // dt·log2e, dt·u
     float Bt[S], Ct[S];
 #if defined(__CUDA_ARCH__)
     if constexpr (S % 2 == 0) {  // 16-byte aligned: padded_state and n0 are even
@@ -263,7 +266,7 @@ MFUSER_UNROLL
     float acc = 0.f;
 MFUSER_UNROLL
     for (int s = 0; s < S; ++s) {
-      h[s] = fmaf(exp2f(dt * a2[s]), h[s], du * Bt[s]);
+      h[s] = fmaf(exp2f(dt2 * A[s]), h[s], du * Bt[s]);
       acc = fmaf(h[s], Ct[s], acc);
     }
     m.part[t * (kRegThreads + 1) + k.tid] = acc;

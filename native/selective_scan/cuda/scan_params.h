@@ -1,4 +1,4 @@
-// Parameters of one com.mfuser::SelectiveScan call on the GPU (research/scan-kernels.md §6.1), shared by the
+// Parameters of one com.mfuser::SelectiveScan call on the GPU (docs/selective-scan.md §1), shared by the
 // CUDA kernel, the ONNX Runtime CUDA custom op and the TensorRT plugin. Plain C++ (no CUDA headers) so that the
 // validation below compiles and is tested on machines without a CUDA toolkit.
 #pragma once

@@ -1,8 +1,8 @@
-// Block-scan CUDA forward kernel of com.mfuser::SelectiveScan (research/scan-kernels.md §1.2, §6.4) and the
+// Block-scan CUDA forward kernel of com.mfuser::SelectiveScan (docs/gpu-kernel.md, kernel 1) and the
 // kernel dispatch (LaunchSelectiveScan). The faster register-state kernel is in register_scan.cu; this one stays as
 // fallback (one or two very long rows) and as oracle peer. One thread block per
 // (batch, channel) row; the row is processed in chunks of kThreads·kItems tokens. For every state n the block
-// builds the affine pairs (a_t, b_t) = (exp2(dt·A·log2e), dt·u·B), runs a block-wide inclusive scan with the
+// builds the affine pairs (a_t, b_t) = (exp2(dt·log2e·A), dt·u·B), runs a block-wide inclusive scan with the
 // composition (a0,b0)∘(a1,b1) = (a1·a0, a1·b0 + b1), and carries the chunk aggregate across chunks in shared
 // memory (seeded with (1, initial_state)). Tail items are identity pairs (1, 0), so the carried prefix after the
 // last chunk is exactly last_state. All arithmetic is fp32; fp16 I/O is converted on load/store.
@@ -10,6 +10,8 @@
 #include <cub/block/block_scan.cuh>
 #include <cub/block/block_store.cuh>
 #include <cuda_fp16.h>
+
+#include <cfloat>
 
 #include "selective_scan.cuh"
 
@@ -77,7 +79,7 @@ __global__ void __launch_bounds__(kThreads) SelectiveScanKernel(ScanParams p) {
   for (int64_t start = 0; start < L; start += kChunk) {
     const int valid = L - start < kChunk ? static_cast<int>(L - start) : kChunk;
     T raw[kItems];
-    float dt[kItems], du[kItems], out[kItems];
+    float dt[kItems], du[kItems], out[kItems];  // dt becomes dt·log2e once du is formed
 
     Load(temp.load).Load(delta + start, raw, valid, zero);
     __syncthreads();
@@ -94,10 +96,13 @@ __global__ void __launch_bounds__(kThreads) SelectiveScanKernel(ScanParams p) {
       const float uv = ToFloat(raw[i]);
       du[i] = dt[i] * uv;
       out[i] = skip * uv;
+      // log2 e scales dt, not A (A·log2e overflows for A <= -2.36e38, and 0·-inf is NaN); clamped so that
+      // dt > 2.36e38 with A = 0 still gives 2^0.
+      dt[i] = fminf(dt[i] * kLog2e, FLT_MAX);
     }
 
     for (int n = 0; n < N; ++n) {
-      const float a2 = p.A[d * N + n] * kLog2e;
+      const float a = p.A[d * N + n];
       T bc[kItems];
       Load(temp.load).Load(Bg + n * L + start, bc, valid, zero);
       __syncthreads();
@@ -105,7 +110,7 @@ __global__ void __launch_bounds__(kThreads) SelectiveScanKernel(ScanParams p) {
 #pragma unroll
       for (int i = 0; i < kItems; ++i) {
         const bool in_range = static_cast<int>(threadIdx.x) * kItems + i < valid;
-        pairs[i] = in_range ? make_float2(exp2f(dt[i] * a2), du[i] * ToFloat(bc[i])) : make_float2(1.f, 0.f);
+        pairs[i] = in_range ? make_float2(exp2f(dt[i] * a), du[i] * ToFloat(bc[i])) : make_float2(1.f, 0.f);
       }
       Load(temp.load).Load(Cg + n * L + start, bc, valid, zero);
       __syncthreads();

@@ -1,6 +1,6 @@
 // Host API of the CUDA SelectiveScan forward kernels (block-scan: selective_scan.cu; register-state:
 // register_scan.cu), shared by the ONNX Runtime CUDA custom op (cuda_ops.cc) and
-// the TensorRT plugin (../trt). Semantics: research/scan-kernels.md §1.1 / §6.1; fp32 state and math for both
+// the TensorRT plugin (../trt). Semantics: docs/selective-scan.md §1; fp32 state and math for both
 // I/O types.
 #pragma once
 #include <cuda_runtime_api.h>
@@ -33,7 +33,7 @@ struct LaunchShape {
   int items;
 };
 
-/// The shape LaunchSelectiveScan uses for sequence length `length` (mamba_ssm's table, research §1.2).
+/// The shape LaunchSelectiveScan uses for sequence length `length` (mamba_ssm's table).
 LaunchShape DefaultLaunchShape(int64_t length);
 
 /// Benchmark hook: LaunchSelectiveScan with a forced shape, one of 32x4, 32x8, 32x16, 64x16, 128x16 (any length);

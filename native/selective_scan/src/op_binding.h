@@ -174,7 +174,7 @@ struct ScanKernelBase {
   }
 };
 
-/// The op schema (research/scan-kernels.md §6.1) for I/O element type T, shared by both front ends: nine inputs
+/// The op schema (docs/selective-scan.md §1) for I/O element type T, shared by both front ends: nine inputs
 /// (five required), outputs y (required) and last_state (optional), attribute delta_softplus (0 or 1, default 1).
 /// Op adds GetExecutionProviderType; Kernel derives from ScanKernelBase<Kernel>.
 template <typename Op, typename Kernel, typename T>

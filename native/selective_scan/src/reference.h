@@ -1,4 +1,4 @@
-// Scalar fp64 oracle of com.mfuser::SelectiveScan (research/scan-kernels.md §1.1 / §6.1), the reference
+// Scalar fp64 oracle of com.mfuser::SelectiveScan (docs/selective-scan.md §1), the reference
 // every implementation (CPU op, CUDA kernel, TensorRT plugin, portable ONNX decomposition) is tested against.
 // Deliberately naive: one (b, d) row at a time, double everywhere, no vectorisation.
 #pragma once

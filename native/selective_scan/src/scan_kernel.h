@@ -2,16 +2,17 @@
 // scan_isa_*.cc. Everything here is a template on S or `static`, so translation units built with different
 // -m flags never share an out-of-line function (see half.h).
 //
-// Design (docs/selective-scan.md, research/scan-kernels.md §5.2):
+// Design (docs/selective-scan.md §3):
 // - lanes = consecutive channels of one group; a task owns one block of S::kLanes channels of one (batch, group)
 //   and runs all L tokens, so tasks never synchronise;
 // - the (B,D,L) rows are read in tiles of kTileTokens tokens and transposed (8x8 register transposes on AVX) into
 //   token-major [t][lane] tiles; the group's B/C rows are transposed to [t][n] likewise;
-// - per token and lane, one fused pass computes dt = softplus(delta + bias), dt*u and the D*u skip;
-// - then the states, in register blocks of up to 8 vectors: a = 2^(dt * A*log2e), h = a*h + dt*u*B, y += h*C,
+// - per token and lane, one fused pass computes dt = softplus(delta + bias), dt*log2e, dt*u and the D*u skip;
+// - then the states, in register blocks of up to 8 vectors: a = 2^(dt*log2e * A), h = a*h + dt*u*B, y += h*C,
 //   with B/C broadcast per (token, state) — no horizontal sums, any N;
 // - last, y *= silu(z), transposed back and rounded to the I/O type once.
 #pragma once
+#include <cfloat>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -50,20 +51,24 @@ struct Math {
     return S::ScalePow2(Exp2Reduced(S::Sub(x, n)), n);
   }
 
-  /// e^x with Cody-Waite reduction (r = x - n ln2 in two exact steps), x clamped to [-87, 88].
+  /// e^x with Cody-Waite reduction (r = x - n ln2 in two exact steps), x clamped to [-87.336, 88]; 0 below
+  /// -87.336 (just above ln FLT_MIN), where the true value is subnormal. Softplus of a very negative x thus
+  /// underflows to 0 rather than saturating at a tiny normal number, which a huge |A| would turn into a decay.
   static V Exp(V x) {
-    x = S::Min(S::Max(x, S::Set1(-87.0f)), S::Set1(88.0f));
-    const V n = S::Round(S::Mul(x, S::Set1(kLog2e)));
+    constexpr float kMin = -87.336f;  // n = -126 and p >= 1 there: the scaled result is still normal
+    const V xc = S::Min(S::Max(x, S::Set1(kMin)), S::Set1(88.0f));
+    const V n = S::Round(S::Mul(xc, S::Set1(kLog2e)));
     // ln2 = hi + lo with hi having 16 significant bits, so n * hi is exact even without a fused multiply-add.
-    V r = S::Fma(n, S::Set1(-0x1.62e4p-1f), x);
+    V r = S::Fma(n, S::Set1(-0x1.62e4p-1f), xc);
     r = S::Fma(n, S::Set1(-0x1.7f7d1cp-20f), r);
-    return S::ScalePow2(Exp2Reduced(S::Mul(r, S::Set1(kLog2e))), n);
+    return S::IfGreater(S::Set1(kMin), x, S::Zero(), S::ScalePow2(Exp2Reduced(S::Mul(r, S::Set1(kLog2e))), n));
   }
 
   /// log(1 + e) for e in [0, 1]: 2 atanh(s), s = e / (2 + e) <= 1/3, series to s^15 (truncation < 2e-9 rel).
+  /// 2s is formed directly: for a tiny normal e, s itself would be subnormal and flushed to 0 under FTZ.
   static V Log1pUnit(V e) {
-    const V s = S::Div(e, S::Add(S::Set1(2.0f), e));
-    const V w = S::Mul(s, s);
+    const V s2 = S::Div(S::Add(e, e), S::Add(S::Set1(2.0f), e));
+    const V w = S::Mul(S::Mul(s2, s2), S::Set1(0.25f));
     V q = S::Set1(1.0f / 15.0f);
     q = S::Fma(q, w, S::Set1(1.0f / 13.0f));
     q = S::Fma(q, w, S::Set1(1.0f / 11.0f));
@@ -72,7 +77,7 @@ struct Math {
     q = S::Fma(q, w, S::Set1(1.0f / 5.0f));
     q = S::Fma(q, w, S::Set1(1.0f / 3.0f));
     q = S::Fma(q, w, S::Set1(1.0f));
-    return S::Mul(S::Add(s, s), q);
+    return S::Mul(s2, q);
   }
 
   /// mamba's softplus: x > 20 ? x : log(1 + e^x), computed as max(x, 0) + log1p(e^-|x|) (no overflow).
@@ -125,20 +130,21 @@ static void ScatterTile(const float* tile, int active, int count, T* rows, int64
   }
 }
 
-/// The recurrence for K consecutive states over `count` tokens of one tile. h and a2 hold [K][W] floats;
+/// The recurrence for K consecutive states over `count` tokens of one tile. h and A hold [K][W] floats, dt2 is
+/// dt*log2e per token [count][W];
 /// bp/cp point at the block's first state in token-major B/C tiles (token t at t * bc_stride); y accumulates in place.
 template <class S, int K>
-static void ScanStates(int count, const float* dt, const float* dtu, float* y, const float* a2, float* h,
+static void ScanStates(int count, const float* dt2, const float* dtu, float* y, const float* A, float* h,
                        const float* bp, const float* cp, int64_t bc_stride) {
   using V = typename S::V;
   constexpr int W = S::kLanes;
   V hv[K], av[K];
   for (int k = 0; k < K; ++k) {
     hv[k] = S::Load(h + k * W);
-    av[k] = S::Load(a2 + k * W);
+    av[k] = S::Load(A + k * W);
   }
   for (int t = 0; t < count; ++t) {
-    const V d = S::Load(dt + t * W);
+    const V d = S::Load(dt2 + t * W);
     const V du = S::Load(dtu + t * W);
     V acc = S::Load(y + t * W);
     for (int k = 0; k < K; ++k) {
@@ -152,21 +158,21 @@ static void ScanStates(int count, const float* dt, const float* dtu, float* y, c
 }
 
 template <class S>
-static void ScanAllStates(int64_t N, int count, const float* dt, const float* dtu, float* y, const float* a2, float* h,
+static void ScanAllStates(int64_t N, int count, const float* dt2, const float* dtu, float* y, const float* A, float* h,
                           const float* bp, const float* cp, int64_t bc_stride) {
   constexpr int W = S::kLanes;
   int64_t n = 0;
   for (; n + 8 <= N; n += 8)
-    ScanStates<S, 8>(count, dt, dtu, y, a2 + n * W, h + n * W, bp + n, cp + n, bc_stride);
+    ScanStates<S, 8>(count, dt2, dtu, y, A + n * W, h + n * W, bp + n, cp + n, bc_stride);
   if (n + 4 <= N) {
-    ScanStates<S, 4>(count, dt, dtu, y, a2 + n * W, h + n * W, bp + n, cp + n, bc_stride);
+    ScanStates<S, 4>(count, dt2, dtu, y, A + n * W, h + n * W, bp + n, cp + n, bc_stride);
     n += 4;
   }
   if (n + 2 <= N) {
-    ScanStates<S, 2>(count, dt, dtu, y, a2 + n * W, h + n * W, bp + n, cp + n, bc_stride);
+    ScanStates<S, 2>(count, dt2, dtu, y, A + n * W, h + n * W, bp + n, cp + n, bc_stride);
     n += 2;
   }
-  if (n < N) ScanStates<S, 1>(count, dt, dtu, y, a2 + n * W, h + n * W, bp + n, cp + n, bc_stride);
+  if (n < N) ScanStates<S, 1>(count, dt2, dtu, y, A + n * W, h + n * W, bp + n, cp + n, bc_stride);
 }
 
 /// One task: batch b, group g, channel block `block` of that group, all tokens.
@@ -184,15 +190,15 @@ static void RunTask(const ScanArgs& a, size_t task) {
   const int64_t d0 = g * per_group + blk * W;
   const int active = static_cast<int>(per_group - blk * W < W ? per_group - blk * W : W);
 
-  // Scratch (floats): a2 [N][W], h [N][W], five token tiles [TT][W], an fp16 row block [W][TT], the B and C
+  // Scratch (floats): A [N][W], h [N][W], five token tiles [TT][W], an fp16 row block [W][TT], the B and C
   // tiles token-major [TT][N] each, and for fp16 the converted B/C rows [2][N][TT].
   constexpr bool half_io = std::is_same_v<T, uint16_t>;
   const size_t tile = static_cast<size_t>(TT) * W, nw = static_cast<size_t>(N) * W, nt = static_cast<size_t>(N) * TT;
   const size_t floats = 2 * nw + 6 * tile + 2 * nt + (half_io ? 2 * nt : 0);
   float* const scratch = ThreadScratch(floats);
   std::memset(scratch, 0, floats * sizeof(float));
-  float* const a2 = scratch;
-  float* const h = a2 + nw;
+  float* const A = scratch;
+  float* const h = A + nw;
   float* const u_t = h + nw;
   float* const dt_t = u_t + tile;
   float* const z_t = dt_t + tile;
@@ -205,7 +211,7 @@ static void RunTask(const ScanArgs& a, size_t task) {
 
   for (int c = 0; c < active; ++c)
     for (int64_t n = 0; n < N; ++n) {
-      a2[n * W + c] = a.A[(d0 + c) * N + n] * kLog2e;
+      A[n * W + c] = a.A[(d0 + c) * N + n];
       if (a.initial_state) h[n * W + c] = a.initial_state[((b * Dn) + d0 + c) * N + n];
     }
   alignas(64) float bias_l[W] = {}, skip_l[W] = {};
@@ -229,11 +235,14 @@ static void RunTask(const ScanArgs& a, size_t task) {
     GatherTile<S, T>(delta + t0, L, active, count, dt_t, block);
     if (z) GatherTile<S, T>(z + t0, L, active, count, z_t, block);
 
-    for (int t = 0; t < count; ++t) {  // fused discretisation: bias, softplus, dt*u, D*u
+    // Fused discretisation: bias, softplus, dt*u, D*u, and dt*log2e for the exponent (docs/selective-scan.md §3).
+    // log2 e scales dt, not A: A*log2e overflows for A <= -2.36e38 and 0 * -inf is NaN. The clamp keeps
+    // dt*log2e finite for dt > 2.36e38, where A = 0 must still give 2^0.
+    for (int t = 0; t < count; ++t) {
       V d = S::Add(S::Load(dt_t + t * W), bias);
       if (a.delta_softplus) d = Math<S>::Softplus(d);
       const V uv = S::Load(u_t + t * W);
-      S::Store(dt_t + t * W, d);
+      S::Store(dt_t + t * W, S::Min(S::Mul(d, S::Set1(kLog2e)), S::Set1(FLT_MAX)));
       S::Store(dtu_t + t * W, S::Mul(d, uv));
       S::Store(y_t + t * W, S::Mul(skip, uv));
     }
@@ -251,7 +260,7 @@ static void RunTask(const ScanArgs& a, size_t task) {
       Transpose<S>(Bg + t0, L, b_t, N, n_states, count);
       Transpose<S>(Cg + t0, L, c_t, N, n_states, count);
     }
-    ScanAllStates<S>(N, count, dt_t, dtu_t, y_t, a2, h, b_t, c_t, N);
+    ScanAllStates<S>(N, count, dt_t, dtu_t, y_t, A, h, b_t, c_t, N);
 
     if (z)
       for (int t = 0; t < count; ++t) S::Store(y_t + t * W, S::Mul(S::Load(y_t + t * W), Math<S>::Silu(S::Load(z_t + t * W))));

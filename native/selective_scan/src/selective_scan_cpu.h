@@ -1,7 +1,7 @@
 // Kernel-side API of the CPU implementation of com.mfuser::SelectiveScan (docs/selective-scan.md).
 // Independent of ONNX Runtime: the custom op (custom_op.cc), the tests and scan_bench all call this.
 //
-// Semantics (research/scan-kernels.md §1.1, §6.1), per batch b, channel d, group g = d / (D/G), token t:
+// Semantics (docs/selective-scan.md §1), per batch b, channel d, group g = d / (D/G), token t:
 //   dt = delta[b,d,t] + delta_bias[d];  dt = softplus(dt) (threshold 20) if delta_softplus
 //   h[n] = exp(dt * A[d,n]) * h[n] + dt * u[b,d,t] * B[b,g,n,t]         (h starts at initial_state or 0)
 //   y[b,d,t] = (sum_n h[n] * C[b,g,n,t] + D[d] * u[b,d,t]) * silu(z[b,d,t])

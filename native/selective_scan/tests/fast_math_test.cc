@@ -41,24 +41,27 @@ TEST(FastExp2, WithinOneUlpOverTheScanRange) {
 }
 
 /// Below the normal range the result is 2^-126 (clamped ISAs) or the exact underflow to 0 (AVX-512's scalef);
-/// either way tiny, finite and non-negative, as the scan needs for huge dt * |A|.
+/// either way tiny, finite and non-negative, as the scan needs for huge dt * |A| (which overflows to -inf).
 TEST(FastExp2, UnderflowsToAtMostSmallestNormal) {
-  const float x[] = {-126.0f, -200.0f, -1e30f, 0.0f};
-  float y[4];
+  const float x[] = {-126.0f, -200.0f, -1e30f, -INFINITY, 0.0f, -0.0f};
+  float y[6];
   for (Isa isa : Isas()) {
-    cpu::Exp2Array(isa, x, y, 4);
+    cpu::Exp2Array(isa, x, y, 6);
     EXPECT_EQ(y[0], std::ldexp(1.0f, -126)) << cpu::IsaName(isa);
-    for (int i : {1, 2}) {
-      EXPECT_GE(y[i], 0.0f) << cpu::IsaName(isa);
-      EXPECT_LE(y[i], std::ldexp(1.0f, -126)) << cpu::IsaName(isa);
+    for (int i : {1, 2, 3}) {
+      EXPECT_GE(y[i], 0.0f) << cpu::IsaName(isa) << " x=" << x[i];
+      EXPECT_LE(y[i], std::ldexp(1.0f, -126)) << cpu::IsaName(isa) << " x=" << x[i];
     }
-    EXPECT_EQ(y[3], 1.0f) << cpu::IsaName(isa);
+    EXPECT_EQ(y[4], 1.0f) << cpu::IsaName(isa);
+    EXPECT_EQ(y[5], 1.0f) << cpu::IsaName(isa);
   }
 }
 
+/// Down to ln(FLT_MIN) = -87.34, below which softplus(x) ~ e^x is subnormal and the kernel returns 0: a tiny dt stays
+/// exact (it matters where |A| is huge) and a negligible one is exactly 0.
 TEST(FastSoftplus, RelativeErrorBelow4e7) {
   std::vector<float> x;
-  for (double v = -40.0; v <= 40.0; v += 1.0 / 1024.0) x.push_back(static_cast<float>(v));
+  for (double v = -87.33; v <= 40.0; v += 1.0 / 1024.0) x.push_back(static_cast<float>(v));
   std::vector<float> y(x.size());
   for (Isa isa : Isas()) {
     cpu::SoftplusArray(isa, x.data(), y.data(), x.size());
@@ -70,6 +73,10 @@ TEST(FastSoftplus, RelativeErrorBelow4e7) {
     }
     std::printf("[softplus] %s: max relative error %.3g\n", cpu::IsaName(isa), worst);
     EXPECT_LE(worst, 4e-7) << cpu::IsaName(isa);
+    const float below[] = {-87.34f, -100.0f, -1e30f};
+    float out[3];
+    cpu::SoftplusArray(isa, below, out, 3);
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(out[i], 0.0f) << cpu::IsaName(isa) << " x=" << below[i];
   }
 }
 

@@ -1,9 +1,10 @@
-// The CPU kernel function vs the fp64 oracle over the randomised matrix of research/scan-kernels.md §6.3,
+// The CPU kernel function vs the fp64 oracle over the randomised matrix of docs/selective-scan.md §4,
 // for every ISA this machine can run, plus split invariance, extremes and threading.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <set>
 #include <thread>
 #include <vector>
@@ -149,25 +150,42 @@ TEST(SplitInvariance, TwoCallsThroughLastAndInitialStateEqualOneCall) {
     }
 }
 
-/// Extremes of §6.3: huge delta (a -> 0, state reset), very negative delta (a -> 1, long memory), A -> 0-,
-/// and delta_softplus=0 with dt = 0 (a = 1 exactly). All must stay finite and match the oracle.
+/// Extremes (docs/selective-scan.md §4): huge delta (a -> 0, state reset), very negative delta (a -> 1, long memory),
+/// A -> 0-, and delta_softplus=0 with dt = 0 (a = 1 exactly). All must stay finite and match the oracle.
 /// A -> 0- has its own bound: there a = exp(dt*A) lies within a few ulp of 1, and fp32 can only represent it to
 /// 2^-25 relative, the same rounding every step, so the error grows linearly with L (about L * 2^-24; it is the
 /// precision floor of any fp32 recurrence, mamba's CUDA kernel included).
+/// Huge |A| (a checkerboard over channels and states, the rest random): A * log2(e) overflows fp32 from
+/// A <= -2.36e38, so exp(dt*A) must not be formed from a pre-scaled A (0 * -inf = NaN at dt = 0, and 0 instead of
+/// e^-6 at dt = 2e-38); dt*A itself may overflow to -inf, which must give a = 0, and dt*log2(e) may overflow too,
+/// which must not make A = -0 a NaN. Through softplus, a tiny dt must be exact (not flushed: softplus(-87) =
+/// 1.6e-38 gives a = e^-5.6) and a negligible one exactly 0.
 TEST(Extremes, StayFiniteAndMatchOracle) {
   struct Extreme {
     const char* name;
     float delta;
     float a_scale;  // A multiplied by this
+    float huge_a;   // when non-zero, A[d, n] = huge_a wherever d + n is even
+    float u_scale;  // u multiplied by this
     bool softplus;
     double tolerance;
   };
   constexpr double kLinearInL = 4.0 * 2049 / 16777216.0;
-  const Extreme extremes[] = {{"huge delta", 60.0f, 1.0f, true, 1e-5},
-                              {"very negative delta", -60.0f, 1.0f, true, 1e-5},
-                              {"A -> 0-", -3.0f, 1e-7f, true, kLinearInL},
-                              {"dt = 0 without softplus", 0.0f, 1.0f, false, 1e-5},
-                              {"huge dt without softplus", 1e4f, 1.0f, false, 1e-5}};
+  constexpr float kMax = std::numeric_limits<float>::max();
+  const Extreme extremes[] = {{"huge delta", 60.0f, 1.0f, 0.0f, 1.0f, true, 1e-5},
+                              {"very negative delta", -60.0f, 1.0f, 0.0f, 1.0f, true, 1e-5},
+                              {"A -> 0-", -3.0f, 1e-7f, 0.0f, 1.0f, true, kLinearInL},
+                              {"dt = 0 without softplus", 0.0f, 1.0f, 0.0f, 1.0f, false, 1e-5},
+                              {"huge dt without softplus", 1e4f, 1.0f, 0.0f, 1.0f, false, 1e-5},
+                              {"dt = 0, A = -3e38", 0.0f, 1.0f, -3e38f, 1.0f, false, 1e-5},
+                              {"dt = 0, A = -FLT_MAX", 0.0f, 1.0f, -kMax, 1.0f, false, 1e-5},
+                              {"softplus(-200) = 0 in fp32, A = -FLT_MAX", -200.0f, 1.0f, -kMax, 1.0f, true, 1e-5},
+                              {"softplus(-87) = 1.6e-38, A = -FLT_MAX", -87.0f, 1.0f, -kMax, 1.0f, true, 1e-5},
+                              {"dt = 2e-38, A = -3e38", 2e-38f, 1.0f, -3e38f, 1.0f, false, 1e-5},
+                              {"dt = 2e-38, A = -FLT_MAX", 2e-38f, 1.0f, -kMax, 1.0f, false, 1e-5},
+                              {"dt * A overflows, A = -FLT_MAX", 1e4f, 1.0f, -kMax, 1.0f, false, 1e-5},
+                              {"dt * A overflows, A = -1e36", 1e4f, 1.0f, -1e36f, 1.0f, false, 1e-5},
+                              {"dt = 3e38 (dt * log2e overflows), A = -0, u = 0", 3e38f, 0.0f, 0.0f, 0.0f, false, 1e-5}};
   for (const Extreme& e : extremes)
     for (Isa isa : AvailableIsas()) {
       ScanCase c;
@@ -179,6 +197,10 @@ TEST(Extremes, StayFiniteAndMatchOracle) {
       ScanData d = MakeData(c);
       std::fill(d.delta.begin(), d.delta.end(), e.delta);
       for (auto& a : d.A) a *= e.a_scale;
+      for (auto& u : d.u) u *= e.u_scale;
+      if (e.huge_a != 0.0f)
+        for (int64_t i = 0; i < c.shape.channels * c.shape.state; ++i)
+          if ((i / c.shape.state + i % c.shape.state) % 2 == 0) d.A[i] = e.huge_a;
       const ScanResult ref = RunOracle(c, d), got = RunKernel(c, d, isa);
       EXPECT_LE(ScaledError(got.y, ref.y), e.tolerance) << e.name << " " << c.Describe() << " isa=" << cpu::IsaName(isa);
       EXPECT_LE(ScaledError(got.last, ref.last), e.tolerance) << e.name << " " << c.Describe() << " isa=" << cpu::IsaName(isa);

@@ -1,4 +1,4 @@
-// Random test cases for the selective scan (research/scan-kernels.md §6.3): value generation, the fp64 oracle
+// Random test cases for the selective scan (docs/selective-scan.md §4): value generation, the fp64 oracle
 // (src/reference.h), the kernel under test, and the scale-aware error metric. Shared by the kernel and ORT tests.
 #pragma once
 #include <algorithm>
@@ -36,7 +36,7 @@ struct ScanData {
   std::vector<float> u, delta, A, B, C, D, z, bias, init;
 };
 
-/// Value ranges of §6.3: A = -exp(U(-1, 3)); delta ~ N(-3, 1) with 1% spikes of +6 (with softplus; without it,
+/// Value ranges (docs/selective-scan.md §4): A = -exp(U(-1, 3)); delta ~ N(-3, 1) with 1% spikes of +6 (with softplus; without it,
 /// delta is a positive step size exp(N(-3, 1))); u, B, C, z, D, initial_state ~ N(0, 1).
 inline ScanData MakeData(const ScanCase& c) {
   std::mt19937_64 rng(c.seed);
@@ -162,7 +162,7 @@ inline ScanResult RunKernel(const ScanCase& c, const ScanData& d, cpu::Isa isa, 
   return ScanResult{y.ToDouble(), ToDouble(last)};
 }
 
-/// Scale-aware error of §6.3: max_i |got_i - ref_i| / max(|ref_i|, rms(ref)). NaN/Inf in `got` give +inf.
+/// Scale-aware error (docs/selective-scan.md §4): max_i |got_i - ref_i| / max(|ref_i|, rms(ref)). NaN/Inf in `got` give +inf.
 inline double ScaledError(const std::vector<double>& got, const std::vector<double>& ref) {
   if (got.size() != ref.size()) return INFINITY;
   double sq = 0.0;

@@ -1,6 +1,6 @@
 // TensorRT plugin `SelectiveScan` (namespace "mfuser", version "1") running the CUDA kernel of
 // ../cuda/selective_scan.cu, for the `trt.plugins::SelectiveScan` node of model.trt.onnx
-// (research/scan-kernels.md §2.7, §6.1 "TRT variant").
+// (docs/gpu-kernel.md; contract: docs/selective-scan.md §1).
 //
 // UNVERIFIED: no machine available to this project so far has the TensorRT SDK, so this plugin has never been
 // linked, loaded or run. What was checked: selective_scan_plugin.cc passes `g++ -fsyntax-only -Wall -Wextra` against

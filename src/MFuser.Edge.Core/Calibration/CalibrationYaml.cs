@@ -80,9 +80,13 @@ public static class CalibrationYaml
         {
             throw new CalibrationException($"{source}: not valid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.Message}", e);
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException) // unterminated flow collections, duplicate keys
+        catch (InvalidOperationException e) // YamlDotNet's parser gives up this way on some unterminated flow collections
         {
-            throw new CalibrationException($"{source}: not valid YAML: {e.Message}", e);
+            throw new CalibrationException($"{source}: not valid YAML: the parser stopped before the end (an unclosed '[' or '{{'?)", e);
+        }
+        catch (ArgumentException e) // the document loader refuses a mapping key given twice
+        {
+            throw new CalibrationException($"{source}: not valid YAML: a key is given twice ({e.Message})", e);
         }
         if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)
             throw new CalibrationException($"{source}: expected a YAML mapping of calibration keys at the top level");

@@ -5,9 +5,6 @@ using MFuser.ModelPackage.DomainStatistics;
 
 namespace MFuser.Edge.Core.Config;
 
-/// <summary>What the start-up checks loaded, so the daemon does not read it twice.</summary>
-public sealed record StartupResources(CameraCalibration? Calibration);
-
 /// <summary>The checks <c>mfuser-edge run</c> makes once, after the configuration is loaded and before the model
 /// session is created, on everything the configuration names that could fail later: the model path is a directory,
 /// the calibration parses, the spool and field-log directories exist (created when missing) and take a file, the
@@ -20,7 +17,7 @@ public static class StartupChecks
     private const int MaxPemBytes = 1 << 20;
 
     /// <exception cref="ConfigException">At least one check failed.</exception>
-    public static StartupResources Run(EdgeConfig config)
+    public static void Run(EdgeConfig config)
     {
         var problems = new List<ConfigProblem>();
         void Add(string key, string value, string? problem)
@@ -30,12 +27,11 @@ public static class StartupChecks
         }
 
         Add("model.path", config.ModelPath, ModelPathProblem(config.ModelPath));
-        CameraCalibration? calibration = null;
         if (config.CalibrationFile.Length > 0)
         {
             try
             {
-                calibration = CalibrationYaml.Load(config.CalibrationFile);
+                CalibrationYaml.Load(config.CalibrationFile);
             }
             catch (CalibrationException e)
             {
@@ -53,7 +49,8 @@ public static class StartupChecks
         if (config.DomainShift.Enabled && config.DomainShift.Reference.Length > 0)
             Add("domain_shift.reference", config.DomainShift.Reference, ReferenceProblem(config.DomainShift.Reference));
 
-        return problems.Count > 0 ? throw new ConfigException(problems) : new StartupResources(calibration);
+        if (problems.Count > 0)
+            throw new ConfigException(problems);
     }
 
     /// <summary>A model path that names a file (typically the .onnx itself) instead of the package directory.</summary>

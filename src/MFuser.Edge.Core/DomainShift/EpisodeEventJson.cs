@@ -50,32 +50,10 @@ public static class EpisodeEventJson
             WriteSignals(w, "signals", e.Signals, 5);
             WriteSignals(w, "z", e.ZScores, 3);
             w.WritePropertyName("gps");
-            WriteFix(w, fix);
+            GeoFixJson.WriteValue(w, fix);
             w.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();
-    }
-
-    /// <summary>Writes <paramref name="fix"/> as the <c>gps</c> object (null when absent or invalid).</summary>
-    public static void WriteFix(Utf8JsonWriter w, GeoFix? fix)
-    {
-        if (fix is not { IsValid: true })
-        {
-            w.WriteNullValue();
-            return;
-        }
-        w.WriteStartObject();
-        w.WriteNumber("lat", fix.Latitude);
-        w.WriteNumber("lon", fix.Longitude);
-        if (fix.AltitudeM is { } alt)
-            w.WriteNumber("alt_m", alt);
-        w.WriteNumber("fix_quality", (int)fix.Quality);
-        if (fix.Satellites is { } sats)
-            w.WriteNumber("satellites", sats);
-        if (fix.Hdop is { } hdop)
-            w.WriteNumber("hdop", hdop);
-        w.WriteString("time", Rfc3339.ToString(fix.Time));
-        w.WriteEndObject();
     }
 
     private static void WriteSignals(Utf8JsonWriter w, string name, double[] values, int digits)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using MFuser.Edge.Core.Analysis;
+using MFuser.Edge.Core.Geo;
 using MFuser.ModelPackage.DomainStatistics;
 using MFuser.ModelPackage.Classes;
 
@@ -11,7 +12,8 @@ namespace MFuser.Edge.Core.Payloads;
 /// <see cref="Utf8JsonWriter"/> into one reusable buffer: no allocation per frame once the buffer has grown to
 /// size. The returned memory is valid until the next <see cref="Write"/>; publishers copy it. Not thread-safe.
 /// </summary>
-public sealed class DrivablePayloadWriter
+/// <param name="withGps">The daemon has a GPS receiver: every payload ends with <c>gps</c>, the fix or null.</param>
+public sealed class DrivablePayloadWriter(bool withGps = false)
 {
     private static readonly JsonEncodedText Frame = JsonEncodedText.Encode("frame");
     private static readonly JsonEncodedText CapturedAt = JsonEncodedText.Encode("captured_at");
@@ -41,17 +43,17 @@ public sealed class DrivablePayloadWriter
     private static readonly JsonEncodedText LatencyMs = JsonEncodedText.Encode("latency_ms");
     private static readonly JsonEncodedText CaptureToPublish = JsonEncodedText.Encode("capture_to_publish");
     private static readonly JsonEncodedText Inference = JsonEncodedText.Encode("inference");
+    private static readonly JsonEncodedText Gps = JsonEncodedText.Encode("gps");
 
     private readonly ArrayBufferWriter<byte> _buffer = new(8192);
-    private readonly Utf8JsonWriter _json;
+    private readonly Utf8JsonWriter _json = new(Stream.Null, new JsonWriterOptions { SkipValidation = true });
     private IReadOnlyList<ClassInfo>? _classesEncoded;
     private JsonEncodedText[] _classNames = [];
     private readonly Dictionary<int, JsonEncodedText> _classNameById = [];
 
-    public DrivablePayloadWriter() => _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true });
-
-    /// <summary>Encodes <paramref name="summary"/> for <paramref name="stamp"/>; see docs/mqtt-api.md for every field.</summary>
-    public ReadOnlyMemory<byte> Write(in FrameStamp stamp, DrivableSummary summary, in FrameLatency latency)
+    /// <summary>Encodes <paramref name="summary"/> for <paramref name="stamp"/> with the freshest GPS fix (null: none);
+    /// see docs/mqtt-api.md for every field.</summary>
+    public ReadOnlyMemory<byte> Write(in FrameStamp stamp, DrivableSummary summary, in FrameLatency latency, GeoFix? fix = null)
     {
         PrepareClassNames(summary);
         _buffer.ResetWrittenCount();
@@ -81,6 +83,11 @@ public sealed class DrivablePayloadWriter
         w.WriteNumber(CaptureToPublish, Math.Round(latency.CaptureToPublishMs, 2));
         w.WriteNumber(Inference, Math.Round(latency.InferenceMs, 2));
         w.WriteEndObject();
+        if (withGps)
+        {
+            w.WritePropertyName(Gps);
+            GeoFixJson.WriteValue(w, fix);
+        }
         w.WriteEndObject();
         w.Flush();
         return _buffer.WrittenMemory;

@@ -31,7 +31,7 @@ public sealed record InfoPayload(
     public byte[] ToUtf8Json() => JsonSerializer.SerializeToUtf8Bytes(this, PayloadJsonContext.Default.InfoPayload);
 }
 
-/// <summary>The model package in use (DESIGN.md §3).</summary>
+/// <summary>The model package in use (docs/model-contract.md).</summary>
 public sealed record ModelInfo(string Name, string Version, string Sha256);
 
 /// <summary>One class-table row; <see cref="Color"/> is [r, g, b].</summary>
@@ -56,7 +56,12 @@ public sealed record FreeSpaceLayout(int Bins, IReadOnlyList<int> ColumnEdges, b
     public static FreeSpaceLayout From(Analysis.FreeSpaceScan scan) => new(scan.Count, scan.ColumnEdges.ToArray(), scan.HasGeometry);
 }
 
-/// <summary><c>&lt;base&gt;/stats</c>, published every stats interval.</summary>
+/// <summary><c>&lt;base&gt;/stats</c>, published every stats interval (docs/mqtt-api.md). The blocks after
+/// <see cref="Memory"/> come from the parts the configuration turned on, each filled by its owner; a part that is off
+/// leaves its block out.</summary>
+/// <param name="FramesDropped">Captured frames the inference thread never took (a newer one arrived first).</param>
+/// <param name="FramesSkipped">Inferred frames the stage thread never processed (a newer one completed first).</param>
+/// <param name="StageErrors">Exceptions thrown by frame stages (each logged at most once a minute per stage).</param>
 public sealed record StatsPayload(
     DateTimeOffset At,
     double UptimeS,
@@ -64,12 +69,59 @@ public sealed record StatsPayload(
     long FramesCaptured,
     long FramesProcessed,
     long FramesDropped,
+    long FramesSkipped,
+    long StageErrors,
     IReadOnlyDictionary<string, LatencyPercentiles> LatencyMs,
     MqttStats Mqtt,
     MemoryStats Memory)
 {
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public GpsStats? Gps { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public McuStats? Mcu { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ControlStats? Control { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DomainShiftStats? DomainShift { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public FieldLogStats? FieldLog { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SpoolStats? Spool { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public WatchdogStats? Watchdog { get; init; }
+
     public byte[] ToUtf8Json() => JsonSerializer.SerializeToUtf8Bytes(this, PayloadJsonContext.Default.StatsPayload);
 }
+
+/// <summary><c>stats.gps</c>: the NMEA receiver (docs/serial-protocol.md).</summary>
+public sealed record GpsStats(bool Open, long Opens, long IoErrors, long Fixes, long NoFixSentences, long RejectedLines,
+    IReadOnlyDictionary<string, long> RejectedByReason, double? FixAgeS);
+
+/// <summary><c>stats.mcu</c>: the MCU serial link.</summary>
+public sealed record McuStats(bool PortUp, long Sent, long Bytes, long DroppedFull, long DroppedPortDown, long DiscardedStale, long IoErrors,
+    long Opens);
+
+/// <summary><c>stats.control</c>: MQTT settings and commands.</summary>
+public sealed record ControlStats(long Accepted, long Rejected, long Failed);
+
+/// <summary><c>stats.domain_shift</c>: the monitor and its must-deliver events.</summary>
+public sealed record DomainShiftStats(bool InEpisode, string? EpisodeId, double? Score, long Events, long EventsStored, long EventsRefused);
+
+/// <summary><c>stats.field_log</c>: the MCAP recorder.</summary>
+public sealed record FieldLogStats(bool Recording, long Enqueued, long DroppedQueueFull, long MessagesWritten, int FilesWritten,
+    int FilesDeletedForQuota, int QuotaStops, long WriteErrors);
+
+/// <summary><c>stats.spool</c>: the must-deliver disk spool.</summary>
+public sealed record SpoolStats(long Pending, long Bytes, long Refused, long TornRecords, long Recovered);
+
+/// <summary><c>stats.watchdog</c>: the systemd watchdog.</summary>
+public sealed record WatchdogStats(double IntervalS, long Pets, long Stalls);
 
 /// <summary>Latency distribution of one pipeline stage over the last stats interval, milliseconds.</summary>
 public sealed record LatencyPercentiles(double P50, double P90, double P99, double Max);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using MFuser.Edge.Core.Config;
 using MFuser.Edge.Startup;
 using MFuser.Edge.Inference;
+using MFuser.ModelPackage.Manifest;
 using Microsoft.ML.OnnxRuntime;
 
 namespace MFuser.Edge.Cli;
@@ -25,20 +26,16 @@ internal static class BuildEngineCommand
             var config = common.Load(parse);
             RequireTensorRt();
             var path = PackageDirectory.Resolve(parse.GetValue(model) ?? config.ModelPath);
-            var package = PackageDirectory.Load(path);
-            var settings = ModelRuntime.Settings(config) with { Providers = ["tensorrt"] };
-            Console.WriteLine($"building the TensorRT engine of {package.Manifest.Name} {package.Manifest.Version} ({path}), "
+            var manifest = ManifestReader.ReadPackage(path);
+            Console.WriteLine($"building the TensorRT engine of {manifest.Name} {manifest.Version} ({path}), "
                 + $"{(config.Inference.TensorRt.Fp16 ? "fp16" : "fp32")}{(config.Inference.TensorRt.DlaCore >= 0 ? $", DLA core {config.Inference.TensorRt.DlaCore}" : "")}");
             Console.Error.WriteLine("TensorRT reports no build progress through ONNX Runtime; the elapsed time is shown instead.");
             var started = DateTime.UtcNow;
-            SegmentationSession session;
-            TimeSpan warmup;
+            ModelStack stack;
             using (new Heartbeat(Console.IsErrorRedirected ? TimeSpan.FromSeconds(15) : TimeSpan.FromSeconds(1), ShowElapsed))
-            {
-                session = ModelRuntime.Open(package, settings, line => Console.WriteLine($"  {line}"));
-                warmup = ModelRuntime.WarmUp(session, 1, line => Console.WriteLine($"  {line}"));
-            }
-            using (session)
+                stack = ModelStack.Open(config, line => Console.WriteLine($"  {line}"), packagePath: path, providers: ["tensorrt"], warmUpRuns: 1);
+            var (session, warmup) = (stack.Session, stack.WarmUp);
+            using (stack)
             {
                 if (!Console.IsErrorRedirected)
                     Console.Error.WriteLine();

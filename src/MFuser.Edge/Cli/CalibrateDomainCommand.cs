@@ -1,23 +1,21 @@
-using MFuser.Edge.Startup;
 using System.CommandLine;
 using System.Globalization;
-using MFuser.Edge.Core.Analysis;
-using MFuser.ModelPackage.DomainStatistics;
-using MFuser.Edge.Core.Calibration;
 using MFuser.Edge.Capture;
 using MFuser.Edge.Core.Config;
-using MFuser.Edge.FieldOps;
-using MFuser.Edge.Core.DomainShift;
-using MFuser.Edge.Inference;
+using MFuser.Edge.Core.Payloads;
+using MFuser.Edge.Pipeline;
+using MFuser.Edge.Pipeline.Stages;
+using MFuser.Edge.Startup;
+using MFuser.ModelPackage.DomainStatistics;
 using Microsoft.Extensions.Logging.Abstractions;
-using OpenCvSharp;
 
 namespace MFuser.Edge.Cli;
 
-/// <summary><c>mfuser-edge calibrate-domain --frames N</c>: runs the configured source through the model for N frames
-/// (the vehicle's own camera in good conditions), accumulates a per-vehicle <see cref="DomainBaseline"/> of the same
-/// signals the daemon's domain-shift monitor uses and writes it to <c>domain_shift.reference</c> (default
-/// <c>calibration/domain-reference.json</c>), which the daemon then prefers over the model package's statistics.</summary>
+/// <summary><c>mfuser-edge calibrate-domain --frames N</c>: runs the configured source through the daemon's own frame
+/// pipeline (capture, inference thread, stage thread) with one stage, <see cref="BaselineStage"/>, for N frames (the
+/// vehicle's own camera in good conditions), and writes the per-vehicle baseline of the domain-shift signals to
+/// <c>domain_shift.reference</c> (default <c>calibration/domain-reference.json</c>), which the daemon then prefers over
+/// the model package's statistics.</summary>
 internal static class CalibrateDomainCommand
 {
     public static Command Create(CommonOptions common)
@@ -28,7 +26,7 @@ internal static class CalibrateDomainCommand
         common.AddTo(command);
         command.Options.Add(frames);
         command.Options.Add(output);
-        command.SetAction(parse =>
+        command.SetAction(async (parse, ct) =>
         {
             var config = common.Load(parse);
             var raw = parse.GetValue(frames)!;
@@ -38,46 +36,12 @@ internal static class CalibrateDomainCommand
             if (path.Length == 0)
                 throw new ConfigException([new ConfigProblem("command line", "--output", path, "give --output or set domain_shift.reference")]);
 
-            var package = PackageDirectory.Load(PackageDirectory.Resolve(config.ModelPath));
-            using var session = ModelRuntime.Open(package, ModelRuntime.Settings(config), Console.WriteLine);
-            ModelRuntime.WarmUp(session, config.Inference.WarmupRuns, Console.WriteLine);
-            var calibration = config.CalibrationFile.Length > 0 ? CalibrationYaml.Load(config.CalibrationFile) : null;
-            var analyzer = new DrivableAnalyzer(package.Manifest.Classes, session.Width, session.Height,
-                new DrivableAnalyzerOptions { FreeSpaceBins = config.FreeSpaceBins }, calibration);
-            var signals = new FrameSignals(session.Width, session.Height);
+            using var model = ModelStack.Open(config, Console.WriteLine);
             var baseline = new DomainBaseline(maxFrames: n);
-            var size = new Size(session.Width, session.Height);
-            using var input = Mat.FromPixelData(session.Height, session.Width, MatType.CV_8UC3, session.InputPointer);
+            await RecordAsync(config, model, new BaselineStage(baseline, model.Session.Width, model.Session.Height), n, ct);
 
-            using var slot = new FrameSlot();
-            using var capture = new CaptureWorker(config.Source, () => FrameSources.Create(config.Source.Uri, config.Source.StreamBackend), slot,
-                NullLogger.Instance);
-            capture.Start();
-            var patience = config.Source.StartupTimeout > TimeSpan.Zero ? config.Source.StartupTimeout : TimeSpan.FromSeconds(30);
-            var lastFrame = DateTime.UtcNow;
-            while (!baseline.IsFull)
-            {
-                var frame = slot.Take(TimeSpan.FromMilliseconds(200));
-                if (frame is null)
-                {
-                    if (DateTime.UtcNow - lastFrame > patience)
-                        throw new SourceUnavailableException($"source {config.Source.Uri} delivered no frame for {patience.TotalSeconds:F0} s after {baseline.Count} of {n} frames: {capture.LastError ?? "no error reported"}");
-                    continue;
-                }
-                lastFrame = DateTime.UtcNow;
-                if (frame.Image.Type() != MatType.CV_8UC3)
-                    continue;
-                if (frame.Image.Width == size.Width && frame.Image.Height == size.Height)
-                    frame.Image.CopyTo(input);
-                else
-                    Cv2.Resize(frame.Image, input, size, 0, 0, InterpolationFlags.Area);
-                session.Run();
-                var summary = analyzer.Analyze(session.Labels, session.Confidence);
-                baseline.Add(signals.Compute(session.Input, summary), session.Embedding);
-            }
-            capture.Stop();
-
-            var reference = baseline.Build($"{config.DeviceId}, {config.Source.Uri}, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, model {package.Manifest.Name} {package.Manifest.Version}");
+            var reference = baseline.Build($"{config.DeviceId}, {config.Source.Uri}, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, model " +
+                                           $"{model.Package.Manifest.Name} {model.Package.Manifest.Version}");
             if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir)
                 Directory.CreateDirectory(dir);
             DomainReferenceFile.Save(reference, path);
@@ -89,5 +53,45 @@ internal static class CalibrateDomainCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>Runs capture → inference → <paramref name="stage"/> until it has <paramref name="frames"/> frames.</summary>
+    /// <exception cref="SourceUnavailableException">The source delivered no frame for <c>source.startup_timeout_s</c>.</exception>
+    private static async Task RecordAsync(EdgeConfig config, ModelStack model, BaselineStage stage, int frames, CancellationToken ct)
+    {
+        var session = model.Session;
+        using var slot = new FrameSlot();
+        using var capture = new CaptureWorker(config.Source, () => FrameSources.Create(config.Source), slot,
+            NullLogger.Instance);
+        using var handoff = new FrameHandoff(session);
+        using var images = new FrameImages(session.Width, session.Height, model.Package.Manifest.Classes, config.Publish.OverlayQuality,
+            config.FieldLog.JpegQuality);
+        var inference = new InferenceLoop(slot, session, handoff, maxFrames: 0);
+        var runner = new StageRunner(handoff, model.Analyzer, images, new DrivablePayloadWriter(), () => null, [stage], NullLogger.Instance);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        capture.Start();
+        var inferenceThread = Task.Factory.StartNew(() => inference.Run(stop.Token), TaskCreationOptions.LongRunning);
+        var stageThread = Task.Factory.StartNew(runner.Run, TaskCreationOptions.LongRunning);
+        var patience = config.Source.StartupTimeout > TimeSpan.Zero ? config.Source.StartupTimeout : TimeSpan.FromSeconds(30);
+        var (lastCount, lastProgress) = (0L, DateTime.UtcNow);
+        try
+        {
+            while (stage.Added < frames && !ct.IsCancellationRequested)
+            {
+                await Task.Delay(100, CancellationToken.None);
+                if (stage.Added != lastCount)
+                    (lastCount, lastProgress) = (stage.Added, DateTime.UtcNow);
+                else if (DateTime.UtcNow - lastProgress > patience)
+                    throw new SourceUnavailableException($"source {config.Source.Uri} delivered no frame for {patience.TotalSeconds:F0} s after " +
+                                                         $"{stage.Added} of {frames} frames: {capture.LastError ?? "no error reported"}");
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            await inferenceThread;
+            await stageThread;
+            capture.Stop();
+        }
     }
 }

@@ -1,9 +1,7 @@
-using MFuser.Edge.Startup;
 using System.CommandLine;
 using MFuser.Edge.Core.Config;
-using MFuser.Edge.FieldOps;
 using MFuser.Edge.Pipeline;
-using MFuser.Edge.Inference;
+using MFuser.Edge.Startup;
 using SystemdNotifier = MFuser.Edge.Systemd.SystemdNotifier;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -28,7 +26,7 @@ internal static class RunCommand
         {
             var config = common.Load(parse);
             // Everything the configuration names is checked before the model loads: a bad input exits 2 at once.
-            var resources = StartupChecks.Run(config);
+            StartupChecks.Run(config);
             var statusLine = StatusLine.Enabled(config.StatusLine);
             using var notifier = SystemdNotifier.FromEnvironment();
             var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -37,16 +35,13 @@ internal static class RunCommand
             using var startupLoggers = LoggerFactory.Create(l => ConfigureLogging(l, statusLine));
             var log = startupLoggers.CreateLogger("mfuser-edge");
             void Report(string line) => log.LogInformation("{Line}", line);
-            var package = PackageDirectory.Load(PackageDirectory.Resolve(config.ModelPath));
-            using var session = ModelRuntime.Open(package, ModelRuntime.Settings(config), Report, notifier);
-            var warmup = ModelRuntime.WarmUp(session, config.Inference.WarmupRuns, Report, notifier);
-            log.LogInformation("model {Name} {Version} ready on {Provider}; warm-up {Ms:F1} ms", package.Manifest.Name, package.Manifest.Version,
-                session.Provider, warmup.TotalMilliseconds);
-            var calibration = resources.Calibration;
-            var domainReference = DomainReferences.Resolve(config.DomainShift, package);
+            using var model = ModelStack.Open(config, Report, notifier);
+            log.LogInformation("model {Name} {Version} ready on {Provider}; warm-up {Ms:F1} ms", model.Package.Manifest.Name,
+                model.Package.Manifest.Version, model.Session.Provider, model.WarmUp.TotalMilliseconds);
+            var domainReference = DomainReferences.Resolve(config.DomainShift, model.Package);
 
             var outcome = new RunOutcome();
-            builder.Services.AddHostedService(sp => new EdgeDaemon(config, session, calibration, domainReference, outcome, notifier,
+            builder.Services.AddHostedService(sp => new EdgeDaemon(config, model, domainReference, outcome, notifier,
                 sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILoggerFactory>()));
             using var host = builder.Build();
             await host.RunAsync(ct);

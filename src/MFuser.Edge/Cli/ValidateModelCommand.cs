@@ -18,13 +18,11 @@ internal static class ValidateModelCommand
         command.SetAction(parse =>
         {
             var config = common.Load(parse);
-            var path = PackageDirectory.Resolve(parse.GetValue(dir)!);
-            var package = PackageDirectory.Load(path);
             void Report(string line) => Console.WriteLine($"  {line}");
-            using var session = ModelRuntime.Open(package, ModelRuntime.Settings(config), Report);
-            var warmup = ModelRuntime.WarmUp(session, 1, Report);
+            using var model = ModelStack.Open(config, Report, packagePath: parse.GetValue(dir)!, warmUpRuns: 1);
+            var (package, session, warmup) = (model.Package, model.Session, model.WarmUp);
             var m = package.Manifest;
-            Console.WriteLine($"model package   {path}");
+            Console.WriteLine($"model package   {package.Directory}");
             Console.WriteLine($"name / version  {m.Name} {m.Version}");
             Console.WriteLine($"onnx            {m.OnnxFile}  sha256 {m.Sha256} (verified)");
             Console.WriteLine($"input           image uint8 [1, {m.Input.Height}, {m.Input.Width}, 3] BGR");

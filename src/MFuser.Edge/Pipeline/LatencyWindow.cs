@@ -2,8 +2,8 @@ using MFuser.Edge.Core.Payloads;
 
 namespace MFuser.Edge.Pipeline;
 
-/// <summary>The latest latency samples of one pipeline stage (a fixed ring, no allocation per sample), summarised as
-/// percentiles. Written by the inference thread, read by the stats timer.</summary>
+/// <summary>The latest latency samples of one pipeline step (a fixed ring, no allocation per sample), summarised as
+/// percentiles. Written by one pipeline thread, read by the stats timer.</summary>
 public sealed class LatencyWindow(int capacity)
 {
     private readonly double[] _samples = new double[capacity];
@@ -39,41 +39,40 @@ public sealed class LatencyWindow(int capacity)
     private static double Round(double ms) => Math.Round(ms, 3);
 }
 
-/// <summary>The stages whose latency is measured, in pipeline order, with their <c>stats.latency_ms</c> names.</summary>
-public enum Stage
-{
-    /// <summary>Resize of the captured frame into the model input.</summary>
-    Preprocess,
-    Inference,
-    /// <summary>Drivable-area summary.</summary>
-    Analysis,
-    /// <summary>Payload encoding (JSON, PNG, JPEG) and hand-over to the MQTT queue.</summary>
-    Publish,
-    /// <summary>From the capture timestamp to the hand-over of <c>drivable</c>.</summary>
-    CaptureToPublish,
-}
-
-/// <summary>Per-stage windows for one stats interval and for the whole run.</summary>
+/// <summary>Latency windows per pipeline step, for one stats interval and for the whole run: the fixed steps
+/// (<see cref="Fixed"/>) and then one per stage, named as in <c>stats.latency_ms</c>.</summary>
 public sealed class StageLatencies
 {
-    public static readonly string[] Names = ["preprocess", "inference", "analysis", "publish", "capture_to_publish"];
-    private readonly LatencyWindow[] _interval = Names.Select(_ => new LatencyWindow(4096)).ToArray();
-    private readonly LatencyWindow[] _run = Names.Select(_ => new LatencyWindow(1 << 16)).ToArray();
+    /// <summary>Resize/copy into the model input; the session run; the drivable summary; capture to the drivable payload.</summary>
+    public const int Preprocess = 0, Inference = 1, Analysis = 2, CaptureToPublish = 3;
 
-    public void Add(Stage stage, double ms)
+    public static readonly string[] Fixed = ["preprocess", "inference", "analysis", "capture_to_publish"];
+    private readonly string[] _names;
+    private readonly LatencyWindow[] _interval;
+    private readonly LatencyWindow[] _run;
+
+    /// <param name="stageNames">Names of the stages after the fixed steps; stage i is step <c>Fixed.Length + i</c>.</param>
+    public StageLatencies(IEnumerable<string> stageNames)
     {
-        _interval[(int)stage].Add(ms);
-        _run[(int)stage].Add(ms);
+        _names = [.. Fixed, .. stageNames];
+        _interval = _names.Select(_ => new LatencyWindow(4096)).ToArray();
+        _run = _names.Select(_ => new LatencyWindow(1 << 16)).ToArray();
     }
 
-    /// <summary>Percentiles per stage name since the last call (interval) or over the run (the last 65536 frames).</summary>
+    public void Add(int step, double ms)
+    {
+        _interval[step].Add(ms);
+        _run[step].Add(ms);
+    }
+
+    /// <summary>Percentiles per step name since the last call (interval) or over the run (the last 65536 frames).</summary>
     public Dictionary<string, LatencyPercentiles> Summarise(bool wholeRun)
     {
         var result = new Dictionary<string, LatencyPercentiles>();
         var windows = wholeRun ? _run : _interval;
-        for (var i = 0; i < Names.Length; i++)
+        for (var i = 0; i < _names.Length; i++)
             if (windows[i].Summarise(reset: !wholeRun) is { } p)
-                result[Names[i]] = p;
+                result[_names[i]] = p;
         return result;
     }
 }

@@ -95,7 +95,7 @@ public class CalibrationYamlTests
         var e = Assert.Throws<CalibrationException>(() => CalibrationYaml.Parse(deep, "deep.yaml"));
         Assert.Equal("deep.yaml: nested deeper than 16 levels at line 1; expected a calibration YAML file", e.Message);
         e = Assert.Throws<CalibrationException>(() => CalibrationYaml.Parse("image_width: 1\nimage_width: 2\n", "twice.yaml"));
-        Assert.StartsWith("twice.yaml: not valid YAML", e.Message);
+        Assert.StartsWith("twice.yaml: not valid YAML: a key is given twice", e.Message);
     }
 
     [Fact]

@@ -120,7 +120,7 @@ public class PayloadTests
     [Fact]
     public void Stats_payload_is_snake_case()
     {
-        var stats = new StatsPayload(Stamp.CapturedAt, 12.5, 29.7, 400, 380, 20,
+        var stats = new StatsPayload(Stamp.CapturedAt, 12.5, 29.7, 400, 380, 20, 3, 0,
             new Dictionary<string, LatencyPercentiles> { ["inference"] = new(30, 35, 41, 44) },
             new MqttStats(true, "5.0", 1000, 3, 1, 0, 0),
             new MemoryStats(180.5, 42.25));
@@ -133,6 +133,27 @@ public class PayloadTests
         Assert.Equal(0, json.GetProperty("mqtt").GetProperty("queue_depth").GetInt32());
         Assert.Equal(0, json.GetProperty("mqtt").GetProperty("must_deliver_pending").GetInt32());
         Assert.Equal(180.5, json.GetProperty("memory").GetProperty("working_set_mb").GetDouble());
+        Assert.Equal(3, json.GetProperty("frames_skipped").GetInt64());
+        Assert.False(json.TryGetProperty("gps", out _), "a part that is off leaves its block out");
+    }
+
+    [Fact]
+    public void Stats_blocks_of_the_parts_that_are_on_are_snake_case_with_nulls_kept_inside()
+    {
+        var stats = new StatsPayload(Stamp.CapturedAt, 1, 1, 1, 1, 0, 0, 0, new Dictionary<string, LatencyPercentiles>(),
+            new MqttStats(true, "5.0", 1, 0, 0, 0, 0), new MemoryStats(1, 1))
+        {
+            Gps = new GpsStats(true, 1, 0, 5, 2, 3, new Dictionary<string, long> { ["bad_checksum"] = 3 }, null),
+            DomainShift = new DomainShiftStats(false, null, null, 0, 0, 0),
+            Watchdog = new WatchdogStats(15, 4, 0),
+        };
+        var json = Parse(stats.ToUtf8Json());
+        var gps = json.GetProperty("gps");
+        Assert.Equal(3, gps.GetProperty("rejected_by_reason").GetProperty("bad_checksum").GetInt64());
+        Assert.Equal(JsonValueKind.Null, gps.GetProperty("fix_age_s").ValueKind);
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("domain_shift").GetProperty("score").ValueKind);
+        Assert.Equal(15, json.GetProperty("watchdog").GetProperty("interval_s").GetDouble());
+        Assert.False(json.TryGetProperty("field_log", out _));
     }
 
     [Fact]

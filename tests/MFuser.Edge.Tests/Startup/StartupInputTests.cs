@@ -37,7 +37,7 @@ public sealed class StartupInputTests : IDisposable
         switch (name)
         {
             case "calibration: malformed YAML":
-                return Env("MFUSER_ANALYSIS_CALIBRATION", Write("bad.yaml", "image_width: [640,\nimage_height: 480\n"), "analysis.calibration", "bad.yaml: not valid YAML at line");
+                return Env("MFUSER_ANALYSIS_CALIBRATION", Write("bad.yaml", "image_width: [640,\nimage_height: 480\n"), "analysis.calibration", "bad.yaml: not valid YAML");
             case "calibration: negative mounting height":
                 return Env("MFUSER_ANALYSIS_CALIBRATION", Write("neg.yaml", Calibration("-1.5")), "analysis.calibration", "camera_height_m must be > 0", "got -1.5");
             case "calibration: NaN":
@@ -61,7 +61,7 @@ public sealed class StartupInputTests : IDisposable
             case "config: duplicate key":
                 return Config("dup.json", "{\n \"device_id\": \"a\",\n \"device_id\": \"b\"\n}", "device_id: given twice (line 2", "line 3");
             case "config: NUL after a number":
-                return Config("nul.json", """{ "run": { "max_frames": "5\u0000" } }""", "run.max_frames", "control character U+0000");
+                return Config("nul.json", """{ "publish": { "overlay_quality": "5\u0000" } }""", "publish.overlay_quality", "control character U+0000");
             case "config: a rate of 1e-15":
                 return Config("rate.json", """{ "publish": { "segmentation_hz": 1e-15 } }""", "publish.segmentation_hz = '1e-15'", "0 (off) or a number from 0.001");
             case "config: a directory":
@@ -124,7 +124,12 @@ public sealed class StartupInputTests : IDisposable
     {
         var input = Make(name);
         var env = new Dictionary<string, string>(input.Env) { ["MFUSER_INFERENCE_PROVIDERS"] = "cpu" };
-        string[] args = ["run", "--model", RepoPaths.FixturePackage, "--broker", "mqtt://127.0.0.1:1", "--max-frames", "1", .. input.Args];
+        // Defaults for what the case does not set itself (an option may be given once; the command line beats the environment).
+        List<string> args = ["run", "--max-frames", "1", .. input.Args];
+        if (!input.Args.Contains("--model"))
+            args.AddRange(["--model", RepoPaths.FixturePackage]);
+        if (!input.Args.Contains("--broker") && !input.Env.ContainsKey("MFUSER_BROKER_URL"))
+            args.AddRange(["--broker", "mqtt://127.0.0.1:1"]);
         var p = await EdgeProcess.RunAsync(args, env);
         Assert.True(p.ExitCode == 2, $"{name}: {p}");
         Assert.StartsWith("mfuser-edge: error: ", p.Stderr);

@@ -1,31 +1,34 @@
 using MFuser.ModelPackage.Classes;
-using MFuser.ModelPackage.Manifest;
 using OpenCvSharp;
 
 namespace MFuser.Edge.Pipeline;
 
-/// <summary>Encodes label maps for MQTT: the <c>segmentation</c> PNG (8-bit, one channel, pixel = class id) and the
-/// <c>overlay</c> JPEG (class colours blended over the model input). Mats are allocated once; the encoded byte array
-/// (OpenCvSharp returns a new one) and a few small OpenCV proxies are allocated per image, which the rate limits keep
-/// to a few per second.</summary>
-public sealed class LabelImages : IDisposable
+/// <summary>Encodes one frame's images for the stages: the class-id PNG (<c>segmentation</c>, field log), the colour
+/// overlay JPEG (class colours blended over the model input: <c>overlay</c>, console) and the camera JPEG (the model
+/// input: field log, console). Mats are allocated once; each encode returns a new array (OpenCvSharp), which the
+/// stages' rate limits keep to a few per second. Used by the stage thread only.</summary>
+public sealed class FrameImages : IDisposable
 {
     private readonly int _width, _height;
     private readonly Mat _lut = new(256, 1, MatType.CV_8UC3, Scalar.All(0));
     private readonly Mat _labels3 = new();
     private readonly Mat _colour = new();
     private readonly Mat _blend = new();
-    private readonly int[] _jpegParams;
+    private readonly int[] _overlayParams;
+    private readonly int[] _cameraParams;
 
-    public LabelImages(int width, int height, IReadOnlyList<ClassInfo> classes, int jpegQuality)
+    /// <param name="overlayQuality">JPEG quality of the overlay (<c>publish.overlay_quality</c>).</param>
+    /// <param name="cameraQuality">JPEG quality of the camera frame (<c>field_log.jpeg_quality</c>).</param>
+    public FrameImages(int width, int height, IReadOnlyList<ClassInfo> classes, int overlayQuality, int cameraQuality)
     {
         (_width, _height) = (width, height);
         foreach (var c in classes)
             _lut.Set(c.Id, 0, new Vec3b(c.Color.B, c.Color.G, c.Color.R));
-        _jpegParams = [(int)ImwriteFlags.JpegQuality, jpegQuality];
+        _overlayParams = [(int)ImwriteFlags.JpegQuality, overlayQuality];
+        _cameraParams = [(int)ImwriteFlags.JpegQuality, cameraQuality];
     }
 
-    /// <summary>PNG of the label map.</summary>
+    /// <summary>PNG of the label map (8-bit, one channel, pixel = class id).</summary>
     public unsafe byte[] Png(ReadOnlySpan<byte> labels)
     {
         fixed (byte* p = labels)
@@ -46,9 +49,16 @@ public sealed class LabelImages : IDisposable
             Cv2.CvtColor(m, _labels3, ColorConversionCodes.GRAY2BGR);
             Cv2.LUT(_labels3, _lut, _colour);
             Cv2.AddWeighted(bgr, 0.5, _colour, 0.5, 0, _blend);
-            Cv2.ImEncode(".jpg", _blend, out var jpeg, _jpegParams);
+            Cv2.ImEncode(".jpg", _blend, out var jpeg, _overlayParams);
             return jpeg;
         }
+    }
+
+    /// <summary>JPEG of <paramref name="bgr"/> (the model input).</summary>
+    public byte[] Camera(Mat bgr)
+    {
+        Cv2.ImEncode(".jpg", bgr, out var jpeg, _cameraParams);
+        return jpeg;
     }
 
     public void Dispose()

@@ -7,14 +7,13 @@ using MFuser.Edge.FieldLog.Mcap;
 using MFuser.Edge.Messaging.Spool;
 using MFuser.Edge.Serial.Mcu;
 using MFuser.TestSupport;
-using MFuser.TestSupport;
 
-namespace MFuser.Edge.Tests;
+namespace MFuser.Edge.Tests.Pipeline;
 
 /// <summary>The field operations wired into the built daemon, end to end: the synthetic drive through the model with
 /// a real mosquitto, GPS and MCU on socat pty pairs, MQTT control, MCAP field logs, the disk spool across a restart
 /// and <c>calibrate-domain</c>.</summary>
-public sealed class FieldOperationsTests : IDisposable
+public sealed class FieldDriveTests : IDisposable
 {
     private const double Latitude = 48 + 7.038 / 60, Longitude = 11 + 34.0 / 60;
     private readonly TempDir _dir = new();
@@ -53,7 +52,7 @@ public sealed class FieldOperationsTests : IDisposable
         using var stop = new CancellationTokenSource();
         var gps = Task.Run(() => FeedGps(gpsPty, stop.Token));
         var mcuFrames = new List<FreeSpaceFrame>();
-        var mcu = Task.Factory.StartNew(() => ReadMcu(mcuPty, mcuFrames), TaskCreationOptions.LongRunning);
+        var mcu = Task.Factory.StartNew(() => McuPeer.Read(mcuPty, mcuFrames), TaskCreationOptions.LongRunning);
         var logs = Path.Combine(_dir.Path, "logs");
 
         using var edge = EdgeProcess.Start(Run(Drive("clear:4,fog:4,clear:6"), broker.Port, "fo1"), Env(
@@ -194,6 +193,38 @@ public sealed class FieldOperationsTests : IDisposable
     }
 
     [Fact]
+    public async Task An_episode_cut_by_a_kill_is_ended_on_the_next_start_with_reason_restart()
+    {
+        var port = FreePort.Next();
+        var spool = Path.Combine(_dir.Path, "spool-killed");
+        var openEpisode = Path.Combine(spool, OpenEpisodeFile.FileName);
+        using (var first = EdgeProcess.Start(Run(Drive("clear:4,fog:60"), port, "fo4"), Env(("MFUSER_SPOOL_DIR", spool))))
+        {
+            Wait.Until(() => File.Exists(openEpisode) || first.HasExited, () => $"{openEpisode} never written\n{first}", TimeSpan.FromSeconds(60));
+            first.Kill();
+        }
+        await using var broker = await MosquittoBroker.StartAsync(new MosquittoOptions { Port = port });
+        await using var probe = await MqttProbe.StartAsync(broker.Host, broker.Port, "mfuser/fo4/domain_shift");
+        using (var second = EdgeProcess.Start(Run(Drive("clear:10"), port, "fo4", maxFrames: 5),
+                   Env(("MFUSER_SPOOL_DIR", spool), ("MFUSER_DOMAIN_SHIFT_ENABLED", "false"))))
+        {
+            await second.WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(second.ExitCode == 0, second.ToString());
+            Assert.Contains("end_reason restart", second.Stdout);
+        }
+        var delivered = probe.On("mfuser/fo4/domain_shift").Select(Json).ToList();
+        Assert.True(delivered.Count >= 2, $"{delivered.Count} events");
+        Assert.Equal("new", delivered[0].GetProperty("event").GetString());
+        var (before, end) = (delivered[^2], delivered[^1]);
+        Assert.Equal("end", end.GetProperty("event").GetString());
+        Assert.Equal("restart", end.GetProperty("end_reason").GetString());
+        Assert.Equal(before.GetProperty("episode_id").GetString(), end.GetProperty("episode_id").GetString());
+        Assert.Equal(before.GetProperty("seq").GetInt32() + 1, end.GetProperty("seq").GetInt32());
+        Assert.Equal(before.GetProperty("captured_at").GetString(), end.GetProperty("ended_at").GetString());
+        Assert.False(File.Exists(openEpisode), "the open-episode record must be gone once its end event is stored");
+    }
+
+    [Fact]
     public async Task Calibrate_domain_writes_a_baseline_that_the_daemon_prefers()
     {
         var reference = Path.Combine(_dir.Path, "calibration", "domain-reference.json");
@@ -254,36 +285,6 @@ public sealed class FieldOperationsTests : IDisposable
     }
 
     private static string Sentence(string body) => $"${body}*{body.Aggregate(0, (x, c) => x ^ c):X2}\r\n";
-
-    /// <summary>An MCU: reads the link until the pty goes away and decodes every 0x00-delimited COBS block.</summary>
-    private static void ReadMcu(PtyPair pty, List<FreeSpaceFrame> frames)
-    {
-        using var port = pty.OpenPeer();
-        var block = new List<byte>();
-        var buffer = new byte[4096];
-        try
-        {
-            int n;
-            while ((n = port.Read(buffer)) > 0)
-                foreach (var b in buffer.AsSpan(0, n))
-                {
-                    if (b != 0)
-                    {
-                        block.Add(b);
-                        continue;
-                    }
-                    var frame = new FreeSpaceFrame();
-                    Assert.Equal(FreeSpaceDecodeError.None, FreeSpaceFrameCodec.TryDecode(block.ToArray(), frame));
-                    lock (frames)
-                        frames.Add(frame);
-                    block.Clear();
-                }
-        }
-        catch (IOException)
-        {
-            // the pty pair was closed
-        }
-    }
 
     public void Dispose() => _dir.Dispose();
 }

@@ -1,0 +1,109 @@
+using MFuser.Edge.Core.Config;
+using MFuser.Edge.Core.Control;
+using MFuser.Edge.Core.DomainShift;
+using MFuser.Edge.Core.Geo;
+using MFuser.Edge.Messaging;
+using MFuser.Edge.Serial.Mcu;
+using MFuser.Edge.Serial.Ports;
+using MFuser.Edge.Startup;
+using MFuser.Edge.Systemd;
+using Microsoft.Extensions.Logging;
+
+namespace MFuser.Edge.Pipeline.Stages;
+
+/// <summary>What the stages are built from.</summary>
+public sealed record StageInputs(
+    EdgeConfig Config,
+    int Width,
+    int Height,
+    MqttLink Link,
+    ResolvedReference Reference,
+    RuntimeSettings Settings,
+    Func<GeoFix?> FreshFix,
+    FrameWatchdog Watchdog,
+    WatchdogPetter Petter,
+    ILoggerFactory Loggers);
+
+/// <summary>
+/// Builds the ordered list of frame stages the configuration asks for (docs/architecture.md): publish, domain shift
+/// (<c>domain_shift.enabled</c>), field log (<c>field_log.dir</c>), MCU (<c>serial.mcu.port</c>), watchdog (always, last:
+/// a frame counts as processed once every stage had it). Stages that are off are not built. Runtime-setting changes
+/// are wired to the stages that follow them here, in one place.
+/// </summary>
+public static class StageFactory
+{
+    /// <exception cref="ConfigException">A stage's options are unusable.</exception>
+    public static FrameStages Build(StageInputs x)
+    {
+        var config = x.Config;
+        var log = x.Loggers.CreateLogger("mfuser-edge");
+        var stages = new List<IFrameStage> { new PublishStage(x.Link, x.Settings) };
+        var fieldLog = config.FieldLog.Directory.Length > 0 ? Checked("field_log", () => new FieldLogStage(config.FieldLog, x.Settings, x.Loggers)) : null;
+        DomainShiftStage? shift = null;
+        if (config.DomainShift.Enabled)
+            stages.Add(shift = new DomainShiftStage(config.DomainShift.Options, x.Reference.Reference, x.Width, x.Height,
+                new EpisodePublisher(x.Link, OpenEpisodes(config), log), fieldLog, x.FreshFix, log));
+        if (fieldLog is not null)
+            stages.Add(fieldLog);
+        if (config.Serial.McuPort.Length > 0)
+        {
+            var mcu = Checked("serial.mcu", () => new McuLink(new SerialLinkOptions { Path = config.Serial.McuPort, BaudRate = config.Serial.McuBaud },
+                logger: x.Loggers.CreateLogger<McuLink>()));
+            stages.Add(new McuStage(mcu, shift is null ? null : () => shift.Monitor.InEpisode));
+        }
+        stages.Add(new WatchdogStage(x.Watchdog, x.Petter));
+        foreach (var listener in stages.OfType<IRuntimeSettingsListener>())
+            x.Settings.Changed += listener.SettingChanged;
+        var description = $"domain shift {(shift is null ? "off" : "on")} (reference: {x.Reference.Origin}); field log {(fieldLog is null ? "off" : "on")}; "
+                          + $"MCU {(config.Serial.McuPort.Length > 0 ? "on" : "off")}";
+        return new FrameStages(stages, fieldLog?.Commands() ?? new Dictionary<string, CommandHandler>(), description);
+    }
+
+    /// <summary>Where the open episode is remembered across a crash: beside the spool, only when there is one.</summary>
+    public static OpenEpisodeFile? OpenEpisodes(EdgeConfig config) =>
+        config.Spool.Directory.Length > 0 ? new OpenEpisodeFile(config.Spool.Directory) : null;
+
+    private static T Checked<T>(string part, Func<T> create)
+    {
+        try
+        {
+            return create();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigException([new ConfigProblem("configuration", e.ParamName ?? part, null, e.Message)]);
+        }
+    }
+}
+
+/// <summary>The stages of a run, in order, with the commands they answer; starts and disposes them together.</summary>
+public sealed class FrameStages(IReadOnlyList<IFrameStage> stages, IReadOnlyDictionary<string, CommandHandler> commands, string description)
+    : IAsyncDisposable
+{
+    public IReadOnlyList<IFrameStage> All { get; } = stages;
+
+    /// <summary>MQTT command handlers of the stages (<c>snapshot</c>, <c>mark_event</c> with a field log).</summary>
+    public IReadOnlyDictionary<string, CommandHandler> Commands { get; } = commands;
+
+    /// <summary>One line naming what is on, for the start-up log.</summary>
+    public string Description { get; } = description;
+
+    public void Start()
+    {
+        foreach (var stage in All)
+            stage.Start();
+    }
+
+    private bool _disposed;
+
+    /// <summary>Disposes every stage in order, once (queued episode events reach the must-deliver store, the field log is
+    /// finished, serial ports close).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        foreach (var stage in All)
+            await stage.DisposeAsync();
+    }
+}
