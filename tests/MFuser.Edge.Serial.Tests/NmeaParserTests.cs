@@ -100,7 +100,8 @@ public class NmeaParserTests
     [InlineData("0000.0", 0.0)]
     public void Coordinates_with_and_without_decimals_parse(string latitude, double degrees)
     {
-        Assert.Equal(NmeaParseStatus.Ok, NmeaParser.Parse(Encoding.ASCII.GetBytes(WithChecksum($"GPGGA,123519,{latitude},N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,")), out var s));
+        Assert.Equal(NmeaParseStatus.Ok,
+            NmeaParser.Parse(Encoding.ASCII.GetBytes(WithChecksum($"GPGGA,123519,{latitude},N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,")), out var s));
         Assert.Equal(degrees, s.Latitude, 12);
     }
 
@@ -162,7 +163,8 @@ public class NmeaParserTests
 
     private static NmeaSentence GgaAt(string time)
     {
-        Assert.Equal(NmeaParseStatus.Ok, NmeaParser.Parse(Encoding.ASCII.GetBytes(WithChecksum($"GPGGA,{time},4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,")), out var s));
+        Assert.Equal(NmeaParseStatus.Ok,
+            NmeaParser.Parse(Encoding.ASCII.GetBytes(WithChecksum($"GPGGA,{time},4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,")), out var s));
         return s;
     }
 

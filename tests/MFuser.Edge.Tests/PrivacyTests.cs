@@ -30,7 +30,8 @@ public sealed class PrivacyTests : IDisposable
         };
         var before = Snapshot(_root.Path);
 
-        var p = await EdgeProcess.RunAsync(["run", "--model", RepoPaths.FixturePackage, "--max-frames", "5"], env, timeoutS: 120, workingDirectory: cwd);
+        var p = await EdgeProcess.RunAsync(["run", "--model", RepoPaths.FixturePackage, "--max-frames", "5"], env, timeoutS: 120,
+            workingDirectory: cwd);
 
         Assert.True(p.ExitCode == 0, p.ToString());
         var written = Snapshot(_root.Path).Except(before).Where(f => !f.StartsWith(configured + "/", StringComparison.Ordinal)).ToList();

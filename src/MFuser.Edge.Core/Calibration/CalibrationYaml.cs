@@ -84,9 +84,9 @@ public static class CalibrationYaml
         {
             throw new CalibrationException($"{source}: not valid YAML: the parser stopped before the end (an unclosed '[' or '{{'?)", e);
         }
-        catch (ArgumentException e) // the document loader refuses a mapping key given twice
+        catch (ArgumentException e) // older YamlDotNet loaders refused a mapping key given twice this way
         {
-            throw new CalibrationException($"{source}: not valid YAML: a key is given twice ({e.Message})", e);
+            throw new CalibrationException($"{source}: not valid YAML: {e.Message}", e);
         }
         if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)
             throw new CalibrationException($"{source}: expected a YAML mapping of calibration keys at the top level");
@@ -155,7 +155,8 @@ public static class CalibrationYaml
         {
             if (parser.Current is YamlDotNet.Core.Events.NodeEvent and (YamlDotNet.Core.Events.SequenceStart or YamlDotNet.Core.Events.MappingStart)
                 && ++depth > MaxDepth)
-                throw new CalibrationException($"{source}: nested deeper than {MaxDepth} levels at line {parser.Current.Start.Line}; expected a calibration YAML file");
+                throw new CalibrationException(
+                    $"{source}: nested deeper than {MaxDepth} levels at line {parser.Current.Start.Line}; expected a calibration YAML file");
             if (parser.Current is YamlDotNet.Core.Events.SequenceEnd or YamlDotNet.Core.Events.MappingEnd)
                 depth--;
         }

@@ -56,7 +56,8 @@ internal static class ConfigFile
         try
         {
             FindDuplicateKeys(json.Span, path, bytes.Length - json.Length, lines, problems);
-            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            using var doc = JsonDocument.Parse(json,
+                new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
             {
                 Fail($"expected a JSON object at the top level, found {doc.RootElement.ValueKind}");
@@ -129,7 +130,8 @@ internal static class ConfigFile
                     var key = scopes.Peek().Prefix + name;
                     if (seen.TryGetValue(name, out var first))
                         problems.Add(new ConfigProblem(path, key, null,
-                            $"given twice ({lines.Describe(offset + first)} and {lines.Describe(offset + reader.TokenStartIndex)}); give each key once"));
+                            $"given twice ({lines.Describe(offset + first)} and {lines.Describe(offset + reader.TokenStartIndex)}); "
+                            + "give each key once"));
                     else
                         seen[name] = reader.TokenStartIndex;
                     break;
@@ -171,7 +173,8 @@ internal static class ConfigFile
             {
                 var known = ConfigSchema.KeysIn(section).Select(k => section.Length == 0 ? k : k[(section.Length + 1)..]);
                 problems.Add(new ConfigProblem(path, key, null,
-                    isSection ? "is a section and must be a JSON object" : $"unknown key (known{(section.Length == 0 ? "" : $" in '{section}'")}: {string.Join(", ", known)})"));
+                    isSection ? "is a section and must be a JSON object"
+                    : $"unknown key (known{(section.Length == 0 ? "" : $" in '{section}'")}: {string.Join(", ", known)})"));
                 continue;
             }
             if (Scalar(p.Value) is { } raw)
@@ -208,7 +211,9 @@ internal static class ConfigFile
     }
 
     private static bool HasInvalidString(JsonElement value) =>
-        value.ValueKind == JsonValueKind.Array ? value.EnumerateArray().Any(HasInvalidString) : value.ValueKind == JsonValueKind.String && !TryText(value);
+        value.ValueKind == JsonValueKind.Array
+            ? value.EnumerateArray().Any(HasInvalidString)
+            : value.ValueKind == JsonValueKind.String && !TryText(value);
 
     private static bool TryText(JsonElement value)
     {

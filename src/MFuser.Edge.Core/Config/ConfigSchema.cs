@@ -125,7 +125,8 @@ public static class ConfigSchema
         Setting.Int("source.reopen_initial_ms", 500, 10, 600_000, "First back-off delay before reopening a failed or ended source."),
         Setting.Int("source.reopen_max_ms", 10_000, 10, 3_600_000, "Longest back-off delay (the delay doubles per failed attempt up to this bound)."),
         Setting.Int("source.probe_ms", 500, 50, 10_000,
-            "How long ffmpeg may analyse a network stream before the first frame (-analyzeduration, with a matching -probesize); ffmpeg's own default is 5 s."),
+            "How long ffmpeg may analyse a network stream before the first frame (-analyzeduration, with a matching -probesize); "
+            + "ffmpeg's own default is 5 s."),
         Setting.Int("source.startup_timeout_s", 0, 0, 86_400, "Exit with code 4 when no frame arrives within this many seconds of start (0: wait forever)."),
         Setting.ListOf("inference.providers", "tensorrt,cuda,cpu", ["tensorrt", "cuda", "cpu"],
             "Execution providers tried in this order; the first that starts is used."),

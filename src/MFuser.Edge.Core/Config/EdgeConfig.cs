@@ -4,7 +4,8 @@ using MFuser.ModelPackage.DomainStatistics;
 namespace MFuser.Edge.Core.Config;
 
 /// <summary>Camera source settings (keys <c>source.*</c>).</summary>
-public sealed record SourceConfig(SourceUri Uri, string StreamBackend, bool Loop, double MaxFps, TimeSpan ReopenInitial, TimeSpan ReopenMax, TimeSpan StartupTimeout)
+public sealed record SourceConfig(SourceUri Uri, string StreamBackend, bool Loop, double MaxFps, TimeSpan ReopenInitial, TimeSpan ReopenMax,
+    TimeSpan StartupTimeout)
 {
     /// <summary>How long ffmpeg may analyse a network stream before its first frame (<c>source.probe_ms</c>).</summary>
     public TimeSpan Probe { get; init; } = TimeSpan.FromMilliseconds(500);

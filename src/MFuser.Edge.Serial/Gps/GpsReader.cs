@@ -154,7 +154,8 @@ public sealed class GpsReader : IDisposable
         var fix = _tracker.Update(sentence, now);
         if (_tracker.DatesIgnored != Interlocked.Read(ref _datesIgnored)
             && Interlocked.Exchange(ref _datesIgnored, _tracker.DatesIgnored) == 0)
-            _log.LogWarning("GPS {Path}: RMC date {Date} lies more than {Days} day from the system clock ({Now:yyyy-MM-dd}); fixes are dated by the system clock (counted, logged once)",
+            _log.LogWarning("GPS {Path}: RMC date {Date} lies more than {Days} day from the system clock ({Now:yyyy-MM-dd}); "
+                + "fixes are dated by the system clock (counted, logged once)",
                 _options.Path, sentence.Date, GpsFixTracker.MaxClockDistance.TotalDays, now);
         if (fix is null)
         {

@@ -55,7 +55,8 @@ public sealed class StartupChecksTests : IDisposable
     public void Malformed_calibration_yaml_is_named_with_its_line()
     {
         var path = Write("cam.yaml", "image_width: [640,\nimage_height: 480\n");
-        Assert.StartsWith($"{path}: not valid YAML", Refused(new Hashtable { ["MFUSER_ANALYSIS_CALIBRATION"] = path }, "analysis.calibration").Problem);
+        Assert.StartsWith($"{path}: not valid YAML", Refused(new Hashtable { ["MFUSER_ANALYSIS_CALIBRATION"] = path },
+            "analysis.calibration").Problem);
     }
 
     [Fact]
@@ -77,10 +78,12 @@ public sealed class StartupChecksTests : IDisposable
             ["MFUSER_SPOOL_DIR"] = file, ["MFUSER_FIELD_LOG_DIR"] = Path.Combine(file, "logs"),
         })));
         Assert.Contains(e.Problems, p => p.Key == "spool.dir" && p.Problem == $"{file} is a file; expected a directory");
-        Assert.Contains(e.Problems, p => p.Key == "field_log.dir" && p.Problem == $"{file}/logs lies under {file}, which is a file; expected a directory");
+        Assert.Contains(e.Problems,
+            p => p.Key == "field_log.dir" && p.Problem == $"{file}/logs lies under {file}, which is a file; expected a directory");
         // /proc refuses new files even to root, which ignores permission bits.
         Assert.StartsWith("/proc is not writable: ", Refused(new Hashtable { ["MFUSER_FIELD_LOG_DIR"] = "/proc" }, "field_log.dir").Problem);
-        Assert.StartsWith("/proc/mfuser-spool cannot be created: ", Refused(new Hashtable { ["MFUSER_SPOOL_DIR"] = "/proc/mfuser-spool" }, "spool.dir").Problem);
+        Assert.StartsWith("/proc/mfuser-spool cannot be created: ", Refused(new Hashtable { ["MFUSER_SPOOL_DIR"] = "/proc/mfuser-spool" },
+            "spool.dir").Problem);
     }
 
     [Fact]

@@ -35,7 +35,8 @@ public class TopicPrefixTests
     public void The_byte_bound_counts_utf8_bytes()
     {
         Assert.Null(TopicPrefix.Problem(new string('a', TopicPrefix.MaxBytes)));
-        Assert.Equal($"is {TopicPrefix.MaxBytes + 1} bytes of UTF-8, more than {TopicPrefix.MaxBytes}", TopicPrefix.Problem(new string('a', TopicPrefix.MaxBytes + 1)));
+        Assert.Equal($"is {TopicPrefix.MaxBytes + 1} bytes of UTF-8, more than {TopicPrefix.MaxBytes}", TopicPrefix.Problem(new string('a',
+            TopicPrefix.MaxBytes + 1)));
         Assert.NotNull(TopicPrefix.Problem(new string('é', TopicPrefix.MaxBytes / 2 + 1))); // 2 bytes each
         Assert.NotNull(TopicPrefix.Problem(new string('x', 70_000)));
     }

@@ -37,13 +37,17 @@ public sealed class StartupInputTests : IDisposable
         switch (name)
         {
             case "calibration: malformed YAML":
-                return Env("MFUSER_ANALYSIS_CALIBRATION", Write("bad.yaml", "image_width: [640,\nimage_height: 480\n"), "analysis.calibration", "bad.yaml: not valid YAML");
+                return Env("MFUSER_ANALYSIS_CALIBRATION", Write("bad.yaml", "image_width: [640,\nimage_height: 480\n"), "analysis.calibration",
+                    "bad.yaml: not valid YAML");
             case "calibration: negative mounting height":
-                return Env("MFUSER_ANALYSIS_CALIBRATION", Write("neg.yaml", Calibration("-1.5")), "analysis.calibration", "camera_height_m must be > 0", "got -1.5");
+                return Env("MFUSER_ANALYSIS_CALIBRATION", Write("neg.yaml", Calibration("-1.5")), "analysis.calibration",
+                    "camera_height_m must be > 0", "got -1.5");
             case "calibration: NaN":
-                return Env("MFUSER_ANALYSIS_CALIBRATION", Write("nan.yaml", Calibration("NaN")), "camera_height_m: expected a finite number, got 'NaN'");
+                return Env("MFUSER_ANALYSIS_CALIBRATION", Write("nan.yaml", Calibration("NaN")),
+                    "camera_height_m: expected a finite number, got 'NaN'");
             case "calibration: Infinity":
-                return Env("MFUSER_ANALYSIS_CALIBRATION", Write("inf.yaml", Calibration("Infinity")), "camera_height_m: expected a finite number, got 'Infinity'");
+                return Env("MFUSER_ANALYSIS_CALIBRATION", Write("inf.yaml", Calibration("Infinity")),
+                    "camera_height_m: expected a finite number, got 'Infinity'");
             case "calibration: missing file":
                 return Env("MFUSER_ANALYSIS_CALIBRATION", _dir.File("none.yaml"), "analysis.calibration", "no such file", "none.yaml");
             case "calibration: a directory":
@@ -57,13 +61,16 @@ public sealed class StartupInputTests : IDisposable
             case "config: a JSON array":
                 return Config("array.json", "[1, 2]", "expected a JSON object at the top level, found Array");
             case "config: unknown keys":
-                return Config("unknown.json", """{ "brokr": { "url": "x" }, "broker": { "hots": "y" } }""", "brokr: unknown key", "broker.hots: unknown key");
+                return Config("unknown.json", """{ "brokr": { "url": "x" }, "broker": { "hots": "y" } }""", "brokr: unknown key",
+                    "broker.hots: unknown key");
             case "config: duplicate key":
                 return Config("dup.json", "{\n \"device_id\": \"a\",\n \"device_id\": \"b\"\n}", "device_id: given twice (line 2", "line 3");
             case "config: NUL after a number":
-                return Config("nul.json", """{ "publish": { "overlay_quality": "5\u0000" } }""", "publish.overlay_quality", "control character U+0000");
+                return Config("nul.json", """{ "publish": { "overlay_quality": "5\u0000" } }""", "publish.overlay_quality",
+                    "control character U+0000");
             case "config: a rate of 1e-15":
-                return Config("rate.json", """{ "publish": { "segmentation_hz": 1e-15 } }""", "publish.segmentation_hz = '1e-15'", "0 (off) or a number from 0.001");
+                return Config("rate.json", """{ "publish": { "segmentation_hz": 1e-15 } }""", "publish.segmentation_hz = '1e-15'",
+                    "0 (off) or a number from 0.001");
             case "config: a directory":
                 return new(["--config", _dir.Path], [], ["--config: is a directory; expected a JSON file"]);
             case "environment: bad value":
@@ -83,12 +90,15 @@ public sealed class StartupInputTests : IDisposable
             case "broker: topic prefix $SYS":
                 return Env("MFUSER_BROKER_TOPIC_PREFIX", "$SYS/mfuser", "broker.topic_prefix", "starts with '$'");
             case "broker: CA file not PEM":
-                return Tls(Write("ca.crt", "garbage\n"), null, "broker.ca_file", "expected PEM certificates (-----BEGIN CERTIFICATE-----), found none");
+                return Tls(Write("ca.crt", "garbage\n"), null, "broker.ca_file",
+                    "expected PEM certificates (-----BEGIN CERTIFICATE-----), found none");
             case "broker: client key of another certificate":
                 var pki = TestCertificates.Create(Directory.CreateDirectory(_dir.File("pki")).FullName);
-                return Tls(pki.CaFile, (pki.ClientCertFile, pki.ServerKeyFile), "broker.client_key", "server.key", "expected the unencrypted PEM private key of broker.client_cert");
+                return Tls(pki.CaFile, (pki.ClientCertFile, pki.ServerKeyFile), "broker.client_key", "server.key",
+                    "expected the unencrypted PEM private key of broker.client_cert");
             case "model.path: a file":
-                return new(["--model", Path.Combine(RepoPaths.FixturePackage, "model.onnx")], [], ["model.path", "model.onnx is a file; expected a model package directory"]);
+                return new(["--model", Path.Combine(RepoPaths.FixturePackage, "model.onnx")], [], ["model.path",
+                    "model.onnx is a file; expected a model package directory"]);
             case "source: a directory where a video file is expected":
                 return new(["--source", $"file://{_dir.Path}"], [], ["source.uri", "is a directory; expected a video file"]);
             case "source: a file where an image folder is expected":

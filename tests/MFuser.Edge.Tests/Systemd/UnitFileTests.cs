@@ -40,7 +40,8 @@ public class UnitFileTests
         Assert.Equal("on-failure", Single("Restart"));
         Assert.Equal("143", Single("SuccessExitStatus"));
         var deploy = File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "deploy.md"));
-        foreach (var code in new[] { ExitCodes.Ok, ExitCodes.Unexpected, ExitCodes.Configuration, ExitCodes.ModelPackage, ExitCodes.SourceUnavailable, ExitCodes.NoExecutionProvider })
+        foreach (var code in new[] { ExitCodes.Ok, ExitCodes.Unexpected, ExitCodes.Configuration, ExitCodes.ModelPackage,
+            ExitCodes.SourceUnavailable, ExitCodes.NoExecutionProvider })
             Assert.Matches($@"\n\| {code} \| [^|]+ \| (restarted|not restarted|stopped)", deploy);
     }
 
