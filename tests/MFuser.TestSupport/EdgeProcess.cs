@@ -54,6 +54,9 @@ public sealed class EdgeProcess : IDisposable
     public int ExitCode => _process.ExitCode;
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The process id (to find the daemon's own child processes under /proc).</summary>
+    public int Id => _process.Id;
+
     public async Task WaitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
