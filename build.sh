@@ -22,7 +22,7 @@ die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
 # apt packages each command needs, and the file or program that shows each is present.
 APT_RUNTIME=(libgtk-3-0 ffmpeg)                            # OpenCvSharp native links GTK; ffmpeg decodes network streams
-APT_TEST=(libgtk-3-0 mosquitto mosquitto-clients ffmpeg socat patchelf cmake g++ nodejs)
+APT_TEST=(libgtk-3-0 mosquitto mosquitto-clients ffmpeg socat patchelf cmake g++ nodejs chromium)
 need_pkgs() {
   local missing=()
   for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done

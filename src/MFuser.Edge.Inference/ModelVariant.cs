@@ -6,7 +6,7 @@ namespace MFuser.Edge.Inference;
 
 /// <summary>The ONNX file one provider's session is created from. CPU and CUDA run the manifest's file (verified by
 /// <see cref="PackageDirectory.Load"/>). TensorRT runs <see cref="TensorRtFile"/> when the package ships it — the exporter's
-/// variant with the scan node in domain <c>trt.plugins</c> for the TensorRT plugin (DESIGN.md §3) — else the
+/// variant with the scan node in domain <c>trt.plugins</c> for the TensorRT plugin (docs/model-contract.md) — else the
 /// manifest's file. The manifest names one file only, so the TensorRT variant is checked against the package's
 /// <c>SHA256SUMS</c> (written by the exporter) when it lists it.</summary>
 /// <param name="File">File name inside the package.</param>

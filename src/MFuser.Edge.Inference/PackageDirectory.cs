@@ -5,7 +5,7 @@ using MFuser.ModelPackage.Manifest;
 namespace MFuser.Edge.Inference;
 
 /// <summary>A model package read from disk whose manifest parsed and whose ONNX bytes match the manifest's SHA-256
-/// (DESIGN.md §3). The session-level checks happen in <see cref="SegmentationSession"/>.</summary>
+/// (docs/model-contract.md). The session-level checks happen in <see cref="SegmentationSession"/>.</summary>
 public sealed class PackageDirectory
 {
     private PackageDirectory(string directory, ModelManifest manifest, byte[] onnx)

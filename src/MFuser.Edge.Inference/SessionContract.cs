@@ -5,7 +5,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace MFuser.Edge.Inference;
 
-/// <summary>Checks a session's inputs and outputs against the model contract (DESIGN.md §3) and the manifest:
+/// <summary>Checks a session's inputs and outputs against the model contract (docs/model-contract.md) and the manifest:
 /// names, element types and shapes, each failure naming the tensor, the expected and the actual value.</summary>
 internal static class SessionContract
 {

@@ -26,6 +26,7 @@ public static class Program
         root.Subcommands.Add(InfoCommand.Create(common));
         root.Subcommands.Add(CalibrateDomainCommand.Create(common));
         root.Subcommands.Add(BuildEngineCommand.Create(common));
+        root.Subcommands.Add(EpisodesCommand.Create());
         try
         {
             return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

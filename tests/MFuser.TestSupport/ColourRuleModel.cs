@@ -10,7 +10,7 @@ namespace MFuser.TestSupport;
 /// <summary>A colour prototype of the fixture segmenter: pixels nearest to (B, G, R) get <paramref name="ClassId"/>.</summary>
 public readonly record struct Prototype(byte B, byte G, byte R, byte ClassId);
 
-/// <summary>The colour-rule "segmenter": a test fixture that satisfies the MFuser model contract (DESIGN.md §3) with
+/// <summary>The colour-rule "segmenter": a test fixture that satisfies the MFuser model contract (docs/model-contract.md) with
 /// exactly predictable output. Each pixel is labelled with the class of the nearest colour prototype (squared BGR
 /// distance); confidence is round(255 · max softmax(−d²/T)); the embedding is the mean BGR colour / 255.
 /// It is test data, not MFuser.</summary>

@@ -32,6 +32,9 @@ public sealed partial class DaemonRun
     public required long FramesProcessed { get; init; }
     public required long FramesCaptured { get; init; }
     public required long FramesDropped { get; init; }
+
+    /// <summary>Frames the stage thread had no time for (the newest completed frame replaced them).</summary>
+    public required long FramesSkipped { get; init; }
     /// <summary>Processed frames per second between the "running" and "run summary" log lines (start-up excluded).</summary>
     public required double SustainedFps { get; init; }
     /// <summary>Stage → (p50, p90, p99, max) in ms, from the run summary.</summary>
@@ -153,6 +156,7 @@ public sealed partial class DaemonRun
             FramesProcessed = processed,
             FramesCaptured = summary["Captured"]!.GetValue<long>(),
             FramesDropped = summary["Dropped"]!.GetValue<long>(),
+            FramesSkipped = summary["Skipped"]!.GetValue<long>(),
             SustainedFps = processed / (summaryAt - running.Value).TotalSeconds,
             LatencyMs = StagePattern().Matches((string)summary["Latency"]!).ToDictionary(m => m.Groups[1].Value,
                 m => Enumerable.Range(2, 4).Select(g => double.Parse(m.Groups[g].Value, CultureInfo.InvariantCulture)).ToArray()),

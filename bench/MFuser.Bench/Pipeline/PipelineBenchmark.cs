@@ -31,7 +31,9 @@ namespace MFuser.Bench.Pipeline;
 /// percentiles and dropped frames from its run summary. Capture→publish includes the age of the frame when the loop
 /// took it (latest-wins slot: up to one source interval, 17 ms at 60 frames/s, 67 ms at 15), which inference p99
 /// does not.
-/// Targets: daemon ≥ 0.95× bare; capture→publish p99 ≤ inference p99 + 10 ms.
+/// Targets (docs/performance.md): daemon ≥ 0.97× bare on the video source; capture→publish p99 − inference p99 ≤ 5 ms
+/// beyond the frame-age bound. The inference thread's own allocation per frame is measured exactly by
+/// tests/MFuser.Edge.Tests/Pipeline/InferenceLoopTests.cs (per-thread counters); the probe here sees the whole process.
 /// </summary>
 public static class PipelineBenchmark
 {
@@ -75,7 +77,8 @@ public static class PipelineBenchmark
                 ["bare_inference_p99_ms"] = Stats.Round(Stats.Percentile(bareMs, 99), 2),
                 ["bare_cpu_ms_per_frame"] = Stats.Round(bare.Average(b => b.CpuMsPerFrame), 1),
                 ["frame_age_bound_ms"] = Stats.Round(1000 / VideoPacingFps, 1),
-                ["target_daemon_over_bare"] = 0.95,
+                ["target_daemon_over_bare"] = 0.97,
+                ["target_capture_to_publish_p99_over_inference_p99_ms"] = 5,
             };
             Daemon(result, onVideo, bareFps, bareP50);
             var synthetic = new JsonObject
@@ -108,6 +111,8 @@ public static class PipelineBenchmark
         o["daemon_inference_p50_over_bare"] = inference is null ? null : Stats.Round(inference[0] / bareP50, 3);
         o["capture_to_publish_p50_ms"] = c2p?[0];
         o["capture_to_publish_p99_ms"] = c2p?[2];
+        o["capture_to_publish_p99_minus_inference_p99_ms"] = c2p is null || inference is null ? null : Stats.Round(c2p[2] - inference[2], 2);
+        o["frames_skipped_by_stages"] = daemon.FramesSkipped;
         o["daemon_cpu_ms_per_frame"] = Stats.Round(daemon.CpuSeconds * 1e3 / daemon.FramesProcessed, 1);
         o["frames_captured"] = daemon.FramesCaptured;
         o["frames_dropped"] = daemon.FramesDropped;

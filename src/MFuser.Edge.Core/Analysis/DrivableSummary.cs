@@ -5,7 +5,7 @@ using MFuser.ModelPackage.DomainStatistics;
 namespace MFuser.Edge.Core.Analysis;
 
 /// <summary>
-/// The drivable-area summary of one frame (DESIGN.md §4). One instance is owned by a <see cref="DrivableAnalyzer"/>
+/// The drivable-area summary of one frame (docs/mqtt-api.md). One instance is owned by a <see cref="DrivableAnalyzer"/>
 /// and overwritten by every <see cref="DrivableAnalyzer.Analyze"/> call: copy what you need before the next frame.
 /// </summary>
 public sealed class DrivableSummary

@@ -65,9 +65,6 @@ public sealed class DomainShiftMonitor
     /// <summary>The embedding reference in use (null: none, the embedding is ignored).</summary>
     public EmbeddingReference? EmbeddingReference => _embedding;
 
-    /// <summary>The reference of <paramref name="signal"/> in use (from the file or learned in the warm-up).</summary>
-    public SignalReference? ReferenceOf(ShiftSignal signal) => _reference[(int)signal];
-
     /// <summary>Feeds one frame. <paramref name="embedding"/> is the model's <c>embedding</c> output (empty: none);
     /// its distance to the reference is filled in here. Returns an event on a transition, else null.</summary>
     public EpisodeEvent? Observe(DomainSignals signals, ReadOnlySpan<float> embedding, in FrameStamp frame)

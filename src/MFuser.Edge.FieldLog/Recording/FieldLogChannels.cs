@@ -1,9 +1,8 @@
-using System.Text;
-using MFuser.ModelPackage.DomainStatistics;
+using MFuser.Edge.FieldLog.Foxglove;
 
 namespace MFuser.Edge.FieldLog.Recording;
 
-/// <summary>What a field-log entry is; decides its MCAP channel.</summary>
+/// <summary>What a field-log entry is; decides its MCAP channel (docs/field-logging.md has the table).</summary>
 public enum FieldLogChannel
 {
     /// <summary><c>/camera/image</c>: foxglove.CompressedImage, JPEG.</summary>
@@ -18,41 +17,40 @@ public enum FieldLogChannel
     ShiftEvents,
     /// <summary><c>/gps</c>: foxglove.LocationFix.</summary>
     Gps,
+    /// <summary><c>/segmentation/overlay</c>: foxglove.CompressedImage, JPEG of the class colours over the frame.</summary>
+    Overlay,
+    /// <summary><c>/free_space/scan</c>: foxglove.LaserScan of the free space in <c>base_link</c>.</summary>
+    FreeSpaceScan,
+    /// <summary><c>/tf</c>: foxglove.FrameTransform of the camera mount (<c>base_link</c> → <c>camera</c>).</summary>
+    Transforms,
 }
 
-/// <summary>Topics, schemas and encodings of the field-log channels (jsonschema schemas, json messages).</summary>
+/// <summary>Topics and schemas of the field-log channels (jsonschema schemas, json messages).</summary>
 internal static class FieldLogChannels
 {
-    public const int Count = 6;
+    public const int Count = 9;
 
-    public static readonly string[] Topics = ["/camera/image", "/segmentation/labels", "/drivable", "/domain_shift/signals", "/domain_shift/events", "/gps"];
+    public static readonly string[] Topics =
+    [
+        "/camera/image", "/segmentation/labels", "/drivable", "/domain_shift/signals", "/domain_shift/events", "/gps",
+        "/segmentation/overlay", "/free_space/scan", "/tf",
+    ];
 
-    private const string Time = """{"type":"object","properties":{"sec":{"type":"integer","minimum":0},"nsec":{"type":"integer","minimum":0,"maximum":999999999}}}""";
+    private static readonly byte[] Drivable = FoxgloveSchemas.Named("mfuser.DrivableSummary");
+    private static readonly byte[] Signals = FoxgloveSchemas.Named("mfuser.DomainShiftSignals");
+    private static readonly byte[] Events = FoxgloveSchemas.Named("mfuser.DomainShiftEvent");
 
-    /// <summary>foxglove.CompressedImage (docs.foxglove.dev/docs/sdk/schemas/compressed-image).</summary>
-    public static readonly byte[] CompressedImage = Encoding.UTF8.GetBytes("""
-        {"title":"foxglove.CompressedImage","description":"A compressed image","type":"object","properties":{
-        "timestamp":TIME,"frame_id":{"type":"string"},
-        "data":{"type":"string","contentEncoding":"base64"},"format":{"type":"string"}}}
-        """.Replace("TIME", Time));
-
-    /// <summary>foxglove.LocationFix (docs.foxglove.dev/docs/sdk/schemas/location-fix).</summary>
-    public static readonly byte[] LocationFix = Encoding.UTF8.GetBytes("""
-        {"title":"foxglove.LocationFix","description":"A navigation satellite fix for any Global Navigation Satellite System","type":"object","properties":{
-        "timestamp":TIME,"frame_id":{"type":"string"},"latitude":{"type":"number"},"longitude":{"type":"number"},"altitude":{"type":"number"},
-        "position_covariance":{"type":"array","items":{"type":"number"},"minItems":9,"maxItems":9},
-        "position_covariance_type":{"type":"integer","description":"0 unknown, 1 approximated, 2 diagonal known, 3 known"}}}
-        """.Replace("TIME", Time));
+    public static string Topic(FieldLogChannel channel) => Topics[(int)channel];
 
     public static (string Name, byte[] Schema) SchemaOf(FieldLogChannel channel) => channel switch
     {
-        FieldLogChannel.CameraJpeg or FieldLogChannel.LabelsPng => ("foxglove.CompressedImage", CompressedImage),
-        FieldLogChannel.Gps => ("foxglove.LocationFix", LocationFix),
-        FieldLogChannel.Drivable => ("mfuser.DrivableSummary", Permissive("mfuser.DrivableSummary")),
-        FieldLogChannel.ShiftSignals => ("mfuser.DomainShiftSignals", Permissive("mfuser.DomainShiftSignals")),
-        _ => ("mfuser.DomainShiftEvent", Permissive("mfuser.DomainShiftEvent")),
+        FieldLogChannel.CameraJpeg or FieldLogChannel.LabelsPng or FieldLogChannel.Overlay =>
+            ("foxglove.CompressedImage", FoxgloveSchemas.CompressedImage),
+        FieldLogChannel.Gps => ("foxglove.LocationFix", FoxgloveSchemas.LocationFix),
+        FieldLogChannel.FreeSpaceScan => ("foxglove.LaserScan", FoxgloveSchemas.LaserScan),
+        FieldLogChannel.Transforms => ("foxglove.FrameTransform", FoxgloveSchemas.FrameTransform),
+        FieldLogChannel.Drivable => ("mfuser.DrivableSummary", Drivable),
+        FieldLogChannel.ShiftSignals => ("mfuser.DomainShiftSignals", Signals),
+        _ => ("mfuser.DomainShiftEvent", Events),
     };
-
-    /// <summary>A schema that names our JSON payloads (documented in docs/) without restating every field.</summary>
-    private static byte[] Permissive(string title) => Encoding.UTF8.GetBytes($$"""{"title":"{{title}}","type":"object"}""");
 }

@@ -1,3 +1,5 @@
+using MFuser.ModelPackage.Classes;
+
 namespace MFuser.Edge.FieldLog.Recording;
 
 /// <summary>Where and how much the <see cref="FieldLogRecorder"/> records.</summary>
@@ -9,6 +11,23 @@ public sealed record FieldLogOptions
 
     /// <summary>Upper bound of all <c>.mcap</c> files in <see cref="Directory"/> together.</summary>
     public long QuotaBytes { get; init; } = 4L << 30;
+
+    /// <summary>Share of <see cref="QuotaBytes"/> for snapshot files (the <c>snapshot</c> and <c>mark_event</c>
+    /// commands); recordings get the rest. Default: an eighth of the quota; at most a quarter.</summary>
+    public long SnapshotQuotaBytes
+    {
+        get => _snapshotQuotaBytes ?? QuotaBytes / 8;
+        init => _snapshotQuotaBytes = value;
+    }
+
+    private readonly long? _snapshotQuotaBytes;
+
+    /// <summary>Most snapshot files kept; a new snapshot deletes the oldest beyond this.</summary>
+    public int SnapshotMaxFiles { get; init; } = 64;
+
+    /// <summary>The model's class table, written into the label channel's metadata (<c>classes</c>) so that tools
+    /// can colour the label maps; null: not written (readers assume the Cityscapes table).</summary>
+    public IReadOnlyList<ClassInfo>? Classes { get; init; }
 
     /// <summary>Free space the recorder always leaves on the file system (deletes old logs, then stops recording).</summary>
     public long MinFreeBytes { get; init; } = 512L << 20;
@@ -43,6 +62,10 @@ public sealed record FieldLogOptions
             Fail($"max_file_bytes = {MaxFileBytes}: must be between 64 KiB and quota_bytes / 2 ({QuotaBytes / 2})");
         if (ChunkSize < 0 || ChunkSize > MaxFileBytes / 4)
             Fail($"chunk_size = {ChunkSize}: must be between 0 and max_file_bytes / 4 ({MaxFileBytes / 4})");
+        if (SnapshotQuotaBytes < 0 || SnapshotQuotaBytes > QuotaBytes / 4)
+            Fail($"snapshot_quota_bytes = {SnapshotQuotaBytes}: must be between 0 and quota_bytes / 4 ({QuotaBytes / 4})");
+        if (SnapshotMaxFiles < 0)
+            Fail($"snapshot_max_files = {SnapshotMaxFiles}: must be ≥ 0");
         if (MinFreeBytes < 0)
             Fail($"min_free_bytes = {MinFreeBytes}: must be ≥ 0");
         if (PreTrigger < TimeSpan.Zero || PostTrigger < TimeSpan.Zero)

@@ -32,9 +32,6 @@ public static class FreeSpaceFrameCodec
     /// <summary>Largest encoded frame on the wire (255 bins, COBS overhead and delimiter included).</summary>
     public static readonly int MaxWireLength = Cobs.MaxEncodedLength(HeaderLength + FreeSpaceFrame.MaxBins * BinLength + CrcLength) + 1;
 
-    /// <summary>Payload + CRC length of a frame with <paramref name="bins"/> bins.</summary>
-    public static int RawLength(int bins) => HeaderLength + bins * BinLength + CrcLength;
-
     /// <summary>Encodes <paramref name="frame"/> as it goes on the wire (COBS block + 0x00) into
     /// <paramref name="wire"/> (at least <see cref="MaxWireLength"/> bytes); returns the byte count. Allocation-free.</summary>
     public static int Encode(FreeSpaceFrame frame, Span<byte> wire)

@@ -12,6 +12,7 @@ public sealed class ProcessedFrame : IDisposable
     {
         Buffers = buffers;
         Input = Mat.FromPixelData(height, width, MatType.CV_8UC3, buffers.InputPointer);
+        InputTarget = OutputArray.Create(Input);
     }
 
     public InferenceBuffers Buffers { get; }
@@ -19,6 +20,10 @@ public sealed class ProcessedFrame : IDisposable
     /// <summary><see cref="InferenceBuffers.Input"/> as an OpenCV Mat (the same memory), for resizing into it and
     /// encoding from it.</summary>
     public Mat Input { get; }
+
+    /// <summary><see cref="Input"/> as an OpenCV output proxy, made once: passing the Mat itself makes OpenCvSharp
+    /// allocate a proxy on every resize.</summary>
+    public OutputArray InputTarget { get; }
 
     public long FrameId { get; internal set; }
     public DateTimeOffset CapturedAt { get; internal set; }
@@ -31,6 +36,7 @@ public sealed class ProcessedFrame : IDisposable
 
     public void Dispose()
     {
+        InputTarget.Dispose();
         Input.Dispose();
         Buffers.Dispose();
     }

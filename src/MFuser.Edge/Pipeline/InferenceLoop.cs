@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MFuser.Edge.Capture;
 using MFuser.Edge.Inference;
 using OpenCvSharp;
+using OpenCvSharp.Internal;
 
 namespace MFuser.Edge.Pipeline;
 
@@ -65,8 +66,8 @@ public sealed class InferenceLoop(FrameSlot slot, SegmentationSession session, F
     }
 
     /// <summary>Copies (same size, continuous) or area-resizes the frame into the model input. The copy touches no
-    /// OpenCV proxy object; the resize passes the frame's cached input proxy, so only its output proxy (disposed by
-    /// OpenCvSharp, no finalizer) is allocated.</summary>
+    /// OpenCV proxy object; the resize passes the proxies cached on the frame and the buffer set, so it allocates
+    /// nothing managed.</summary>
     private unsafe void WriteInput(CapturedFrame frame, ProcessedFrame target)
     {
         var image = frame.Image;
@@ -74,6 +75,13 @@ public sealed class InferenceLoop(FrameSlot slot, SegmentationSession session, F
         if (image.Cols == _inputSize.Width && image.Rows == _inputSize.Height && image.IsContinuous())
             new ReadOnlySpan<byte>((void*)image.Data, input.Length).CopyTo(input);
         else
-            Cv2.Resize(frame.ImageInput, target.Input, _inputSize, 0, 0, InterpolationFlags.Area);
+        {
+            // Cv2.Resize would dispose a passed OutputArray after the call (its Fix step) and allocate one per frame
+            // when given the Mat: the native call on the cached proxies keeps the resize allocation-free. The target
+            // already has the model's size and type, so OpenCV writes into the bound input buffer without reallocating.
+            NativeMethods.HandleException(NativeMethods.imgproc_resize(frame.ImageInput.CvPtr, target.InputTarget.CvPtr, _inputSize, 0, 0,
+                (int)InterpolationFlags.Area));
+            GC.KeepAlive(frame);
+        }
     }
 }

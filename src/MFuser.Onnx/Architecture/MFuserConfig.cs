@@ -91,7 +91,7 @@ public sealed record DecoderConfig
 /// <summary>
 /// Architecture hyper-parameters of one MFuser model: everything the trainer needs to build it and the ONNX
 /// exporter needs to rebuild its graph from a checkpoint. Saved as <c>config.json</c> next to every checkpoint.
-/// Parameter names of the modules follow the official state-dict keys (research/mfuser-architecture.md §11).
+/// Parameter names of the modules follow the official state-dict keys (docs/export.md).
 /// </summary>
 public sealed record MFuserConfig
 {

@@ -7,7 +7,7 @@ using MFuser.Onnx.Weights;
 namespace MFuser.Onnx.Export;
 
 /// <summary>
-/// Writes the whole MFuser network as one ONNX graph with the model-package I/O contract (DESIGN.md §3): uint8 BGR
+/// Writes the whole MFuser network as one ONNX graph with the model-package I/O contract (docs/model-contract.md): uint8 BGR
 /// <c>image</c> in; <c>labels</c>, <c>confidence</c>, <c>embedding</c> (and optionally <c>logits</c>) out. The forward
 /// mirrors MFuser.Training.Model.MFuserModel op for op; parameters are read by their state-dict keys. The
 /// <see cref="ScanVariant"/> only changes how each selective scan is written.

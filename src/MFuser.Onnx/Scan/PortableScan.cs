@@ -3,7 +3,7 @@ using MFuser.Onnx.Graph;
 namespace MFuser.Onnx.Scan;
 
 /// <summary>
-/// The selective scan in standard ONNX ops (research/scan-kernels.md §6.2 R1, construction §3.3): a two-level
+/// The selective scan in standard ONNX ops (docs/export.md, the portable variant): a two-level
 /// Hillis–Steele scan of the linear recurrence h_t = a_t ⊙ h_{t−1} + b_t with a = exp(Δ·A), b = Δ·u·B.
 /// Level 1 scans inside chunks of Q = 16 steps (shifts 1, 2, 4, 8); level 2 scans the chunk aggregates with shifts
 /// 1, 2, 4, … below the chunk count (K = ceil(log2(L/16)) stages, fixed at export because the model's L is static).

@@ -17,7 +17,7 @@ public readonly record struct ScanShape(int Batch, int Channels, int Length, int
 }
 
 /// <summary>
-/// Inputs of <c>com.mfuser::SelectiveScan</c> (research/scan-kernels.md §6.1). u, delta, B, C, z share one I/O type
+/// Inputs of <c>com.mfuser::SelectiveScan</c> (docs/selective-scan.md §1). u, delta, B, C, z share one I/O type
 /// (float32 or float16); A, D, delta_bias and initial_state are float32. Optional inputs are null when absent.
 /// </summary>
 public sealed record ScanInputs(

@@ -36,6 +36,5 @@ public sealed class Chunk
     public readonly List<WorldObject> Objects = new(64);
 
     public Zone ZoneOf(float side) => side < 0 ? LeftZone : RightZone;
-    public bool PavedOf(float side) => side < 0 ? LeftPaved : RightPaved;
     public float FacadeOf(float side) => side < 0 ? LeftFacade : RightFacade;
 }

@@ -48,9 +48,6 @@ public sealed class RoadLayout
     /// <paramref name="side"/> (+1 right, with traffic; -1 left, oncoming).</summary>
     public float LaneCentre(int lane, int side) => side * (lane + 0.5f) * LaneWidth;
 
-    /// <summary>Road curvature (1/m) at arc length s.</summary>
-    public float Curvature(double s) => a1 * MathF.Sin((float)(w1 * s) + p1) + a2 * MathF.Sin((float)(w2 * s) + p2);
-
     /// <summary>Heading change of the road between s0 and s0 + z (radians), integrated analytically.</summary>
     public float HeadingChange(double s0, float z)
     {

@@ -79,10 +79,6 @@ public sealed class Backbone : nn.Module<Tensor, BackboneOutput>
         vfmShift = Enumerable.Range(0, 3).Select(c => (float)((cfg.PixelMean[c] - cfg.VfmPixelMean[c]) / cfg.VfmPixelStd[c])).ToArray();
     }
 
-    /// <summary>Modules that hold encoder weights (frozen in parameter-efficient training).</summary>
-    public IEnumerable<Parameter> EncoderParameters() =>
-        named_parameters().Where(p => IsEncoderParameter(p.name)).Select(p => p.parameter);
-
     /// <summary>True for names the official segmentor freezes: everything in the backbone except adapter/fpn.</summary>
     public static bool IsEncoderParameter(string nameInBackbone) =>
         !nameInBackbone.StartsWith("adapter.") && !nameInBackbone.StartsWith("fpn1.") && !nameInBackbone.StartsWith("fpn2.");

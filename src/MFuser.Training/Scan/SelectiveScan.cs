@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace MFuser.Training.Scan;
 
 /// <summary>
-/// Mamba-1 selective scan with mamba_ssm <c>selective_scan_ref</c> semantics (research/scan-kernels.md §1.1):
+/// Mamba-1 selective scan with mamba_ssm <c>selective_scan_ref</c> semantics (docs/selective-scan.md §1):
 /// Δ = softplus(delta + delta_bias); h_t = exp(Δ_t·A) ⊙ h_{t−1} + Δ_t·B_t·u_t; y_t = Σ_n C_t[n]·h_t[n] + D·u_t.
 /// Shapes: u, delta (B, D, L); A (D, N); Bm, Cm (B, N, L) (one group); D, deltaBias (D). Output (B, D, L).
 /// The training form is <see cref="Chunked"/>: built from autograd-friendly tensor ops only. In ONNX the whole call
@@ -13,7 +13,7 @@ namespace MFuser.Training.Scan;
 public static class SelectiveScan
 {
     /// <summary>
-    /// Two-level log-depth (Hillis–Steele) scan of research/scan-kernels.md §3.3: an inclusive scan inside chunks
+    /// Two-level log-depth (Hillis–Steele) scan of docs/selective-scan.md §3: an inclusive scan inside chunks
     /// of <paramref name="chunk"/> steps, then one over the chunk aggregates. Only products of factors ≤ 1 and sums,
     /// so it cannot overflow (unlike the factorised-cumsum form). Memory O(B·D·L·N) per stage.
     /// </summary>

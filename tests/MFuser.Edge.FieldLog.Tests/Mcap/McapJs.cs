@@ -7,7 +7,9 @@ namespace MFuser.Edge.FieldLog.Tests.Mcap;
 /// Runs mcap-js/summarize.mjs (the <c>@mcap/core</c> npm package, Foxglove's TypeScript implementation) with node on
 /// an MCAP file and returns its JSON summary. The first use runs <c>npm ci</c> (locked versions from
 /// package-lock.json) in the test output's copy of mcap-js/, so node_modules never lands in the source tree.
-/// Needs node ≥ 18 and npm with registry access (or a warm npm cache).
+/// Every JSON message on a <c>foxglove.*</c> channel is validated (Ajv) against Foxglove's published schema of that
+/// name in foxglove-schemas/; the summary's <c>schemaErrors</c> lists failures and each channel's <c>validated</c>
+/// counts the messages that passed. Needs node ≥ 18 and npm with registry access (or a warm npm cache).
 /// </summary>
 internal static class McapJs
 {
@@ -15,7 +17,9 @@ internal static class McapJs
 
     public static JsonElement Summarize(string mcapPath)
     {
-        var (code, stdout, stderr) = Run("node", [Path.Combine(Folder.Value, "summarize.mjs"), mcapPath], Folder.Value, TimeSpan.FromSeconds(60));
+        var schemas = Path.Combine(AppContext.BaseDirectory, "foxglove-schemas");
+        var script = Path.Combine(Folder.Value, "summarize.mjs");
+        var (code, stdout, stderr) = Run("node", [script, mcapPath, schemas], Folder.Value, TimeSpan.FromSeconds(60));
         if (code != 0)
             throw new InvalidOperationException($"@mcap/core could not read {mcapPath} (exit {code}):\n{stderr}");
         return JsonDocument.Parse(stdout).RootElement.Clone();
@@ -24,7 +28,7 @@ internal static class McapJs
     private static string Install()
     {
         var folder = Path.Combine(AppContext.BaseDirectory, "mcap-js");
-        if (Directory.Exists(Path.Combine(folder, "node_modules", "@mcap", "core")))
+        if (Directory.Exists(Path.Combine(folder, "node_modules", "@mcap", "core")) && Directory.Exists(Path.Combine(folder, "node_modules", "ajv")))
             return folder;
         var (code, stdout, stderr) = Run("npm", ["ci", "--no-audit", "--no-fund", "--prefer-offline"], folder, TimeSpan.FromMinutes(3));
         if (code != 0)

@@ -5,6 +5,7 @@ using MFuser.ModelPackage.DomainStatistics;
 using MFuser.Edge.FieldLog.Mcap;
 using MFuser.Edge.FieldLog.Recording;
 using MFuser.Edge.FieldLog.Tests.Mcap;
+using static MFuser.Edge.FieldLog.Tests.Recording.SyntheticStream;
 using MFuser.Edge.Core.Geo;
 using MFuser.Edge.Core.Payloads;
 
@@ -13,7 +14,6 @@ namespace MFuser.Edge.FieldLog.Tests.Recording;
 /// <summary>The episode recorder on a synthetic 10 Hz stream (camera, labels, drivable, signals, GPS).</summary>
 public sealed class FieldLogRecorderTests : IDisposable
 {
-    private static readonly DateTimeOffset T0 = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
     private readonly string _dir = Directory.CreateTempSubdirectory("mfuser-fieldlog-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -29,35 +29,6 @@ public sealed class FieldLogRecorderTests : IDisposable
         PostTrigger = TimeSpan.FromSeconds(1),
         QueueCapacity = frameQueue,
     };
-
-    private static FrameStamp Stamp(int i) => new(i, T0 + TimeSpan.FromMilliseconds(100 * i));
-
-    private static byte[] Jpeg(int i, int size) => Enumerable.Range(0, size).Select(k => (byte)(i * 31 + k)).ToArray();
-
-    /// <summary>One 10 Hz frame: camera always; drivable and signals always; labels and GPS every 5th frame.
-    /// Returns the topics it fed.</summary>
-    private static IEnumerable<string> Feed(FieldLogRecorder r, int i, int jpegSize = 2000)
-    {
-        var s = Stamp(i);
-        Assert.True(r.Frame(s, Jpeg(i, jpegSize)));
-        yield return "/camera/image";
-        Assert.True(r.Json(FieldLogChannel.Drivable, s, Encoding.UTF8.GetBytes($$"""{"frame":{{i}},"drivable_fraction":0.4}""")));
-        yield return "/drivable";
-        Assert.True(r.Json(FieldLogChannel.ShiftSignals, s, Encoding.UTF8.GetBytes($$"""{"frame":{{i}},"score":1.5}""")));
-        yield return "/domain_shift/signals";
-        if (i % 5 != 0)
-            yield break;
-        Assert.True(r.Labels(s, Jpeg(i, 300)));
-        yield return "/segmentation/labels";
-        Assert.True(r.Fix(new GeoFix(48.1 + i * 1e-5, 11.5, 520, GeoFixQuality.Gps, s.CapturedAt, 9, 0.9)));
-        yield return "/gps";
-    }
-
-    private static EpisodeEvent Event(EpisodeEventKind kind, string id, int seq, int frame) =>
-        new(kind, id, seq, Stamp(frame), Stamp(frame).CapturedAt, kind == EpisodeEventKind.End ? Stamp(frame).CapturedAt : null, 5, 6,
-            ShiftSignal.Brightness, new double[ShiftSignals.Count], new double[ShiftSignals.Count]);
-
-    private static void Episode(FieldLogRecorder r, EpisodeEvent e) => r.Episode(e, EpisodeEventJson.Serialize(e, null));
 
     [Fact]
     public async Task An_episode_file_holds_the_pre_trigger_ring_the_episode_and_the_post_trigger_time()
@@ -105,7 +76,14 @@ public sealed class FieldLogRecorderTests : IDisposable
         var js = McapJs.Summarize(path);
         var jsCounts = js.GetProperty("channels").EnumerateArray().ToDictionary(c => c.GetProperty("topic").GetString()!, c => (long)c.GetProperty("messages").GetInt32());
         Assert.Equal(expected.OrderBy(p => p.Key), jsCounts.OrderBy(p => p.Key));
-        Assert.Equal("foxglove.CompressedImage", js.GetProperty("channels").EnumerateArray().First(c => c.GetProperty("topic").GetString() == "/camera/image").GetProperty("schema").GetString());
+        var jsChannels = js.GetProperty("channels").EnumerateArray().ToDictionary(c => c.GetProperty("topic").GetString()!);
+        Assert.Equal("foxglove.CompressedImage", jsChannels["/camera/image"].GetProperty("schema").GetString());
+        // Every foxglove.* message satisfies Foxglove's published schema.
+        Assert.Equal(0, js.GetProperty("schemaErrors").GetArrayLength());
+        var validated = jsChannels.ToDictionary(c => c.Key, c => (long)c.Value.GetProperty("validated").GetInt32());
+        Assert.Equal(expected["/camera/image"], validated["/camera/image"]);
+        Assert.Equal(expected["/segmentation/labels"], validated["/segmentation/labels"]);
+        Assert.Equal(expected["/gps"], validated["/gps"]);
     }
 
     [Fact]

@@ -1,9 +1,13 @@
+using System.Text.Json;
+using MFuser.Edge.Core.Calibration;
 using MFuser.Edge.Core.Config;
 using MFuser.Edge.Core.Control;
 using MFuser.Edge.FieldLog.Mcap;
 using MFuser.Edge.FieldLog.Recording;
 using MFuser.Edge.Pipeline.Stages;
 using MFuser.TestSupport;
+using Microsoft.Extensions.Logging;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenCvSharp;
 
@@ -11,7 +15,7 @@ namespace MFuser.Edge.Tests.Pipeline;
 
 /// <summary><see cref="FieldLogStage"/> on the real frame path into a real MCAP file: the drivable summary of every
 /// frame, camera and label images at <c>field_log.image_hz</c>, written by the <c>snapshot</c> command and by the
-/// <c>recording</c> setting.</summary>
+/// <c>recording</c> setting, and the Foxglove channels (overlay, free-space LaserScan, camera mount).</summary>
 public sealed class FieldLogStageTests : IDisposable
 {
     private readonly TempDir _dir = new();
@@ -55,6 +59,80 @@ public sealed class FieldLogStageTests : IDisposable
         var mcap = McapReader.Read(Assert.Single(Directory.GetFiles(_dir.Path, "*.mcap")));
         Assert.Equal(4, mcap.On("/drivable").Count());
         Assert.Empty(mcap.On("/camera/image"));
+    }
+
+    [Fact]
+    public async Task With_a_calibration_every_file_starts_with_the_mount_and_holds_scans_and_overlays()
+    {
+        var camera = new CameraCalibration
+        {
+            Source = "test", ImageWidth = 320, ImageHeight = 192, Fx = 160, Fy = 160, Cx = 159.5, Cy = 95.5, MountHeightM = 1.4,
+            PitchRad = 0.08, RollRad = 0,
+        };
+        using var harness = new StageHarness();
+        var stage = new FieldLogStage(Config(imageHz: 60), new RuntimeSettings(0, 0, false), NullLoggerFactory.Instance, camera);
+        stage.Start();
+        harness.Run([stage], 5, calibration: camera);
+        Assert.True(stage.Commands()["snapshot"](new CommandRequest("snapshot", "1", new Dictionary<string, string>())).Ok);
+        await stage.DisposeAsync();
+
+        var mcap = McapReader.Read(Assert.Single(Directory.GetFiles(_dir.Path, "*.mcap")));
+        var tf = Assert.Single(mcap.On("/tf"));
+        Assert.Equal(mcap.Messages[0], tf); // the mount comes first, so the 3D panel can place every scan
+        using (var t = JsonDocument.Parse(tf.Data))
+        {
+            Assert.Equal("base_link", t.RootElement.GetProperty("parent_frame_id").GetString());
+            Assert.Equal("camera", t.RootElement.GetProperty("child_frame_id").GetString());
+            Assert.Equal(1.4, t.RootElement.GetProperty("translation").GetProperty("z").GetDouble(), 9);
+        }
+        var scans = mcap.On("/free_space/scan").ToList();
+        Assert.Equal(5, scans.Count);
+        using (var scan = JsonDocument.Parse(scans[^1].Data))
+        {
+            var root = scan.RootElement;
+            Assert.Equal("base_link", root.GetProperty("frame_id").GetString());
+            Assert.True(root.GetProperty("start_angle").GetDouble() < 0 && root.GetProperty("end_angle").GetDouble() > 0);
+            Assert.NotEqual(0, root.GetProperty("ranges").GetArrayLength());
+        }
+        var overlay = mcap.On("/segmentation/overlay").First();
+        using var o = JsonDocument.Parse(overlay.Data);
+        Assert.Equal("jpeg", o.RootElement.GetProperty("format").GetString());
+        using var image = Cv2.ImDecode(o.RootElement.GetProperty("data").GetBytesFromBase64(), ImreadModes.Color);
+        Assert.Equal((harness.Width, harness.Height), (image.Width, image.Height));
+    }
+
+    [Fact]
+    public async Task Without_a_calibration_there_is_no_mount_and_no_scan_but_overlays_are_recorded()
+    {
+        using var harness = new StageHarness();
+        var stage = new FieldLogStage(Config(imageHz: 60), new RuntimeSettings(0, 0, false), NullLoggerFactory.Instance);
+        stage.Start();
+        harness.Run([stage], 3);
+        Assert.True(stage.Commands()["snapshot"](new CommandRequest("snapshot", "1", new Dictionary<string, string>())).Ok);
+        await stage.DisposeAsync();
+
+        var mcap = McapReader.Read(Assert.Single(Directory.GetFiles(_dir.Path, "*.mcap")));
+        Assert.Empty(mcap.On("/tf"));
+        Assert.Empty(mcap.On("/free_space/scan"));
+        Assert.NotEmpty(mcap.On("/segmentation/overlay"));
+    }
+
+    [Fact]
+    public async Task A_flood_of_snapshots_that_write_nothing_logs_a_bounded_number_of_warnings_with_the_count()
+    {
+        var log = new CapturedLog();
+        var stage = new FieldLogStage(Config(imageHz: 0), new RuntimeSettings(0, 0, false), log);
+        stage.Start();
+        var snapshot = stage.Commands()["snapshot"];
+        for (var i = 0; i < 50; i++) // no frame yet: the pre-trigger ring is empty, so no snapshot is written
+            Assert.True(snapshot(new CommandRequest("snapshot", $"{i}", new Dictionary<string, string>())).Ok);
+        await stage.DisposeAsync();
+        Wait.Until(() => stage.SnapshotsNotWritten == 50, () => $"{stage.SnapshotsNotWritten} of 50 snapshot outcomes");
+
+        var warnings = log.Lines.Where(l => l.Level == LogLevel.Warning).ToList();
+        Assert.InRange(warnings.Count, 1, 10); // one a second at most; the flood takes well under ten
+        Assert.Contains("nothing written (the pre-trigger ring was empty", warnings[0].Message);
+        Assert.Empty(Directory.GetFiles(_dir.Path, "*.mcap"));
     }
 
     public void Dispose() => _dir.Dispose();

@@ -1,5 +1,6 @@
 using MFuser.Edge.Capture;
 using MFuser.Edge.Core.Analysis;
+using MFuser.Edge.Core.Calibration;
 using MFuser.Edge.Core.Geo;
 using MFuser.Edge.Core.Payloads;
 using MFuser.Edge.Inference;
@@ -34,13 +35,14 @@ internal sealed class StageHarness : IDisposable
     /// <summary>Runs <paramref name="frames"/> frames through the stages and returns the runner (counters, latencies)
     /// after <see cref="IFrameStage.EndOfRun"/>.</summary>
     /// <param name="paint">Paints frame i (default: bottom half road, top half sky).</param>
+    /// <param name="calibration">The analyzer's camera calibration (free-space geometry); null: none.</param>
     public StageRunner Run(IReadOnlyList<IFrameStage> stages, int frames, Action<int, Mat>? paint = null, Func<GeoFix?>? fix = null,
-        DateTimeOffset? start = null, TimeSpan? interval = null)
+        DateTimeOffset? start = null, TimeSpan? interval = null, CameraCalibration? calibration = null)
     {
         using var slot = new FrameSlot();
         using var handoff = new FrameHandoff(Session);
         using var images = new FrameImages(Width, Height, Cityscapes.Classes, 75, 75);
-        var analyzer = new DrivableAnalyzer(Cityscapes.Classes, Width, Height, new DrivableAnalyzerOptions());
+        var analyzer = new DrivableAnalyzer(Cityscapes.Classes, Width, Height, new DrivableAnalyzerOptions(), calibration);
         var loop = new InferenceLoop(slot, Session, handoff, frames);
         var runner = new StageRunner(handoff, analyzer, images, new DrivablePayloadWriter(withGps: fix is not null), fix ?? (() => null), stages,
             NullLogger.Instance);

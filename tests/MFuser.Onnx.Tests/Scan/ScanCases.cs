@@ -6,7 +6,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace MFuser.Onnx.Tests.Scan;
 
-/// <summary>Random scan cases (value ranges of research/scan-kernels.md §6.3) and standalone scan models to run them.</summary>
+/// <summary>Random scan cases (value ranges of docs/selective-scan.md §4) and standalone scan models to run them.</summary>
 internal static class ScanCases
 {
     [Flags]

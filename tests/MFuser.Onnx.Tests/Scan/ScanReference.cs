@@ -2,7 +2,7 @@ namespace MFuser.Onnx.Tests.Scan;
 
 /// <summary>
 /// Scalar fp64 oracle of <c>com.mfuser::SelectiveScan</c>, the same semantics as native/selective_scan/src/reference.h
-/// (research/scan-kernels.md §1.1): layouts u, delta, z, y (B, D, L); A (D, N); B, C (B, G, N, L); D, delta_bias (D);
+/// (docs/selective-scan.md §1): layouts u, delta, z, y (B, D, L); A (D, N); B, C (B, G, N, L); D, delta_bias (D);
 /// initial_state, last_state (B, D, N). Null optional inputs are absent.
 /// </summary>
 internal static class ScanReference

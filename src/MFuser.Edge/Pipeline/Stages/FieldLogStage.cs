@@ -1,3 +1,4 @@
+using MFuser.Edge.Core.Calibration;
 using MFuser.Edge.Core.Config;
 using MFuser.Edge.Core.Control;
 using MFuser.Edge.Core.DomainShift;
@@ -10,10 +11,11 @@ using Microsoft.Extensions.Logging;
 namespace MFuser.Edge.Pipeline.Stages;
 
 /// <summary>
-/// The MCAP field log (docs/field-logging.md): every frame's drivable summary, new GPS fixes, the camera JPEG and
-/// label PNG at <c>field_log.image_hz</c>, and (as the domain-shift stage's <see cref="IEpisodeRecorder"/>) the shift
-/// signals and episode events. The recorder only queues; its own task writes the disk. Also answers the MQTT
-/// <c>snapshot</c> and <c>mark_event</c> commands and follows the <c>recording</c> setting.
+/// The MCAP field log (docs/field-logging.md): every frame's drivable summary (and, with a calibration, its free space
+/// as a LaserScan), new GPS fixes, the camera JPEG, colour overlay JPEG and label PNG at <c>field_log.image_hz</c>, the
+/// camera mount from the calibration at the start of every file, and (as the domain-shift stage's
+/// <see cref="IEpisodeRecorder"/>) the shift signals and episode events. The recorder only queues; its own task writes
+/// the disk. Also answers the MQTT <c>snapshot</c> and <c>mark_event</c> commands and follows the <c>recording</c> setting.
 /// </summary>
 public sealed class FieldLogStage : IFrameStage, IEpisodeRecorder, IRuntimeSettingsListener
 {
@@ -21,9 +23,12 @@ public sealed class FieldLogStage : IFrameStage, IEpisodeRecorder, IRuntimeSetti
     private readonly RuntimeSettings _settings;
     private readonly RateGate _images;
     private readonly ILogger _log;
+    private readonly RateGate _snapshotWarnings = new(1);
     private GeoFix? _lastRecordedFix;
+    private long _snapshotsNotWritten;
 
-    public FieldLogStage(FieldLogConfig config, RuntimeSettings settings, ILoggerFactory loggers)
+    /// <param name="calibration">The camera calibration (<c>analysis.calibration</c>); null: no mount transform.</param>
+    public FieldLogStage(FieldLogConfig config, RuntimeSettings settings, ILoggerFactory loggers, CameraCalibration? calibration = null)
     {
         var maxFile = Math.Min(256L << 20, config.QuotaBytes / 2);
         _recorder = new FieldLogRecorder(new FieldLogOptions
@@ -39,15 +44,22 @@ public sealed class FieldLogStage : IFrameStage, IEpisodeRecorder, IRuntimeSetti
         _settings = settings;
         _images = new RateGate(config.ImageHz);
         _log = loggers.CreateLogger("mfuser-edge");
+        if (calibration is not null)
+            _recorder.Mount(calibration);
     }
 
     public string Name => "field_log";
+
+    /// <summary>Snapshot and event-mark commands whose snapshot was not written (empty ring, full share, disk error).</summary>
+    internal long SnapshotsNotWritten => Interlocked.Read(ref _snapshotsNotWritten);
 
     public void Start() => _recorder.Start();
 
     public void Process(FrameContext frame)
     {
         _recorder.Json(FieldLogChannel.Drivable, frame.Stamp, frame.DrivableJson.Span);
+        if (frame.Summary.FreeSpace.HasGeometry)
+            _recorder.Scan(frame.Stamp, frame.Summary.FreeSpace);
         if (frame.Fix is { } fix && !ReferenceEquals(fix, _lastRecordedFix))
         {
             _recorder.Fix(fix);
@@ -57,6 +69,7 @@ public sealed class FieldLogStage : IFrameStage, IEpisodeRecorder, IRuntimeSetti
         {
             _recorder.Frame(frame.Stamp, frame.CameraJpeg());
             _recorder.Labels(frame.Stamp, frame.LabelsPng());
+            _recorder.Overlay(frame.Stamp, frame.OverlayJpeg());
         }
     }
 
@@ -89,15 +102,24 @@ public sealed class FieldLogStage : IFrameStage, IEpisodeRecorder, IRuntimeSetti
         },
     };
 
-    /// <summary>Logs where a snapshot went once the recorder has written it.</summary>
+    /// <summary>Logs where a snapshot went once the recorder has written it; a snapshot not written is logged at most
+    /// once a second (a command flood must not flood the log), with the count so far.</summary>
     private void Watch(Task<FieldLogFile?> snapshot, string what) =>
         snapshot.ContinueWith(t =>
         {
             if (t.IsCompletedSuccessfully && t.Result is { } file)
+            {
                 _log.LogInformation("{What}: pre-trigger ring written to {File} ({Bytes} bytes)", what, file.Path, file.Bytes);
-            else
-                _log.LogWarning("{What}: nothing written (the pre-trigger ring was empty or the disk failed: {Error})", what,
-                    _recorder.LastError ?? "no error");
+                return;
+            }
+            var notWritten = Interlocked.Increment(ref _snapshotsNotWritten);
+            bool warn;
+            lock (_snapshotWarnings)
+                warn = _snapshotWarnings.TryEnter();
+            if (warn)
+                _log.LogWarning("{What}: nothing written (the pre-trigger ring was empty, the snapshot share of the quota was full, " +
+                                "or the disk failed: {Error}); {NotWritten} snapshots not written so far", what, _recorder.LastError ?? "no error",
+                    notWritten);
         }, TaskScheduler.Default);
 
     public StatsPayload AddStats(StatsPayload stats)

@@ -1,3 +1,4 @@
+using MFuser.Edge.Core.Calibration;
 using MFuser.Edge.Core.Config;
 using MFuser.Edge.Core.Control;
 using MFuser.Edge.Core.DomainShift;
@@ -38,7 +39,10 @@ public static class StageFactory
         var config = x.Config;
         var log = x.Loggers.CreateLogger("mfuser-edge");
         var stages = new List<IFrameStage> { new PublishStage(x.Link, x.Settings) };
-        var fieldLog = config.FieldLog.Directory.Length > 0 ? Checked("field_log", () => new FieldLogStage(config.FieldLog, x.Settings, x.Loggers)) : null;
+        var fieldLog = config.FieldLog.Directory.Length > 0
+            ? Checked("field_log", () => new FieldLogStage(config.FieldLog, x.Settings, x.Loggers,
+                config.CalibrationFile.Length > 0 ? CalibrationYaml.Load(config.CalibrationFile) : null)) // checked at start-up by ModelStack
+            : null;
         DomainShiftStage? shift = null;
         if (config.DomainShift.Enabled)
             stages.Add(shift = new DomainShiftStage(config.DomainShift.Options, x.Reference.Reference, x.Width, x.Height,
