@@ -115,7 +115,7 @@ public sealed record DomainShiftStats(bool InEpisode, string? EpisodeId, double?
 
 /// <summary><c>stats.field_log</c>: the MCAP recorder.</summary>
 public sealed record FieldLogStats(bool Recording, long Enqueued, long DroppedQueueFull, long MessagesWritten, int FilesWritten,
-    int FilesDeletedForQuota, int QuotaStops, long WriteErrors);
+    int FilesDeletedForQuota, int QuotaStops, long WriteErrors, int SnapshotsRefused);
 
 /// <summary><c>stats.spool</c>: the must-deliver disk spool.</summary>
 public sealed record SpoolStats(long Pending, long Bytes, long Refused, long TornRecords, long Recovered);

@@ -128,7 +128,7 @@ public sealed class FieldLogStage : IFrameStage, IEpisodeRecorder, IRuntimeSetti
         return stats with
         {
             FieldLog = new FieldLogStats(c.Recording, c.Enqueued, c.DroppedQueueFull, c.MessagesWritten, c.FilesWritten, c.FilesDeletedForQuota,
-                c.QuotaStops, c.WriteErrors),
+                c.QuotaStops, c.WriteErrors, c.SnapshotsRefused),
         };
     }
 
