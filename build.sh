@@ -6,6 +6,7 @@
 #   test      build, then run every test: native ctest and all xunit projects
 #   publish   write a runnable daemon to artifacts/mfuser-edge/mfuser-edge
 #   demo      publish, then run the daemon on the embedded default (bundled model, built-in broker, synthetic drive)
+#             with the web console on (MFUSER_WEB_ENABLED=false turns it off); prints its URL
 #   model     rebuild the bundled model: models/build-mfuser-tiny.sh [train|export|all] [RUN] (train, export, validate)
 #   bench     build, then run the benchmark suite: bench/results/<date>-<host>.json and docs/performance.md (--quick: smoke run)
 # Environment: ORT_FLAVOR=Cpu|Gpu|Managed (ONNX Runtime native package, default Cpu); CONFIGURATION (default Release).
@@ -22,7 +23,7 @@ die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
 # apt packages each command needs, and the file or program that shows each is present.
 APT_RUNTIME=(libgtk-3-0 ffmpeg)                            # OpenCvSharp native links GTK; ffmpeg decodes network streams
-APT_TEST=(libgtk-3-0 mosquitto mosquitto-clients ffmpeg socat patchelf cmake g++ nodejs chromium)
+APT_TEST=(libgtk-3-0 mosquitto mosquitto-clients ffmpeg socat patchelf cmake g++ nodejs chromium prometheus)
 need_pkgs() {
   local missing=()
   for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
@@ -87,7 +88,9 @@ cmd_publish() {
 
 cmd_demo() {
   cmd_publish
+  export MFUSER_WEB_ENABLED="${MFUSER_WEB_ENABLED:-true}"
   log "starting the demo (Ctrl-C to stop)"
+  [ "$MFUSER_WEB_ENABLED" = true ] && log "web console: http://${MFUSER_WEB_LISTEN:-127.0.0.1:8080}/ (docs/console.md)"
   exec artifacts/mfuser-edge/mfuser-edge run "$@"
 }
 

@@ -11,6 +11,8 @@ var root = new RootCommand("mfuser-bench: MFuser.Edge benchmarks; results are wr
     Suite.Part("scaling", "fusion-stage cost vs token count: Mamba vs self-attention fusion", MFuser.Bench.Scaling.ScalingBenchmark.Run),
     Suite.Part("pipeline", "daemon throughput and latency vs bare session.Run", MFuser.Bench.Pipeline.PipelineBenchmark.Run),
     Suite.Part("memory", "daemon RSS over a long run", MFuser.Bench.Pipeline.MemoryBenchmark.Run),
+    Suite.Part("console", "web console cost: daemon fps and CPU with 0, 1 and 20 MJPEG viewers; a stalled viewer",
+        MFuser.Bench.WebConsole.ConsoleBenchmark.Run),
     RenderBenchmark.Create(),
 };
 return root.Parse(args).Invoke();

@@ -19,6 +19,7 @@ public static class Suite
         ("scaling", Scaling.ScalingBenchmark.Run),
         ("pipeline", Pipeline.PipelineBenchmark.Run),
         ("memory", Pipeline.MemoryBenchmark.Run),
+        ("console", WebConsole.ConsoleBenchmark.Run),
         ("render", RenderBenchmark.RunForSuite),
     ];
 

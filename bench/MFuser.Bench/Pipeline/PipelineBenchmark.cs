@@ -122,7 +122,7 @@ public static class PipelineBenchmark
     }
 
     /// <summary>The drive the daemon's synthetic source would render, written once to an MJPEG AVI by ffmpeg.</summary>
-    private static string PrerenderedDrive(int width, int height, int frames)
+    internal static string PrerenderedDrive(int width, int height, int frames)
     {
         var path = Path.Combine(Path.GetTempPath(), $"mfuser-bench-drive-{Environment.ProcessId}.avi");
         var drive = DriveSimulator.FromUri(new Uri($"synthetic://drive?fps={SourceFps.ToString(CultureInfo.InvariantCulture)}&size={width}x{height}"));

@@ -191,6 +191,12 @@ public static class ConfigSchema
         Setting.Int("serial.mcu.baud", 115200, 50, 4_000_000, "Baud rate of serial.mcu.port."),
         Setting.Number("gps.max_fix_age_s", 2, 0.1, 3600, "A GPS fix older than this is not used to geotag a frame."),
         Setting.Number("watchdog.stall_s", 20, 1, 3600, "Under a systemd watchdog (WatchdogSec=), petting stops after this long without a processed frame (unless the camera is known to be away)."),
+        Setting.Bool("web.enabled", false, "Serve the live web console, /api/*, /metrics and the health probes (docs/console.md)."),
+        Setting.Text("web.listen", "127.0.0.1:8080", "host:port, [IPv6]:port or 0.0.0.0:port (port 0: any free port)",
+            "Address of the web console; beyond loopback it needs web.token."),
+        Setting.Text("web.token", "", "16-256 characters from A-Z a-z 0-9 - . _ ~ (empty: none, loopback only)",
+            "Bearer token (or ?token=) every console request but /healthz must present; required when web.listen is not loopback."),
+        Setting.Number("web.fps", 5, 0.2, 30, "Highest rate of the console's video streams and of the images encoded for them."),
         Setting.Int("run.max_frames", 0, 0, long.MaxValue, "Exit cleanly after this many processed frames, publishing available=stopped first (0: run until stopped)."),
         Setting.OneOf("run.status_line", "auto", ["auto", "on", "off"], "Live one-line status on the terminal (auto: only when stdout is a terminal)."),
     ];

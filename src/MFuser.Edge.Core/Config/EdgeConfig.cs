@@ -43,6 +43,15 @@ public sealed record FieldLogConfig(string Directory, long QuotaBytes, long MinF
 /// <summary>Serial links (keys <c>serial.*</c>, <c>gps.*</c>); an empty port turns its link off.</summary>
 public sealed record SerialConfig(string GpsPort, int GpsBaud, string McuPort, int McuBaud, TimeSpan MaxFixAge);
 
+/// <summary>Web console (keys <c>web.*</c>); docs/console.md. The console library checks the listen address and the token
+/// rules at start-up.</summary>
+public sealed record WebConfig(bool Enabled, string Listen, string Token, double Fps)
+{
+    /// <summary>Leaves the token out, so logging the configuration never leaks it.</summary>
+    public override string ToString() =>
+        $"WebConfig {{ Enabled = {Enabled}, Listen = {Listen}, Token = {(Token.Length == 0 ? "none" : "set")}, Fps = {Fps} }}";
+}
+
 /// <summary>Validated daemon configuration. Build it with <see cref="ConfigLoader"/>.</summary>
 public sealed record EdgeConfig(
     string DeviceId,
@@ -60,7 +69,8 @@ public sealed record EdgeConfig(
     FieldLogConfig FieldLog,
     SerialConfig Serial,
     bool ControlEnabled,
-    TimeSpan WatchdogStall)
+    TimeSpan WatchdogStall,
+    WebConfig Web)
 {
     /// <summary>Where each key's value came from ("default", the file, "environment MFUSER_…", an option), for
     /// messages about it; empty for a configuration not built by <see cref="ConfigLoader"/>.</summary>
@@ -121,7 +131,8 @@ public sealed record EdgeConfig(
             new SerialConfig(S("serial.gps.port"), (int)L("serial.gps.baud"), S("serial.mcu.port"), (int)L("serial.mcu.baud"),
                 Seconds("gps.max_fix_age_s")),
             (bool)get("control.enabled"),
-            Seconds("watchdog.stall_s"));
+            Seconds("watchdog.stall_s"),
+            new WebConfig((bool)get("web.enabled"), S("web.listen"), S("web.token"), D("web.fps")));
 
         TimeSpan Seconds(string k) => TimeSpan.FromSeconds(D(k));
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MFuser.Edge.Capture;
 using MFuser.Edge.Core.Config;
+using MFuser.Edge.Pipeline.Stages;
 
 namespace MFuser.Edge.Cli;
 
@@ -47,6 +48,8 @@ internal sealed class CommonOptions
                 throw new ConfigException([new ConfigProblem("source", "source.uri", config.Source.Uri.Original, e.Message)]);
             }
         }
+        if (config.Web.Enabled && ConsoleStage.Check(config.Web).ToList() is { Count: > 0 } web)
+            throw new ConfigException(web);
         return config;
     }
 }

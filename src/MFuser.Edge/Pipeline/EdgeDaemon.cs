@@ -23,9 +23,10 @@ public sealed class RunOutcome
 
 /// <summary>
 /// The daemon (docs/architecture.md): the broker link, the inputs and the frame stages the configuration turns on,
-/// capture → inference thread → stage thread, the <c>stats</c> timer; READY=1 once capture starts (after warm-up), the
-/// watchdog while frames flow, STOPPING=1; a clean stop after <c>run.max_frames</c> or on SIGTERM/Ctrl-C that ends the
-/// stages, drains the link and publishes <c>available = stopped</c>.
+/// capture → inference thread → stage thread, the <c>stats</c> timer, the web console's HTTP host
+/// (<c>web.enabled</c>); READY=1 once capture starts (after warm-up), the watchdog while frames flow, STOPPING=1; a
+/// clean stop after <c>run.max_frames</c> or on SIGTERM/Ctrl-C that ends the stages, drains the link and publishes
+/// <c>available = stopped</c>.
 /// </summary>
 public sealed class EdgeDaemon(
     EdgeConfig config,
@@ -48,6 +49,12 @@ public sealed class EdgeDaemon(
         {
             await RunAsync(stoppingToken);
         }
+        catch (ConfigException e)
+        {
+            outcome.ExitCode = ExitCodes.Configuration;
+            outcome.Error = e.Message;
+            lifetime.StopApplication();
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             _log.LogError(e, "daemon failed");
@@ -66,7 +73,8 @@ public sealed class EdgeDaemon(
             _log.LogInformation("embedded MQTT broker listening on {Uri}", broker.Uri);
         using var spool = OpenSpool();
         await using var link = new MqttLink(LinkOptions(spool), loggers.CreateLogger<MqttLink>());
-        link.SetRetained(link.Topics.Info, Info.Payload(config, model, started).ToUtf8Json());
+        var info = Info.Payload(config, model, started).ToUtf8Json();
+        link.SetRetained(link.Topics.Info, info);
         CloseLeftOverEpisode(link);
 
         var settings = new RuntimeSettings(config.Publish.SegmentationHz, config.Publish.OverlayHz, recording: false);
@@ -75,6 +83,9 @@ public sealed class EdgeDaemon(
         using var petter = new WatchdogPetter(notifier, watchdog);
         await using var stages = StageFactory.Build(new StageInputs(config, session.Width, session.Height, link, domainReference, settings,
             gps is null ? NoFix : gps.FreshFix, watchdog, petter, loggers));
+        var console = stages.All.OfType<ConsoleStage>().FirstOrDefault();
+        console?.Feed.PublishInfo(info);
+        await using var web = console is null ? null : await console.StartHostAsync(loggers, stoppingToken);
         var control = ControlSurface.Attach(config.ControlEnabled, link, settings, stages.Commands, loggers);
         link.Start();
         gps?.Start();
@@ -95,6 +106,7 @@ public sealed class EdgeDaemon(
             gps is null ? NoFix : gps.FreshFix, stages.All, _log);
         IStatsSource?[] parts = [.. stages.All, gps, control, spool is null ? null : new SpoolStatsSource(spool)];
         var reporter = new StatsReporter(capture, slot, handoff, runner, link, parts.OfType<IStatsSource>().ToList());
+        using var metrics = new DaemonMetrics(reporter, session.Provider);
 
         capture.Start();
         notifier.Ready($"capturing from {config.Source.Uri}; model {model.Package.Manifest.Name} on {session.Provider}");

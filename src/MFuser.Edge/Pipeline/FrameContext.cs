@@ -14,7 +14,7 @@ public sealed class FrameContext
 {
     private readonly FrameImages _images;
     private ProcessedFrame _frame = null!;
-    private byte[]? _labelsPng, _overlayJpeg, _cameraJpeg;
+    private byte[]? _labelsPng, _overlayJpeg, _labelColoursJpeg, _cameraJpeg;
 
     internal FrameContext(FrameImages images, int width, int height) => (_images, Width, Height) = (images, width, height);
 
@@ -56,6 +56,9 @@ public sealed class FrameContext
     /// <summary>The colour overlay JPEG, encoded on the first call for this frame.</summary>
     public byte[] OverlayJpeg() => _overlayJpeg ??= _images.Overlay(Labels, _frame.Input);
 
+    /// <summary>The label map in the class colours alone, JPEG, encoded on the first call for this frame.</summary>
+    public byte[] LabelColoursJpeg() => _labelColoursJpeg ??= _images.LabelColours(Labels);
+
     /// <summary>The camera JPEG (the model input), encoded on the first call for this frame.</summary>
     public byte[] CameraJpeg() => _cameraJpeg ??= _images.Camera(_frame.Input);
 
@@ -67,6 +70,6 @@ public sealed class FrameContext
         Fix = fix;
         DrivableJson = drivableJson;
         CaptureToPublishMs = captureToPublishMs;
-        _labelsPng = _overlayJpeg = _cameraJpeg = null;
+        _labelsPng = _overlayJpeg = _labelColoursJpeg = _cameraJpeg = null;
     }
 }

@@ -4,9 +4,9 @@ using OpenCvSharp;
 namespace MFuser.Edge.Pipeline;
 
 /// <summary>Encodes one frame's images for the stages: the class-id PNG (<c>segmentation</c>, field log), the colour
-/// overlay JPEG (class colours blended over the model input: <c>overlay</c>, console) and the camera JPEG (the model
-/// input: field log, console). Mats are allocated once; each encode returns a new array (OpenCvSharp), which the
-/// stages' rate limits keep to a few per second. Used by the stage thread only.</summary>
+/// overlay JPEG (class colours blended over the model input: <c>overlay</c>, console), the class colours alone (console)
+/// and the camera JPEG (the model input: field log, console). Mats are allocated once; each encode returns a new array
+/// (OpenCvSharp), which the stages' rate limits keep to a few per second. Used by the stage thread only.</summary>
 public sealed class FrameImages : IDisposable
 {
     private readonly int _width, _height;
@@ -41,16 +41,30 @@ public sealed class FrameImages : IDisposable
     }
 
     /// <summary>JPEG of the class colours blended 50/50 over <paramref name="bgr"/> (the model input).</summary>
-    public unsafe byte[] Overlay(ReadOnlySpan<byte> labels, Mat bgr)
+    public byte[] Overlay(ReadOnlySpan<byte> labels, Mat bgr)
+    {
+        Colourise(labels);
+        Cv2.AddWeighted(bgr, 0.5, _colour, 0.5, 0, _blend);
+        Cv2.ImEncode(".jpg", _blend, out var jpeg, _overlayParams);
+        return jpeg;
+    }
+
+    /// <summary>JPEG of the label map drawn in the class colours alone (the console's label view).</summary>
+    public byte[] LabelColours(ReadOnlySpan<byte> labels)
+    {
+        Colourise(labels);
+        Cv2.ImEncode(".jpg", _colour, out var jpeg, _overlayParams);
+        return jpeg;
+    }
+
+    /// <summary>Paints <paramref name="labels"/> in the class colours into <c>_colour</c>.</summary>
+    private unsafe void Colourise(ReadOnlySpan<byte> labels)
     {
         fixed (byte* p = labels)
         {
             using var m = Mat.FromPixelData(_height, _width, MatType.CV_8UC1, (IntPtr)p);
             Cv2.CvtColor(m, _labels3, ColorConversionCodes.GRAY2BGR);
             Cv2.LUT(_labels3, _lut, _colour);
-            Cv2.AddWeighted(bgr, 0.5, _colour, 0.5, 0, _blend);
-            Cv2.ImEncode(".jpg", _blend, out var jpeg, _overlayParams);
-            return jpeg;
         }
     }
 

@@ -40,7 +40,8 @@ public sealed class LatencyWindow(int capacity)
 }
 
 /// <summary>Latency windows per pipeline step, for one stats interval and for the whole run: the fixed steps
-/// (<see cref="Fixed"/>) and then one per stage, named as in <c>stats.latency_ms</c>.</summary>
+/// (<see cref="Fixed"/>) and then one per stage, named as in <c>stats.latency_ms</c>. Each sample also goes into the
+/// <c>mfuser_edge_stage_duration_seconds</c> histogram (label <c>stage</c>), allocation-free.</summary>
 public sealed class StageLatencies
 {
     /// <summary>Resize/copy into the model input; the session run; the drivable summary; capture to the drivable payload.</summary>
@@ -50,6 +51,7 @@ public sealed class StageLatencies
     private readonly string[] _names;
     private readonly LatencyWindow[] _interval;
     private readonly LatencyWindow[] _run;
+    private readonly KeyValuePair<string, object?>[] _tags;
 
     /// <param name="stageNames">Names of the stages after the fixed steps; stage i is step <c>Fixed.Length + i</c>.</param>
     public StageLatencies(IEnumerable<string> stageNames)
@@ -57,12 +59,14 @@ public sealed class StageLatencies
         _names = [.. Fixed, .. stageNames];
         _interval = _names.Select(_ => new LatencyWindow(4096)).ToArray();
         _run = _names.Select(_ => new LatencyWindow(1 << 16)).ToArray();
+        _tags = _names.Select(n => new KeyValuePair<string, object?>("stage", n)).ToArray();
     }
 
     public void Add(int step, double ms)
     {
         _interval[step].Add(ms);
         _run[step].Add(ms);
+        DaemonMetrics.StageDuration.Record(ms / 1000, _tags[step]);
     }
 
     /// <summary>Percentiles per step name since the last call (interval) or over the run (the last 65536 frames).</summary>

@@ -12,10 +12,16 @@ public sealed class StatsReporter(CaptureWorker capture, FrameSlot slot, FrameHa
 {
     /// <param name="fps">Frames through the stages per second, over the interval or the run.</param>
     /// <param name="wholeRun">Latencies over the run (the summary at shutdown) instead of since the last call.</param>
-    public StatsPayload Take(TimeSpan uptime, double fps, bool wholeRun)
+    public StatsPayload Take(TimeSpan uptime, double fps, bool wholeRun) => Assemble(uptime, fps, runner.Latencies.Summarise(wholeRun));
+
+    /// <summary>The counters and every part's block without latencies, uptime or fps: what <c>/metrics</c> reads
+    /// (<see cref="DaemonMetrics"/>). Resets nothing, so the <c>stats</c> intervals stay whole.</summary>
+    public StatsPayload Counters() => Assemble(TimeSpan.Zero, 0, new Dictionary<string, LatencyPercentiles>());
+
+    private StatsPayload Assemble(TimeSpan uptime, double fps, IReadOnlyDictionary<string, LatencyPercentiles> latencies)
     {
         var stats = new StatsPayload(DateTimeOffset.UtcNow, Math.Round(uptime.TotalSeconds, 3), Math.Round(fps, 2), capture.Captured, runner.Processed,
-            slot.Dropped, handoff.Skipped, runner.StageErrors, runner.Latencies.Summarise(wholeRun), link.Counters.ToPayload(),
+            slot.Dropped, handoff.Skipped, runner.StageErrors, latencies, link.Counters.ToPayload(),
             new MemoryStats(Math.Round(ResidentSet.Bytes() / 1048576.0, 1), Math.Round(GC.GetTotalMemory(false) / 1048576.0, 1)));
         foreach (var source in sources)
             stats = source.AddStats(stats);

@@ -8,13 +8,14 @@ using MFuser.Edge.Systemd;
 namespace MFuser.Edge.Pipeline;
 
 /// <summary>The daemon's quarter-second tick while frames flow: publishes <c>stats</c> every
-/// <c>publish.stats_interval_s</c>, redraws the terminal status line once a second, and tells the frame watchdog
+/// <c>publish.stats_interval_s</c> (to MQTT and the web console), redraws the terminal status line once a second, and tells the frame watchdog
 /// whether the source is away (a missing frame is then not a stall). Runs on the host's thread pool, never on the
 /// frame path; its timer allocates nothing per tick.</summary>
 public sealed class Supervisor(EdgeConfig config, CaptureWorker capture, FrameSlot slot, StageRunner runner, MqttLink link, StatsReporter reporter,
     FrameWatchdog watchdog, FrameStages stages, string provider)
 {
     private readonly DomainShiftStage? _shift = stages.All.OfType<DomainShiftStage>().FirstOrDefault();
+    private readonly ConsoleStage? _console = stages.All.OfType<ConsoleStage>().FirstOrDefault();
 
     /// <summary>Ticks until <paramref name="stageThread"/> completes.</summary>
     public async Task RunAsync(Task stageThread, Stopwatch clock)
@@ -34,7 +35,9 @@ public sealed class Supervisor(EdgeConfig config, CaptureWorker capture, FrameSl
             {
                 var fps = (runner.Processed - statsProcessed) / (now - statsAt).TotalSeconds;
                 (statsProcessed, statsAt) = (runner.Processed, now);
-                link.TryPublish(link.Topics.Stats, reporter.Take(now, fps, wholeRun: false).ToUtf8Json());
+                var stats = reporter.Take(now, fps, wholeRun: false).ToUtf8Json();
+                link.TryPublish(link.Topics.Stats, stats);
+                _console?.Feed.PublishStats(stats);
                 nextStats = now + config.Publish.StatsInterval;
             }
             if (statusLine && now - lineAt >= TimeSpan.FromSeconds(1))

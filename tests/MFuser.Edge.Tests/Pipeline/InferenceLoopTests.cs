@@ -29,20 +29,22 @@ public sealed class InferenceLoopTests(ITestOutputHelper output)
     private const int InferenceBytesPerFrameBound = 64;
 
     /// <summary>Stage thread, bytes per frame: the whole post-inference path (analysis, drivable JSON, publish, domain
-    /// shift, watchdog). The earlier single-thread bound; one CI run on a busy machine saw 350 B in a single window (the
-    /// MQTT payload pool growing while the sender lagged), hence the least of three windows.</summary>
+    /// shift, watchdog; the web console with no viewer). The earlier single-thread bound; one CI run on a busy machine
+    /// saw 350 B in a single window (the MQTT payload pool growing while the sender lagged), hence the least of three
+    /// windows.</summary>
     private const int StageBytesPerFrameBound = 512;
 
     [Theory]
-    [InlineData(320, 192, "model size: copied")]
-    [InlineData(512, 256, "camera size: resized")]
-    public async Task Steady_state_frames_allocate_less_than_the_bounds_on_both_threads(int width, int height, string what)
+    [InlineData(320, 192, "model size: copied", false)]
+    [InlineData(512, 256, "camera size: resized", false)]
+    [InlineData(320, 192, "web console on, metrics exporter listening", true)]
+    public async Task Steady_state_frames_allocate_less_than_the_bounds_on_both_threads(int width, int height, string what, bool console)
     {
         await using var broker = await MosquittoBroker.StartAsync();
         var config = ConfigLoader.Load(null, new Hashtable(),
         [
             ("broker.url", $"mqtt://127.0.0.1:{broker.Port}", "test"), ("publish.segmentation_hz", "0", "test"),
-            ("inference.providers", "cpu", "test"),
+            ("inference.providers", "cpu", "test"), ("web.enabled", console ? "true" : "false", "test"), ("web.listen", "127.0.0.1:0", "test"),
         ]);
         using var session = SegmentationSession.Create(PackageDirectory.Load(RepoPaths.FixturePackage), SessionSettings.CpuOnly with { IntraOpThreads = 1 });
         await using var link = new MqttLink(new MqttLinkOptions { Host = "127.0.0.1", Port = broker.Port, DeviceId = "alloc" });
@@ -51,7 +53,10 @@ public sealed class InferenceLoopTests(ITestOutputHelper output)
         using var petter = new WatchdogPetter(notifier, new FrameWatchdog(TimeSpan.FromSeconds(10)));
         await using var stages = StageFactory.Build(new StageInputs(config, session.Width, session.Height, link, new ResolvedReference(null, "none"),
             new RuntimeSettings(0, 0, false), () => null, new FrameWatchdog(TimeSpan.FromSeconds(10)), petter, NullLoggerFactory.Instance));
-        Assert.Equal(["publish", "domain_shift", "watchdog"], stages.All.Select(s => s.Name));
+        Assert.Equal(console ? ["publish", "domain_shift", "watchdog", "console"] : ["publish", "domain_shift", "watchdog"],
+            stages.All.Select(s => s.Name));
+        // With the console: its HTTP host runs, so the OpenTelemetry exporter listens to the stage-duration histogram.
+        await using var web = console ? await stages.All.OfType<ConsoleStage>().Single().StartHostAsync(NullLoggerFactory.Instance, default) : null;
         using var images = new FrameImages(session.Width, session.Height, session.Package.Manifest.Classes, 75, 75);
         var drivable = new DrivablePayloadWriter();
         link.Start();

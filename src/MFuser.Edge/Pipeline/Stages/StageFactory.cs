@@ -27,9 +27,10 @@ public sealed record StageInputs(
 
 /// <summary>
 /// Builds the ordered list of frame stages the configuration asks for (docs/architecture.md): publish, domain shift
-/// (<c>domain_shift.enabled</c>), field log (<c>field_log.dir</c>), MCU (<c>serial.mcu.port</c>), watchdog (always, last:
-/// a frame counts as processed once every stage had it). Stages that are off are not built. Runtime-setting changes
-/// are wired to the stages that follow them here, in one place.
+/// (<c>domain_shift.enabled</c>), field log (<c>field_log.dir</c>), MCU (<c>serial.mcu.port</c>), watchdog (always: a frame
+/// counts as processed once every stage before it had it), then the web console (<c>web.enabled</c>), which only
+/// watches. Stages that are off are not built. Runtime-setting changes are wired to the stages that follow them here,
+/// in one place.
 /// </summary>
 public static class StageFactory
 {
@@ -44,9 +45,16 @@ public static class StageFactory
                 config.CalibrationFile.Length > 0 ? CalibrationYaml.Load(config.CalibrationFile) : null)) // checked at start-up by ModelStack
             : null;
         DomainShiftStage? shift = null;
+        // The console is built first so the shift stage can report episodes to it; it reads the score of the stage
+        // assigned just below.
+        var console = config.Web.Enabled
+            ? new ConsoleStage(config.Web, x.Watchdog, config.DomainShift.Enabled ? config.DomainShift.Options : null,
+                config.DomainShift.Enabled ? () => shift!.Monitor.Score : null)
+            : null;
         if (config.DomainShift.Enabled)
             stages.Add(shift = new DomainShiftStage(config.DomainShift.Options, x.Reference.Reference, x.Width, x.Height,
-                new EpisodePublisher(x.Link, OpenEpisodes(config), log), fieldLog, x.FreshFix, log));
+                new EpisodePublisher(x.Link, OpenEpisodes(config), log), EpisodeRecorders.Combine(fieldLog, console), x.FreshFix,
+                log));
         if (fieldLog is not null)
             stages.Add(fieldLog);
         if (config.Serial.McuPort.Length > 0)
@@ -56,10 +64,12 @@ public static class StageFactory
             stages.Add(new McuStage(mcu, shift is null ? null : () => shift.Monitor.InEpisode));
         }
         stages.Add(new WatchdogStage(x.Watchdog, x.Petter));
+        if (console is not null)
+            stages.Add(console); // an observer: after the watchdog, so its encoding never delays what counts a frame done
         foreach (var listener in stages.OfType<IRuntimeSettingsListener>())
             x.Settings.Changed += listener.SettingChanged;
         var description = $"domain shift {(shift is null ? "off" : "on")} (reference: {x.Reference.Origin}); field log {(fieldLog is null ? "off" : "on")}; "
-                          + $"MCU {(config.Serial.McuPort.Length > 0 ? "on" : "off")}";
+                          + $"MCU {(config.Serial.McuPort.Length > 0 ? "on" : "off")}; web console {(console is null ? "off" : "on")}";
         return new FrameStages(stages, fieldLog?.Commands() ?? new Dictionary<string, CommandHandler>(), description);
     }
 

@@ -1,0 +1,159 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using MFuser.Edge.Web.Feed;
+using MFuser.Edge.Web.Streaming;
+
+namespace MFuser.Edge.Web.Http;
+
+/// <summary>The console's routes: the page, the MJPEG streams, <c>/api/*</c>, the health probes. Payloads the daemon
+/// publishes are served byte for byte; before the first one an endpoint answers 503 with a JSON reason.</summary>
+internal sealed class ConsoleApi(ConsoleFeed feed, StaticAssets assets, ConsoleHostSettings settings, CancellationToken stopping)
+{
+    public void Map(IEndpointRouteBuilder routes)
+    {
+        foreach (var path in assets.Paths)
+            routes.MapGet(path, context => assets.ServeAsync(context, path));
+        routes.MapGet("/stream/{view}", StreamAsync);
+        routes.MapGet("/api/info", context => PayloadAsync(context, feed.Info, "info"));
+        routes.MapGet("/api/stats", context => PayloadAsync(context, feed.Stats, "stats"));
+        routes.MapGet("/api/drivable", context => PayloadAsync(context, feed.Drivable, "drivable"));
+        routes.MapGet("/api/snapshot.jpg", context => ImageAsync(context, ConsoleView.Camera, "image/jpeg"));
+        routes.MapGet("/api/overlay.jpg", context => ImageAsync(context, ConsoleView.Overlay, "image/jpeg"));
+        routes.MapGet("/api/labels.png", context => ImageAsync(context, ConsoleView.LabelIds, "image/png"));
+        routes.MapGet("/api/episodes", context => JsonResponses.WriteBytesAsync(context, feed.Episodes.ToJsonArray()));
+        routes.MapGet("/api/shift", context => JsonResponses.WriteAsync(context, feed.Shift.WriteJson));
+        routes.MapGet("/api/console", ConsoleStatusAsync);
+        routes.MapGet("/healthz", context =>
+        {
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            return context.Response.WriteAsync("ok\n");
+        });
+        routes.MapGet("/readyz", ReadyAsync);
+    }
+
+    /// <summary>The route of every path no other route matches (any method).</summary>
+    public const string FallbackPattern = "{*path}";
+
+    /// <summary>Answers paths no route matched: 404 with a JSON body.</summary>
+    public static Task NotFoundAsync(HttpContext context) =>
+        JsonResponses.ErrorAsync(context, StatusCodes.Status404NotFound, "not_found",
+            $"no such console resource: {context.Request.Path} (see /api/console and docs/console.md)");
+
+    private Task StreamAsync(HttpContext context)
+    {
+        var name = context.GetRouteValue("view") as string;
+        if (!ViewNames.TryParseStreamable(name, out var view))
+        {
+            return JsonResponses.ErrorAsync(context, StatusCodes.Status404NotFound, "unknown_view",
+                $"no stream '{name}': expected one of {string.Join(", ", ViewNames.Streamable.Select(ViewNames.Name))}");
+        }
+        return MjpegStream.ServeAsync(context, feed, view, settings.StallTimeout, stopping);
+    }
+
+    private static async Task PayloadAsync(HttpContext context, PayloadSlot slot, string topic)
+    {
+        using var lease = slot.Acquire();
+        if (!lease.HasValue)
+        {
+            await JsonResponses.ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "not_yet",
+                $"the daemon has not published '{topic}' yet", retryAfterSeconds: 1);
+            return;
+        }
+        await JsonResponses.WriteBytesAsync(context, lease.Memory);
+    }
+
+    private async Task ImageAsync(HttpContext context, ConsoleView view, string contentType)
+    {
+        feed.RequestView(view);
+        var slot = feed.ImageSlot(view);
+        var fresh = Math.Max(2 * feed.FrameInterval, feed.Time.TimestampFrequency / 2);
+        var version = 0L;
+        using (var current = slot.Acquire())
+        {
+            if (current.HasValue && feed.Time.GetTimestamp() - current.PublishedAt <= fresh)
+            {
+                await WriteImageAsync(context, current, contentType);
+                return;
+            }
+            version = current.Version;
+        }
+        var next = slot.NextPublish();
+        if (slot.Version == version)
+        {
+            try
+            {
+                await next.WaitAsync(settings.ImageWait, feed.Time, context.RequestAborted);
+            }
+            catch (TimeoutException)
+            {
+                // Nothing newer within the wait: serve the last image if there is one.
+            }
+        }
+        using var lease = slot.Acquire();
+        if (!lease.HasValue)
+        {
+            await JsonResponses.ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "no_frame",
+                $"no {ViewNames.Name(view)} image yet: the daemon produced none within {settings.ImageWait.TotalSeconds:0.#} s " +
+                "(is the camera delivering frames?)", retryAfterSeconds: 1);
+            return;
+        }
+        await WriteImageAsync(context, lease, contentType);
+    }
+
+    private static Task WriteImageAsync(HttpContext context, PayloadLease lease, string contentType)
+    {
+        var response = context.Response;
+        response.ContentType = contentType;
+        response.Headers.CacheControl = "no-store";
+        response.Headers["X-Frame"] = lease.Frame.ToString(CultureInfo.InvariantCulture);
+        response.Headers["X-Captured-At"] = lease.CapturedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        response.ContentLength = lease.Memory.Length;
+        return response.Body.WriteAsync(lease.Memory, context.RequestAborted).AsTask();
+    }
+
+    private Task ConsoleStatusAsync(HttpContext context)
+    {
+        var viewers = feed.Viewers.Snapshot();
+        var now = feed.Time.GetUtcNow();
+        return JsonResponses.WriteAsync(context, w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("fps", feed.Fps);
+            w.WriteNumber("max_viewers", feed.Viewers.MaxViewers);
+            w.WriteNumber("frames_sent", feed.Viewers.FramesSent);
+            w.WriteNumber("frames_dropped", feed.Viewers.FramesDropped);
+            w.WriteNumber("viewers_dropped", feed.Viewers.ViewersDropped);
+            w.WriteStartArray("viewers");
+            foreach (var viewer in viewers)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("id", viewer.Id);
+                w.WriteString("view", viewer.ViewName);
+                w.WriteString("remote", viewer.Remote);
+                w.WriteNumber("connected_s", Math.Round((now - viewer.ConnectedAt).TotalSeconds, 1));
+                w.WriteNumber("sent", viewer.Sent);
+                w.WriteNumber("dropped", viewer.Dropped);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    private Task ReadyAsync(HttpContext context)
+    {
+        var readiness = feed.Readiness();
+        var status = readiness.IsReady ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+        context.Response.StatusCode = status;
+        context.Response.Headers.CacheControl = "no-store";
+        return JsonResponses.WriteAsync(context, w =>
+        {
+            w.WriteStartObject();
+            w.WriteBoolean("ready", readiness.IsReady);
+            w.WriteString("reason", readiness.Reason);
+            w.WriteEndObject();
+        });
+    }
+}
