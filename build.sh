@@ -24,6 +24,9 @@ die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 # apt packages each command needs, and the file or program that shows each is present.
 APT_RUNTIME=(libgtk-3-0 ffmpeg)                            # OpenCvSharp native links GTK; ffmpeg decodes network streams
 APT_TEST=(libgtk-3-0 mosquitto mosquitto-clients ffmpeg socat patchelf cmake g++ nodejs chromium prometheus)
+# GStreamer's RTSP server for the RTSP tests (tests/MFuser.TestSupport/Rtsp/serve.py, run by the system python3)
+APT_TEST+=(python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly)
+APT_TEST+=(gstreamer1.0-plugins-bad gstreamer1.0-libav)
 need_pkgs() {
   local missing=()
   for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Reproducible build of the bundled default model, models/mfuser-tiny-synth (MFuser 'tiny' on the synthetic drives).
 #
-#   models/build-mfuser-tiny.sh train  [RUN]   train the tiny preset into RUN (default runs/tiny-2k; resumes there)
+#   models/build-mfuser-tiny.sh train  [RUN]   train the tiny preset into RUN (default runs/tiny-official; resumes there),
+#                                              then, with RESTART_STEPS > 0, a warm restart from its weights into RUN-restart
 #   models/build-mfuser-tiny.sh export [RUN]   package RUN's newest step-NNNNNN.safetensors (a run stopped before the
 #                                              end of its schedule is fine) into models/mfuser-tiny-synth, with a fresh
 #                                              mIoU table, then check it with `mfuser-edge validate-model`
 #   models/build-mfuser-tiny.sh all    [RUN]   train, then export
 #
-# Environment: STEPS (2000), BATCH (4), SEED (2023), THREADS (2): the training schedule;
+# Environment: STEPS (8000), BATCH (4), SEED (2023), THREADS (2), LR (6e-4): the training schedule;
+#   AUGMENT (official: resize, crop, flip, photometric distortion, rare-class sampling | flip), RCS_POOL (8192),
+#   TEXT_PRIOR (minilm: MiniLM class-name table + trainable projection | none): the recipe (docs/training.md);
+#   RESTART_STEPS (4500; 0: none), RESTART_LR (3e-4), RESTART_SEED (2024), RESTART_THREADS (1): a second complete poly
+#   schedule started from the first run's final weights with a fresh optimizer and fresh training frames (export then
+#   packages RUN-restart; the bundled model's restart ran with one thread, which holds up better on a busy machine);
 #   CHECKPOINT: export this weights file instead of the newest checkpoint;
 #   EVAL_FRAMES (24): held-out frames per domain for the model card's mIoU table (0: no evaluation, empty table);
 #   EXPORT_THREADS (1: with a training run on the same cores, more threads oversubscribe them and run ~50x slower);
@@ -18,10 +24,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 STAGE=${1:-export}
-RUN=${2:-runs/tiny-2k}
-STEPS=${STEPS:-2000} BATCH=${BATCH:-4} SEED=${SEED:-2023} THREADS=${THREADS:-2}
+RUN=${2:-runs/tiny-official}
+STEPS=${STEPS:-8000} BATCH=${BATCH:-4} SEED=${SEED:-2023} THREADS=${THREADS:-2} LR=${LR:-6e-4}
+AUGMENT=${AUGMENT:-official} RCS_POOL=${RCS_POOL:-8192} TEXT_PRIOR=${TEXT_PRIOR:-minilm}
 EXPORT_THREADS=${EXPORT_THREADS:-1} EVAL_FRAMES=${EVAL_FRAMES:-24} STATS_FRAMES=${STATS_FRAMES:-64} VERSION=${VERSION:-0.1.0}
+RESTART_STEPS=${RESTART_STEPS:-4500} RESTART_LR=${RESTART_LR:-3e-4} RESTART_SEED=${RESTART_SEED:-2024} RESTART_THREADS=${RESTART_THREADS:-1}
 OUT=${OUT:-models/mfuser-tiny-synth}
+FINAL=$RUN; [ "$RESTART_STEPS" -gt 0 ] && FINAL=$RUN-restart
 OPS=native/selective_scan/build/libmfuser_ops.so
 TRAIN=build/mfuser-train/mfuser-train
 EDGE=src/MFuser.Edge/bin/Release/net10.0/linux-x64/mfuser-edge
@@ -35,15 +44,20 @@ build_tools() {
 }
 
 train() {
-  log "training tiny: $STEPS steps, batch $BATCH, seed $SEED, into $RUN"
-  "$TRAIN" train --preset tiny --steps "$STEPS" --batch "$BATCH" --seed "$SEED" --threads "$THREADS" \
-    --checkpoint-every 100 --out "$RUN"
+  log "training tiny: $STEPS steps, batch $BATCH, lr $LR, seed $SEED, --augment $AUGMENT, --text-prior $TEXT_PRIOR, into $RUN"
+  "$TRAIN" train --preset tiny --steps "$STEPS" --batch "$BATCH" --lr "$LR" --seed "$SEED" --threads "$THREADS" \
+    --augment "$AUGMENT" --rcs-pool "$RCS_POOL" --text-prior "$TEXT_PRIOR" --checkpoint-every 100 --out "$RUN"
+  [ "$RESTART_STEPS" -gt 0 ] || return 0
+  log "warm restart: $RESTART_STEPS steps, lr $RESTART_LR, seed $RESTART_SEED, from $RUN/model.safetensors into $FINAL"
+  "$TRAIN" train --preset tiny --steps "$RESTART_STEPS" --batch "$BATCH" --lr "$RESTART_LR" --seed "$RESTART_SEED" --threads "$RESTART_THREADS" \
+    --augment "$AUGMENT" --rcs-pool "$RCS_POOL" --text-prior "$TEXT_PRIOR" --checkpoint-every 100 --out "$FINAL" \
+    --init-from "$RUN/model.safetensors"
 }
 
 export_package() {
-  log "exporting $RUN${CHECKPOINT:+ ($CHECKPOINT)} into $OUT"
+  log "exporting $FINAL${CHECKPOINT:+ ($CHECKPOINT)} into $OUT"
   rm -rf "$OUT"
-  "$TRAIN" export --run "$RUN" ${CHECKPOINT:+--checkpoint "$CHECKPOINT"} --out "$OUT" --name mfuser-tiny-synth \
+  "$TRAIN" export --run "$FINAL" ${CHECKPOINT:+--checkpoint "$CHECKPOINT"} --out "$OUT" --name mfuser-tiny-synth \
     --version "$VERSION" --stats-frames "$STATS_FRAMES" --eval-frames "$EVAL_FRAMES" --ops-library "$OPS" --threads "$EXPORT_THREADS"
   log "validating $OUT with mfuser-edge"
   dotnet build src/MFuser.Edge -c Release -v quiet -nologo

@@ -8,6 +8,7 @@ var root = new RootCommand("mfuser-bench: MFuser.Edge benchmarks; results are wr
     Suite.Report(),
     Suite.Part("scan", "selective scan: fused op vs portable vs scalar reference vs exp bound", MFuser.Bench.Scan.ScanBenchmark.Run),
     Suite.Part("model", "MFuser-tiny per-frame latency: ORT fused vs ORT portable vs OpenCV DNN", MFuser.Bench.Model.ModelBenchmark.Run),
+    MFuser.Bench.Model.PackageLatency.Create(),
     Suite.Part("scaling", "fusion-stage cost vs token count: Mamba vs self-attention fusion", MFuser.Bench.Scaling.ScalingBenchmark.Run),
     Suite.Part("pipeline", "daemon throughput and latency vs bare session.Run", MFuser.Bench.Pipeline.PipelineBenchmark.Run),
     Suite.Part("memory", "daemon RSS over a long run", MFuser.Bench.Pipeline.MemoryBenchmark.Run),

@@ -5,6 +5,7 @@ using MFuser.Onnx.Scan;
 using MFuser.Onnx.Weights;
 using MFuser.Training.Model;
 using MFuser.Training.Packaging;
+using MFuser.Training.TextPrior;
 using MFuser.Training.Training;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -24,11 +25,13 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
 {
     private const int TrainingSteps = 40;
 
-    [Fact]
-    public void TorchSharp_forward_and_the_fused_ONNX_model_agree()
+    [Theory]
+    [InlineData("none")]
+    [InlineData("minilm")]   // the text prior's table and projection fold into the constant T0
+    public void TorchSharp_forward_and_the_fused_ONNX_model_agree(string textPrior)
     {
         // the micro variant of the tiny preset (same modules, 64×128 input, narrower), cheap enough to overfit in a test
-        var cfg = TrainingTests.Micro() with { Fusion = MFuserPresets.Tiny().Fusion with { Dropout = 0 } };
+        var cfg = TextPriorProjection.Apply(TrainingTests.Micro() with { Fusion = MFuserPresets.Tiny().Fusion with { Dropout = 0 } }, textPrior);
         int h = cfg.ImageHeight, w = cfg.ImageWidth;
         var opsLibrary = OpsLibrary.Find();
         set_num_threads(2);
@@ -57,7 +60,8 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
             // ONNX Runtime, fused scan, against TorchSharp on the same BGR bytes
             byte[] onnx;
             using (var file = new SafetensorsFile(checkpoint))
-                onnx = ModelFile.ToBytes(MFuserGraphWriter.Write(cfg, new CheckpointWeights(file), ScanVariant.Fused).ToModel());
+                onnx = ModelFile.ToBytes(MFuserGraphWriter.Write(cfg, FoldedTextPrior.Wrap(cfg, new CheckpointWeights(file)), ScanVariant.Fused)
+                    .ToModel());
             using var options = new SessionOptions { IntraOpNumThreads = 2 };
             options.RegisterCustomOpLibrary(opsLibrary);
             using var session = new InferenceSession(onnx, options);

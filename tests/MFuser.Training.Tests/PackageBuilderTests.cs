@@ -10,6 +10,8 @@ namespace MFuser.Training.Tests;
 /// <summary><c>mfuser-train export</c>'s package: what the daemon reads from it, and which checkpoint a run folder gives.</summary>
 public sealed class PackageBuilderTests
 {
+    private static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
     private static string TempDir() => Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "mfuser-pkg-" + Guid.NewGuid().ToString("N"))).FullName;
 
     [Fact]
@@ -95,5 +97,39 @@ public sealed class PackageBuilderTests
         Assert.True(double.IsNaN(back[0].Domains[0].ClassIoU[1]));
         var bad = Assert.Throws<FormatException>(() => Training.Evaluator.FromJson("{\"x\":1}", "runs/x/eval/eval.json"));
         Assert.Contains("runs/x/eval/eval.json", bad.Message);
+    }
+
+    [Fact]
+    public void A_warm_restart_card_gives_the_first_run_command_then_the_restart_with_init_from()
+    {
+        var root = TempDir();
+        try
+        {
+            var first = Directory.CreateDirectory(Path.Combine(root, "first")).FullName;
+            var restart = Directory.CreateDirectory(Path.Combine(root, "restart")).FullName;
+            var init = Path.Combine(first, "model.safetensors");
+            File.WriteAllText(Path.Combine(first, "train_options.json"), JsonSerializer.Serialize(new Training.TrainOptions
+                { Steps = 8000, Seed = 2023, Augment = "official", TextPrior = "minilm", Out = first }, SnakeCase));
+            File.WriteAllText(Path.Combine(restart, "train_options.json"), JsonSerializer.Serialize(new Training.TrainOptions
+                { Steps = 4500, Seed = 2024, LearningRate = 3e-4, Augment = "official", TextPrior = "minilm", InitFrom = init, Out = restart },
+                SnakeCase));
+
+            var lines = ModelCard.TrainCommands(restart);
+            Assert.Equal(2, lines.Count);
+            Assert.Contains("--steps 8000", lines[0]);
+            Assert.Contains($"--out {first}", lines[0]);
+            Assert.DoesNotContain("--init-from", lines[0]);
+            Assert.Contains("--steps 4500", lines[1]);
+            Assert.Contains("--seed 2024", lines[1]);
+            Assert.Contains($"--init-from {init} --out {restart}", lines[1]);
+            Assert.Contains("--augment official", lines[1]);
+            Assert.Contains("--text-prior minilm", lines[1]);
+            Assert.Single(ModelCard.TrainCommands(first));
+            Assert.Empty(ModelCard.TrainCommands(root));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 }

@@ -95,4 +95,30 @@ public class TrainingTests
         }
         static double Loss(string json) => System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("loss").GetDouble();
     }
+
+    [Fact]
+    public void Warm_restart_starts_from_the_given_weights_and_names_a_missing_file()
+    {
+        string Dir() => Path.Combine(Path.GetTempPath(), "mfuser-train-test-" + Guid.NewGuid().ToString("N"));
+        var a = Dir(); var b = Dir(); var c = Dir();
+        try
+        {
+            var opts = new TrainOptions { ConfigOverride = Micro(), Steps = 2, BatchSize = 1, CheckpointEvery = 2, LogEvery = 1, Threads = 2, Out = a };
+            using var trained = new Trainer(opts, new PatternScenes(), TextWriter.Null).Run();
+            var weights = Path.Combine(a, "model.safetensors");
+            // RunUntil(0) builds the model and stops before the first step: its weights are the initial ones
+            using var restarted = new Trainer(opts with { Out = b, Seed = 99, InitFrom = weights }, new PatternScenes(), TextWriter.Null).RunUntil(0);
+            using var fresh = new Trainer(opts with { Out = c, Seed = 99 }, new PatternScenes(), TextWriter.Null).RunUntil(0);
+            var t = trained.state_dict(); var r = restarted.state_dict(); var f = fresh.state_dict();
+            Assert.All(t.Keys, k => Assert.True(t[k].equal(r[k]).all().item<bool>(), $"{k} was not taken from {weights}"));
+            Assert.Contains(t.Keys, k => !t[k].equal(f[k]).all().item<bool>());
+            var missing = Path.Combine(a, "nope.safetensors");
+            var e = Assert.Throws<FileNotFoundException>(() => new Trainer(opts with { Out = Dir(), InitFrom = missing }, new PatternScenes(), TextWriter.Null).RunUntil(0));
+            Assert.Contains(missing, e.Message);
+        }
+        finally
+        {
+            foreach (var d in new[] { a, b, c }) if (Directory.Exists(d)) Directory.Delete(d, true);
+        }
+    }
 }

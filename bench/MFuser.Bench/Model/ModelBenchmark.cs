@@ -4,7 +4,6 @@ using MFuser.Onnx.Contract;
 using MFuser.Onnx.Scan;
 using MFuser.Scenes;
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 using OpenCvSharp;
 using OpenCvSharp.Dnn;
 using MFuser.ModelPackage.Manifest;
@@ -32,8 +31,8 @@ public static class ModelBenchmark
         var bgr = new byte[w * h * 3];
         new SceneRenderer().Render(1, Domain.Clear, w, h, bgr, new byte[w * h]);
 
-        using var fused = new OrtModel(models[ScanVariant.Fused], customOps: true, bgr, h, w);
-        using var portable = new OrtModel(models[ScanVariant.Portable], customOps: false, bgr, h, w);
+        using var fused = new OrtModel(models[ScanVariant.Fused], Threads, customOps: true, bgr, h, w);
+        using var portable = new OrtModel(models[ScanVariant.Portable], Threads, customOps: false, bgr, h, w);
         var contenders = new List<(string, Action)> { ("ort_fused", fused.Run), ("ort_portable", portable.Run) };
         var opencv = OpenCvModel.TryLoad(models[ScanVariant.Portable], bgr, h, w, out var opencvError);
         if (opencv is not null) contenders.Add(("opencv_dnn", opencv.Run));
@@ -76,55 +75,6 @@ public static class ModelBenchmark
     /// </summary>
     private static string? FailingOp(string error) =>
         System.Text.RegularExpressions.Regex.Match(error, @"Node \[([A-Za-z0-9_]+)@") is { Success: true } m ? m.Groups[1].Value : null;
-
-    /// <summary>One ORT session on one fixed input frame.</summary>
-    private sealed class OrtModel : IDisposable
-    {
-        private readonly InferenceSession _session;
-        private readonly OrtValue _image;
-        private readonly RunOptions _run = new();
-        private readonly string[] _inputNames = [ModelIo.Image];
-        private readonly string[] _outputNames;
-
-        public OrtModel(string path, bool customOps, byte[] bgr, int h, int w)
-        {
-            _session = OrtSessions.Create(path, Threads, customOps);
-            _image = OrtValue.CreateTensorValueFromMemory(bgr, [1, h, w, 3]);
-            _outputNames = _session.OutputNames.ToArray();
-        }
-
-        public void Run()
-        {
-            using var outputs = _session.Run(_run, _inputNames, [_image], _outputNames);
-        }
-
-        public long[] Labels()
-        {
-            using var outputs = _session.Run(_run, _inputNames, [_image], [ModelIo.Labels]);
-            return ToInt64(outputs[0]);
-        }
-
-        public double Agreement(long[] other)
-        {
-            var mine = Labels();
-            return (double)mine.Zip(other).Count(p => p.First == p.Second) / mine.Length;
-        }
-
-        private static long[] ToInt64(OrtValue v) => v.GetTensorTypeAndShape().ElementDataType switch
-        {
-            TensorElementType.Int64 => v.GetTensorDataAsSpan<long>().ToArray(),
-            TensorElementType.Int32 => v.GetTensorDataAsSpan<int>().ToArray().Select(x => (long)x).ToArray(),
-            TensorElementType.UInt8 => v.GetTensorDataAsSpan<byte>().ToArray().Select(x => (long)x).ToArray(),
-            var t => throw new InvalidOperationException($"labels output has element type {t}; expected an integer type"),
-        };
-
-        public void Dispose()
-        {
-            _image.Dispose();
-            _run.Dispose();
-            _session.Dispose();
-        }
-    }
 
     /// <summary>OpenCV DNN on the portable graph, with OpenCV's thread count set to the benchmark's.</summary>
     private sealed class OpenCvModel : IDisposable

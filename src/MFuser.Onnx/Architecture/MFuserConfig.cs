@@ -23,6 +23,9 @@ public enum TextEmbeddingSource
     Learned,
     /// <summary>A constant buffer <c>text_embeddings</c>, precomputed offline by the frozen text tower (paper-l).</summary>
     Constant,
+    /// <summary>A constant table of a pretrained text encoder (<c>text_prior.table</c>) through a trainable Linear
+    /// (<c>text_prior.proj</c>); the exporter is given the product as <c>text_embeddings</c>, a constant of the graph.</summary>
+    Projected,
 }
 
 /// <summary>DINOv2-style ViT (pre-norm, LayerScale, GELU MLP, fused qkv with bias).</summary>

@@ -16,6 +16,8 @@ public static class TrainCli
         root.Subcommands.Add(EvalCommand());
         root.Subcommands.Add(BenchCommand());
         root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(TextPriorCommand.Create());
+        root.Subcommands.Add(DataBenchCommand.Create());
         return root.Parse(args).Invoke();
     }
 
@@ -35,7 +37,26 @@ public static class TrainCli
         var threads = new Option<int>("--threads") { Description = "torch intra-op threads (0 = all cores)" };
         var every = new Option<int>("--checkpoint-every") { DefaultValueFactory = _ => 200 };
         var outDir = new Option<string>("--out") { Description = "run folder: checkpoints, config.json, metrics.jsonl, loss.png; resumes when it holds a checkpoint", Required = true };
-        var cmd = new Command("train", "train on synthetic drives (source domain 'clear')") { preset, baseline, steps, batch, lr, wd, warmup, freeze, seed, threads, every, outDir };
+        var augment = new Option<string>("--augment")
+        {
+            Description = "data pipeline: official (resize, crop, flip, photometric, rare-class sampling) | flip (flips only)",
+            DefaultValueFactory = _ => "official",
+        };
+        var noRcs = new Option<bool>("--no-rcs") { Description = "official pipeline without rare-class sampling" };
+        var rcsPool = new Option<int>("--rcs-pool") { Description = "source frames rare-class sampling draws from", DefaultValueFactory = _ => 4096 };
+        var textPrior = new Option<string>("--text-prior")
+        {
+            Description = "class queries: none (learned T0) | minilm (pretrained MiniLM class-name table + trainable projection)",
+            DefaultValueFactory = _ => "none",
+        };
+        var initFrom = new Option<string?>("--init-from")
+        {
+            Description = "start a fresh run from these weights (same preset and options) instead of random initialisation: warm restart",
+        };
+        var cmd = new Command("train", "train on synthetic drives (source domain 'clear')")
+        {
+            preset, baseline, steps, batch, lr, wd, warmup, freeze, seed, threads, every, outDir, augment, noRcs, rcsPool, textPrior, initFrom,
+        };
         cmd.SetAction((r, cancel) =>
         {
             var o = new Training.TrainOptions
@@ -43,6 +64,8 @@ public static class TrainCli
                 Preset = r.GetValue(preset)!, Baseline = r.GetValue(baseline)!, Steps = r.GetValue(steps), BatchSize = r.GetValue(batch),
                 LearningRate = r.GetValue(lr), WeightDecay = r.GetValue(wd), WarmupSteps = r.GetValue(warmup), FreezeEncoders = r.GetValue(freeze),
                 Seed = r.GetValue(seed), Threads = r.GetValue(threads), CheckpointEvery = r.GetValue(every), Out = r.GetValue(outDir)!,
+                Augment = r.GetValue(augment)!, RareClassSampling = !r.GetValue(noRcs), RcsPool = r.GetValue(rcsPool),
+                TextPrior = r.GetValue(textPrior)!, InitFrom = r.GetValue(initFrom),
             };
             var trainer = new Training.Trainer(o, new Training.RendererSource(), Console.Error);
             Console.Error.WriteLine($"training {trainer.Config.Name} for {o.Steps} steps (batch {o.BatchSize}) into {o.Out}");

@@ -14,7 +14,8 @@ public sealed record MFuserOutput(HeadOutput Head, Tensor SegLogits, Tensor Embe
 /// <summary>
 /// MFuser segmentor (research §1): backbone (two encoders + per-block fusers + pyramid), class text embeddings T0,
 /// ContextDecoder/MTEnhancer refining them (T = T0 + γ ⊙ diff), and the text-queried Mask2Former head.
-/// Top-level keys: <c>backbone.*</c>, <c>context_decoder.*</c>, <c>decode_head.*</c>, <c>gamma</c>, <c>text_embeddings</c>.
+/// Top-level keys: <c>backbone.*</c>, <c>context_decoder.*</c>, <c>decode_head.*</c>, <c>gamma</c>, <c>text_embeddings</c>
+/// (or, with the text prior, <c>text_prior.table</c> and <c>text_prior.proj.*</c>).
 /// </summary>
 public sealed class MFuserModel : nn.Module<Tensor, MFuserOutput>
 {
@@ -23,7 +24,8 @@ public sealed class MFuserModel : nn.Module<Tensor, MFuserOutput>
     private readonly ContextDecoder context_decoder;
     private readonly DecodeHead decode_head;
     private readonly TorchSharp.Modules.Parameter gamma;
-    private readonly Tensor text_embeddings;
+    private readonly Tensor? text_embeddings;
+    private readonly TextPrior.TextPriorProjection? text_prior;
 
     /// <summary>Temperature of the auxiliary score map (official τ = 0.07).</summary>
     public const double ScoreTemperature = 0.07;
@@ -42,7 +44,12 @@ public sealed class MFuserModel : nn.Module<Tensor, MFuserOutput>
         register_parameter("gamma", gamma);
         var t0 = empty(1, cfg.NumClasses, cfg.EmbedDim);
         Layers.TruncNormal(t0, 1.0);
-        if (cfg.TextEmbeddings == TextEmbeddingSource.Learned)
+        if (cfg.TextEmbeddings == TextEmbeddingSource.Projected)
+        {
+            text_prior = new TextPrior.TextPriorProjection(cfg, TextPrior.ClassTextTable.Bundled);   // T0 = proj(pretrained table)
+            register_module("text_prior", text_prior);
+        }
+        else if (cfg.TextEmbeddings == TextEmbeddingSource.Learned)
         {
             var p = nn.Parameter(t0);
             register_parameter("text_embeddings", p);
@@ -64,7 +71,7 @@ public sealed class MFuserModel : nn.Module<Tensor, MFuserOutput>
             throw new ArgumentException($"input must be (B, 3, {cfg.ImageHeight}, {cfg.ImageWidth}), got ({string.Join(", ", x.shape)})");
         var bb = Backbone.call(x);
         long b = x.shape[0];
-        var t0 = text_embeddings.expand(b, -1, -1);
+        var t0 = (text_prior?.call() ?? text_embeddings!).expand(b, -1, -1);
         var visualContext = cat([bb.GlobalToken, bb.VisualTokens], 1);
         var text = t0 + gamma * context_decoder.call(t0, visualContext);
         var head = decode_head.call(bb.Pyramid, text);

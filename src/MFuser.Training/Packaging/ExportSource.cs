@@ -24,7 +24,8 @@ public sealed partial record ExportSource(MFuserConfig Config, string? RunDirect
         if (!File.Exists(configPath))
             throw new ArgumentException($"--run {run}: no config.json (written by 'mfuser-train train' with the first checkpoint)");
         var config = MFuserConfig.Load(configPath);
-        if (preset is not null && preset != config.Name && !config.Name.StartsWith(preset + "-", StringComparison.Ordinal))
+        if (preset is not null && preset != config.Name && !config.Name.StartsWith(preset + "-", StringComparison.Ordinal)
+            && !config.Name.StartsWith(preset + "+", StringComparison.Ordinal))
             throw new ArgumentException($"--preset {preset} does not match the run's config '{config.Name}' ({configPath})");
         var file = checkpoint ?? NewestCheckpoint(run);
         if (!File.Exists(file))
@@ -47,13 +48,13 @@ public sealed partial record ExportSource(MFuserConfig Config, string? RunDirect
     public static long? StepOf(string file) =>
         StepName().Match(Path.GetFileName(file)) is { Success: true } m ? long.Parse(m.Groups[1].Value) : null;
 
-    /// <summary>Opens the weights; dispose the returned handle after the export.</summary>
+    /// <summary>Opens the weights (a text prior folded into <c>text_embeddings</c>); dispose the handle after the export.</summary>
     public (IWeightSource Weights, IDisposable? Handle) Open()
     {
         if (RandomSeed is { } seed)
-            return (new RandomWeights(seed), null);
+            return (TextPrior.FoldedTextPrior.Wrap(Config, new RandomWeights(seed)), null);
         var file = new SafetensorsFile(Checkpoint!);
-        return (new CheckpointWeights(file), file);
+        return (TextPrior.FoldedTextPrior.Wrap(Config, new CheckpointWeights(file)), file);
     }
 
     /// <summary>One line for model.json's training.provenance and the ONNX metadata.</summary>

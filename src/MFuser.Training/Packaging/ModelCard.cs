@@ -4,6 +4,7 @@ using System.Text.Json;
 using MFuser.ModelPackage.DomainStatistics;
 using MFuser.ModelPackage.Classes;
 using MFuser.ModelPackage.Manifest;
+using MFuser.Onnx.Architecture;
 using MFuser.Onnx.Export;
 using MFuser.Scenes;
 
@@ -33,7 +34,7 @@ public static class ModelCard
         if (cfg.Vfm is { } f) sb.AppendLine($"| VFM encoder (DINOv2-style) | width {f.Width}, depth {f.Depth}, {f.Heads} heads, patch {cfg.PatchSize} |");
         if (cfg.Vlm is { } v) sb.AppendLine($"| VLM encoder (EVA02-CLIP-style) | width {v.Width}, depth {v.Depth}, {v.Heads} heads, RoPE |");
         sb.AppendLine($"| fusion | {cfg.Fusion.Kind}, d_state {cfg.Fusion.DState}, d_conv {cfg.Fusion.DConv}, expand {cfg.Fusion.Expand}, at layers {string.Join(", ", cfg.PyramidLayers)} |");
-        sb.AppendLine($"| text queries / MTEnhancer | {cfg.TextEmbeddings}, width {cfg.ContextDecoder.Width}, {cfg.ContextDecoder.Layers} layer(s) |");
+        sb.AppendLine($"| text queries / MTEnhancer | {TextQueries(cfg)}, width {cfg.ContextDecoder.Width}, {cfg.ContextDecoder.Layers} layer(s) |");
         sb.AppendLine($"| decoder | Mask2Former-style, {cfg.Decoder.TransformerLayers} layers, {cfg.Decoder.FeatChannels} channels, {cfg.NumClasses} classes (Cityscapes train ids) |");
         sb.AppendLine($"| outputs | {string.Join(", ", manifest.Outputs)}; embedding {manifest.EmbeddingDim} floats |");
         sb.AppendLine($"| weights | {export.WeightBytes / 4:N0} fp32 values ({export.WeightBytes / 1e6:F1} MB) |").AppendLine();
@@ -90,9 +91,8 @@ public static class ModelCard
         sb.AppendLine("## Reproduce").AppendLine();
         sb.AppendLine("```sh");
         sb.AppendLine("./build.sh native   # libmfuser_ops.so");
-        if (request.Source.RunDirectory is { } run && ReadJson(Path.Combine(run, "train_options.json")) is { } o)
-            sb.Append($"mfuser-train train --preset {Str(o, "preset")} --baseline {Str(o, "baseline")} --steps {Num(o, "steps")} --batch {Num(o, "batch_size")} --lr {Num(o, "learning_rate")} ")
-              .AppendLine($"--weight-decay {Num(o, "weight_decay")} --seed {Num(o, "seed")} --threads {Num(o, "threads")} --checkpoint-every {Num(o, "checkpoint_every")}{(o.TryGetProperty("freeze_encoders", out var fz) && fz.GetBoolean() ? " --freeze-encoders" : "")} --out {Str(o, "out")}");
+        if (request.Source.RunDirectory is { } run)
+            foreach (var line in TrainCommands(run)) sb.AppendLine(line);
         sb.AppendLine(request.CommandLine);
         sb.AppendLine("mfuser-edge validate-model " + request.OutputDirectory);
         sb.AppendLine("```").AppendLine();
@@ -114,9 +114,18 @@ public static class ModelCard
     {
         var run = source.RunDirectory!;
         sb.AppendLine($"Run `{run}`, checkpoint `{Path.GetFileName(source.Checkpoint)}`{(source.Step is { } s ? $" (step {s})" : "")}.");
-        sb.AppendLine("Data: frames rendered on the fly by `MFuser.Scenes` in the source domain `clear` (seeds below 1 000 000 000, horizontal flips), " +
-                      "Cityscapes 19-class labels; no real images.").AppendLine();
-        if (ReadJson(Path.Combine(run, "train_options.json")) is { } o)
+        var options = ReadJson(Path.Combine(run, "train_options.json"));
+        sb.AppendLine("Data: frames rendered on the fly by `MFuser.Scenes` in the source domain `clear` " +
+                      $"(seeds below 1 000 000 000, {Pipeline(options)}), " +
+                      "Cityscapes 19-class labels; no real images, no target-domain frames.").AppendLine();
+        if (options is { } restart && InitFrom(restart) is { } init)
+        {
+            var first = InitRun(restart);
+            sb.AppendLine($"Warm restart: the run started from `{init}`" +
+                          (first is { } f ? $" (the final weights of a complete {Num(f, "steps")}-step schedule, seed {Num(f, "seed")}, lr {Num(f, "learning_rate")})" : "") +
+                          " with a fresh optimizer and a complete schedule of its own; both commands are under \"Reproduce\".").AppendLine();
+        }
+        if (options is { } o)
         {
             sb.AppendLine("| option | value |").AppendLine("|---|---|");
             foreach (var p in o.EnumerateObject())
@@ -138,6 +147,52 @@ public static class ModelCard
             }
         }
     }
+
+    /// <summary>The <c>mfuser-train train</c> commands that produced a run folder (train_options.json): the run a warm
+    /// restart started from first, when its folder is still there.</summary>
+    public static IReadOnlyList<string> TrainCommands(string runDirectory)
+    {
+        if (ReadJson(Path.Combine(runDirectory, "train_options.json")) is not { } o) return [];
+        return InitRun(o) is { } first ? [TrainCommand(first), TrainCommand(o)] : [TrainCommand(o)];
+    }
+
+    /// <summary>The <c>mfuser-train train</c> command line recorded in a run's train_options.json.</summary>
+    private static string TrainCommand(JsonElement o) =>
+        $"mfuser-train train --preset {Str(o, "preset")} --baseline {Str(o, "baseline")} --steps {Num(o, "steps")} --batch {Num(o, "batch_size")} " +
+        $"--lr {Num(o, "learning_rate")} --weight-decay {Num(o, "weight_decay")} --seed {Num(o, "seed")} --threads {Num(o, "threads")} " +
+        $"--checkpoint-every {Num(o, "checkpoint_every")}" +
+        (o.TryGetProperty("freeze_encoders", out var fz) && fz.GetBoolean() ? " --freeze-encoders" : "") +
+        $"{DataFlags(o)}{(InitFrom(o) is { } init ? $" --init-from {init}" : "")} --out {Str(o, "out")}";
+
+    /// <summary>The weights file a warm-restarted run started from (train_options.json <c>init_from</c>), if any.</summary>
+    private static string? InitFrom(JsonElement o) =>
+        o.TryGetProperty("init_from", out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    /// <summary>The train_options.json of the run a warm restart started from, when it is still beside its weights.</summary>
+    private static JsonElement? InitRun(JsonElement o) =>
+        InitFrom(o) is { } init && Path.GetDirectoryName(init) is { } dir ? ReadJson(Path.Combine(dir, "train_options.json")) : null;
+
+    /// <summary>Where T0 comes from, in words.</summary>
+    private static string TextQueries(MFuserConfig cfg) => cfg.TextEmbeddings switch
+    {
+        TextEmbeddingSource.Projected => "T0 = trained projection of the all-MiniLM-L6-v2 embeddings of the raw class names (folded to a constant)",
+        TextEmbeddingSource.Constant => "T0 = precomputed text-tower output (constant)",
+        _ => "T0 learned from scratch",
+    };
+
+    /// <summary>The data pipeline of a run in words (runs older than the option trained with flips only).</summary>
+    private static string Pipeline(JsonElement? o) => o is { } v && v.TryGetProperty("augment", out var a) && a.GetString() == "official"
+        ? "official augmentation: random resize 0.5–2.0, random crop with cat_max_ratio 0.75, flip, photometric distortion, padding" +
+          (v.TryGetProperty("rare_class_sampling", out var r) && r.GetBoolean() ? ", rare-class sampling" : "")
+        : "horizontal flips";
+
+    /// <summary>Train flags for the data pipeline and text prior, as recorded in train_options.json.</summary>
+    private static string DataFlags(JsonElement o) =>
+        (o.TryGetProperty("augment", out var a) ? $" --augment {a.GetString()}" : " --augment flip") +
+        (o.TryGetProperty("rare_class_sampling", out var r) && !r.GetBoolean() ? " --no-rcs" : "") +
+        (a.ValueKind == JsonValueKind.String && a.GetString() == "official" && o.TryGetProperty("rcs_pool", out var p)
+            ? $" --rcs-pool {p.GetRawText()}" : "") +
+        (o.TryGetProperty("text_prior", out var t) && t.GetString() != "none" ? $" --text-prior {t.GetString()}" : "");
 
     private static JsonElement? ReadJson(string path) => File.Exists(path) ? JsonDocument.Parse(File.ReadAllText(path)).RootElement.Clone() : null;
     private static string Str(JsonElement o, string key) => o.TryGetProperty(key, out var v) ? v.ToString() : "?";

@@ -22,6 +22,18 @@ public sealed record TrainOptions
     public int LogEvery { get; init; } = 10;
     public int Threads { get; init; }
     public string Out { get; init; } = "runs/tiny";
+    /// <summary>Training data pipeline: <c>flip</c> (horizontal flips only) or <c>official</c> (resize, crop, flip,
+    /// photometric distortion, padding; see MFuser.Training.Augmentation).</summary>
+    public string Augment { get; init; } = "flip";
+    /// <summary>Rare-class sampling with the <c>official</c> pipeline.</summary>
+    public bool RareClassSampling { get; init; } = true;
+    /// <summary>Source frames whose class statistics the rare-class sampler draws from.</summary>
+    public int RcsPool { get; init; } = 4096;
+    /// <summary>Class-query text prior: <c>none</c> (learned T0) or <c>minilm</c> (pretrained table + trainable projection).</summary>
+    public string TextPrior { get; init; } = "none";
+    /// <summary>Weights (.safetensors of the same architecture) a fresh run starts from instead of random
+    /// initialisation: a warm restart with a new optimizer and a full schedule of its own. Ignored on resume.</summary>
+    public string? InitFrom { get; init; }
     /// <summary>Architecture to use instead of the preset (tests, experiments); saved to config.json like a preset.</summary>
     [System.Text.Json.Serialization.JsonIgnore] public MFuser.Onnx.Architecture.MFuserConfig? ConfigOverride { get; init; }
 

@@ -4,6 +4,7 @@ using MFuser.Onnx.Architecture;
 using MFuser.Training.Checkpoints;
 using MFuser.Training.Model;
 using TorchSharp;
+using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace MFuser.Training.Training;
@@ -18,7 +19,8 @@ public sealed record StepMetrics(long Step, double Loss, double ClassLoss, doubl
 /// </summary>
 public sealed class Trainer(TrainOptions options, ISceneSource scenes, TextWriter log)
 {
-    public MFuserConfig Config { get; } = options.ConfigOverride ?? MFuserPresets.WithBaseline(MFuserPresets.Get(options.Preset), options.Baseline);
+    public MFuserConfig Config { get; } = options.ConfigOverride ?? MFuser.Training.TextPrior.TextPriorProjection.Apply(
+        MFuserPresets.WithBaseline(MFuserPresets.Get(options.Preset), options.Baseline), options.TextPrior);
 
     /// <summary>Runs to <see cref="TrainOptions.Steps"/>; returns the trained model (caller disposes).</summary>
     public MFuserModel Run(CancellationToken cancel = default) => RunUntil(options.Steps, cancel);
@@ -27,6 +29,7 @@ public sealed class Trainer(TrainOptions options, ISceneSource scenes, TextWrite
     public MFuserModel RunUntil(long stopAt, CancellationToken cancel = default)
     {
         var o = options;
+        if (o.InitFrom is { } initFile && !File.Exists(initFile)) throw new FileNotFoundException($"--init-from: no weights file at {initFile}");
         if (o.Threads > 0) set_num_threads(o.Threads);
         Directory.CreateDirectory(o.Out);
         random.manual_seed(o.Seed);
@@ -42,11 +45,17 @@ public sealed class Trainer(TrainOptions options, ISceneSource scenes, TextWrite
         }
         else
         {
+            if (o.InitFrom is { } init)
+            {
+                model.load_safetensors(init, strict: true);
+                log.WriteLine($"initialised from {init} (warm restart: fresh optimizer, full schedule)");
+            }
             File.WriteAllText(Path.Combine(o.Out, "train_options.json"), JsonSerializer.Serialize(o, JsonOptions));
         }
         Config.Save(Path.Combine(o.Out, "config.json"));
-        var data = new SceneData(scenes, Config);
+        using var batches = Augmentation.TrainBatches.Create(o, scenes, Config, log);
         var metricsPath = Path.Combine(o.Out, "metrics.jsonl");
+        double elapsedBefore = start > 0 ? LastElapsed(metricsPath) : 0;   // elapsed_seconds continues across resumes
         using var metrics = new StreamWriter(metricsPath, append: true);
         var progress = new ProgressLine(log, o.Steps, start);
         var clock = Stopwatch.StartNew();
@@ -56,7 +65,7 @@ public sealed class Trainer(TrainOptions options, ISceneSource scenes, TextWrite
             using var scope = NewDisposeScope();
             double lr = PolySchedule.At(step, o);
             foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
-            var (x, y) = data.TrainBatch(o.Seed, step, o.BatchSize);
+            var (x, y) = batches.Get(step);
             optimizer.zero_grad();
             var output = model.call(x);
             var loss = Losses.Compute(output, y, Config.NumClasses, new LossWeights());
@@ -66,7 +75,7 @@ public sealed class Trainer(TrainOptions options, ISceneSource scenes, TextWrite
             double total = loss.Total.item<float>();
             if (!double.IsFinite(total)) throw new InvalidOperationException($"loss became {total} at step {step}; lower --lr or check the data");
             var m = new StepMetrics(step + 1, total, loss.Class, loss.Mask, loss.Dice, loss.Identity, lr,
-                progress.StepsPerSecond, clock.Elapsed.TotalSeconds);
+                progress.StepsPerSecond, elapsedBefore + clock.Elapsed.TotalSeconds);
             progress.Report(step + 1, total, lr);
             if ((step + 1) % o.LogEvery == 0 || step + 1 == o.Steps)
             {
@@ -93,6 +102,11 @@ public sealed class Trainer(TrainOptions options, ISceneSource scenes, TextWrite
         }
         return trainable;
     }
+
+    private static double LastElapsed(string metricsPath) => File.Exists(metricsPath)
+        ? File.ReadLines(metricsPath).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<StepMetrics>(l, JsonOptions)!.ElapsedSeconds)
+            .DefaultIfEmpty(0).Last()
+        : 0;
 
     internal static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 }
