@@ -51,6 +51,9 @@ public sealed class Setting
     internal static Setting CheckedText(string key, string def, string allowed, string description, Func<string, string?> problem) =>
         new(key, def, allowed, description, s => problem(s) is null ? s : null, problem);
 
+    /// <summary>This setting, marked secret: its value never appears in a message or a log.</summary>
+    internal Setting AsSecret() => new(Key, Default, Allowed, Description, _parse, _explain) { Secret = true };
+
     internal static Setting SecretText(string key, string description) =>
         new(key, "", "any text", description, s => s) { Secret = true };
 
@@ -195,7 +198,7 @@ public static class ConfigSchema
         Setting.Text("web.listen", "127.0.0.1:8080", "host:port, [IPv6]:port or 0.0.0.0:port (port 0: any free port)",
             "Address of the web console; beyond loopback it needs web.token."),
         Setting.Text("web.token", "", "16-256 characters from A-Z a-z 0-9 - . _ ~ (empty: none, loopback only)",
-            "Bearer token (or ?token=) every console request but /healthz must present; required when web.listen is not loopback."),
+            "Bearer token (or ?token=) every console request but /healthz must present; required when web.listen is not loopback.").AsSecret(),
         Setting.Number("web.fps", 5, 0.2, 30, "Highest rate of the console's video streams and of the images encoded for them."),
         Setting.Int("run.max_frames", 0, 0, long.MaxValue, "Exit cleanly after this many processed frames, publishing available=stopped first (0: run until stopped)."),
         Setting.OneOf("run.status_line", "auto", ["auto", "on", "off"], "Live one-line status on the terminal (auto: only when stdout is a terminal)."),

@@ -33,6 +33,14 @@ public sealed class SecretsTests : IDisposable
     }
 
     [Fact]
+    public void The_web_token_is_a_secret_wherever_a_configuration_problem_shows_a_value()
+    {
+        const string token = "a-console-token-0123456789";
+        Assert.Equal(Secrets.Mask, Secrets.ForDisplay("web.token", token));
+        Assert.DoesNotContain(token, new ConfigException([new ConfigProblem("configuration", "web.token", token, "expected a token")]).Message);
+    }
+
+    [Fact]
     public void A_secret_with_a_control_character_is_not_echoed_either()
     {
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load(null, new Hashtable { ["MFUSER_BROKER_PASSWORD"] = Password + "\u0001" }, []));
