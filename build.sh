@@ -15,7 +15,8 @@ cd "$(dirname "$0")"
 ROOT=$PWD
 CONFIGURATION=${CONFIGURATION:-Release}
 ORT_FLAVOR=${ORT_FLAVOR:-Cpu}
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# ORT_DISABLE_TELEMETRY: the training/export tool and the benchmarks create ONNX Runtime sessions too (docs/deploy.md, Privacy).
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 ORT_DISABLE_TELEMETRY=1
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }

@@ -6,8 +6,10 @@ namespace MFuser.Edge.Capture;
 
 /// <summary>The capture thread: opens the source, reads frames into a <see cref="FrameSlot"/> as fast as the source
 /// delivers them (bounded by <c>source.max_fps</c>), and reopens a failed or ended source with exponential back-off.
-/// A failure is logged once when an episode starts and once when the source is back, never per frame or attempt.
-/// It never waits for the consumer.</summary>
+/// With <c>source.loop</c> a file that ended after delivering frames restarts at once; one that ended without a frame
+/// (truncated, empty) is a failure like any other, so it cannot spin. A failure episode — the source failed, ended or
+/// gave nothing — is logged as one warning when it starts and one line when the source is back, never per frame or
+/// attempt. It never waits for the consumer.</summary>
 public sealed class CaptureWorker : IDisposable
 {
     private readonly SourceConfig _config;
@@ -19,10 +21,11 @@ public sealed class CaptureWorker : IDisposable
     private Thread? _thread;
     private long _nextId;
     private long _reopens;
+    private long _opens;
     private volatile bool _connected;
     private volatile string? _lastError;
-    private bool _endLogged;
     private const string EndOfSource = "end of source";
+    private const string EndedEmpty = "the source ended without delivering a frame (a truncated or empty file?)";
 
     public CaptureWorker(SourceConfig config, Func<IFrameSource> open, FrameSlot slot, ILogger logger)
     {
@@ -37,6 +40,9 @@ public sealed class CaptureWorker : IDisposable
 
     /// <summary>Times the source had to be reopened after a failure or its end.</summary>
     public long Reopens => Interlocked.Read(ref _reopens);
+
+    /// <summary>Times the source was opened (or an open was attempted), restarts of a looping file included.</summary>
+    public long Opens => Interlocked.Read(ref _opens);
 
     /// <summary>Whether the source is open and delivering.</summary>
     public bool Connected => _connected;
@@ -64,8 +70,10 @@ public sealed class CaptureWorker : IDisposable
             IFrameSource? source = null;
             string? failure;
             var ended = false;
+            var frames = 0L;
             try
             {
+                Interlocked.Increment(ref _opens);
                 source = _open();
                 source.Open();
                 _connected = true;
@@ -76,9 +84,9 @@ public sealed class CaptureWorker : IDisposable
                     _ => source.PacingFps,
                 };
                 var minInterval = fps > 0 ? Stopwatch.Frequency / fps : 0;
-                failure = ReadUntilBroken(source, minInterval, token, out ended, onFirstFrame: () =>
+                failure = ReadUntilBroken(source, minInterval, token, out ended, out frames, onFirstFrame: () =>
                 {
-                    if (failingSince is { } since && _lastError != EndOfSource)
+                    if (failingSince is { } since)
                         _logger.LogInformation("source {Source} is back after {Attempts} attempts ({Seconds:F1} s)",
                             _config.Uri, attempts, (DateTimeOffset.UtcNow - since).TotalSeconds);
                     failingSince = null;
@@ -102,6 +110,8 @@ public sealed class CaptureWorker : IDisposable
             }
             if (token.IsCancellationRequested)
                 break;
+            if (ended && frames == 0)
+                (ended, failure) = (false, EndedEmpty);
             if (ended && _config.Loop)
                 continue;
             _lastError = failure;
@@ -110,10 +120,9 @@ public sealed class CaptureWorker : IDisposable
             if (failingSince is null)
             {
                 failingSince = DateTimeOffset.UtcNow;
-                _endLogged |= ended;
                 if (ended)
-                    _logger.Log(_endLogged ? LogLevel.Debug : LogLevel.Information,
-                        "source {Source} ended; reopening with back-off (set source.loop to restart it at once)", _config.Uri);
+                    _logger.LogWarning("source {Source} ended; reopening with back-off up to {Max} s (source.loop restarts it at once)",
+                        _config.Uri, _config.ReopenMax.TotalSeconds);
                 else
                     _logger.LogWarning("source {Source} unavailable: {Error}; retrying with back-off up to {Max} s", _config.Uri, failure,
                         _config.ReopenMax.TotalSeconds);
@@ -125,10 +134,11 @@ public sealed class CaptureWorker : IDisposable
     }
 
     /// <summary>Reads until the source ends, fails or capture stops; returns the failure text (null when stopped).</summary>
-    private string? ReadUntilBroken(IFrameSource source, double minInterval, CancellationToken token, out bool ended, Action onFirstFrame)
+    private string? ReadUntilBroken(IFrameSource source, double minInterval, CancellationToken token, out bool ended, out long frames,
+        Action onFirstFrame)
     {
         ended = false;
-        var first = true;
+        frames = 0;
         var next = Stopwatch.GetTimestamp();
         while (!token.IsCancellationRequested)
         {
@@ -147,9 +157,8 @@ public sealed class CaptureWorker : IDisposable
                     buffer.CapturedAt = DateTimeOffset.UtcNow;
                     buffer.Timestamp = Stopwatch.GetTimestamp();
                     _slot.Publish();
-                    if (first)
+                    if (++frames == 1)
                     {
-                        first = false;
                         onFirstFrame();
                         _firstFrame.TrySetResult();
                     }

@@ -45,10 +45,11 @@ public sealed class VideoCaptureSource(SourceUri uri, TimeSpan streamTimeout) : 
             capture.Dispose();
             throw new SourceException(uri.Kind switch
             {
-                SourceKind.Stream => $"cannot open stream {uri.Target} (unreachable, refused or not a video stream; note that the x64 OpenCvSharp NuGet native's FFmpeg has no network protocols, see docs/configuration.md)",
+                SourceKind.Stream => $"cannot open stream {uri} (unreachable, refused or not a video stream; note that the x64 "
+                    + "OpenCvSharp NuGet native's FFmpeg has no network protocols, see docs/configuration.md)",
                 SourceKind.File => $"cannot decode video file {uri.Target}",
                 SourceKind.V4l2 => $"cannot open V4L2 device {uri.Target}",
-                _ => $"GStreamer could not start the pipeline '{uri.Target}'",
+                _ => $"GStreamer could not start the pipeline '{Secrets.RedactUrls(uri.Target)}'",
             });
         }
         _capture = capture;

@@ -10,6 +10,8 @@ internal static class ProfileTrace
     public static void Delete(string prefix)
     {
         var dir = Path.GetDirectoryName(prefix)!;
+        if (!Directory.Exists(dir))
+            return; // TMPDIR names a folder that does not exist: ONNX Runtime wrote no trace there either
         foreach (var file in Directory.EnumerateFiles(dir, Path.GetFileName(prefix) + "*"))
         {
             try

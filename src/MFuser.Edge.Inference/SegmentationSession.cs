@@ -129,6 +129,7 @@ public sealed class SegmentationSession : IDisposable
     /// <exception cref="ProviderUnavailableException">No configured provider could start.</exception>
     public static SegmentationSession Create(PackageDirectory package, SessionSettings settings)
     {
+        OrtTelemetry.Disable(); // before the first ONNX Runtime call of a host that did not set the variable in Main
         var customOp = ResolveCustomOpLibrary(package.Manifest, settings.CustomOpLibrary);
         var attempts = new List<ProviderAttempt>();
         var available = OrtEnv.Instance().GetAvailableProviders();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MFuser.Edge.Capture;
+using MFuser.Edge.Core.Calibration;
 using MFuser.Edge.Core.Config;
 using MFuser.Edge.Cli;
 using MFuser.Edge.Inference;
@@ -9,11 +10,15 @@ using MFuser.ModelPackage.Manifest;
 namespace MFuser.Edge;
 
 /// <summary>Entry point of <c>mfuser-edge</c>: parses the command line and maps failures to exit codes
-/// (2 configuration, 3 model package, 4 source unavailable, 5 no execution provider; see docs/configuration.md).</summary>
+/// (2 configuration, 3 model package, 4 source unavailable, 5 no execution provider; see docs/configuration.md).
+/// Anything else that escapes becomes one line and exit code 1 — never a stack trace or a crash dump (exit 134).</summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        OrtTelemetry.DisableInEnvironment(); // before any other thread reads the environment and before ONNX Runtime loads
+        AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+            Environment.Exit(Fail(ExitCodes.Unexpected, $"unexpected {Describe(e.ExceptionObject as Exception)}"));
         var common = new CommonOptions();
         var root = new RootCommand("mfuser-edge: drivable-area segmentation on the edge, published over MQTT");
         root.Subcommands.Add(RunCommand.Create(common));
@@ -36,6 +41,10 @@ public static class Program
         {
             return Fail(ExitCodes.Configuration, e.Message);
         }
+        catch (CalibrationException e)
+        {
+            return Fail(ExitCodes.Configuration, $"analysis.calibration: {e.Message}");
+        }
         catch (ModelPackageException e)
         {
             return Fail(ExitCodes.ModelPackage, $"model package check failed: {e.Message}");
@@ -48,6 +57,23 @@ public static class Program
         {
             return Fail(ExitCodes.NoExecutionProvider, e.Message);
         }
+        catch (OperationCanceledException)
+        {
+            return ExitCodes.Ok; // stopped (Ctrl-C, SIGTERM) before the daemon was running
+        }
+        catch (Exception e)
+        {
+            return Fail(ExitCodes.Unexpected, $"unexpected {Describe(e)}");
+        }
+    }
+
+    /// <summary>"IOException: message" on one line (inner exceptions appended), URL passwords masked.</summary>
+    private static string Describe(Exception? e)
+    {
+        var parts = new List<string>();
+        for (; e is not null && parts.Count < 3; e = e.InnerException)
+            parts.Add($"{e.GetType().Name}: {e.Message}");
+        return Secrets.RedactUrls(string.Join(" <- ", parts).ReplaceLineEndings(" "));
     }
 
     private static int Fail(int code, string message)

@@ -36,14 +36,18 @@ public class GpsReaderTests
         Send(peer, NmeaParserTests.Gga[..^2] + "00\r\n");                                 // ChecksumMismatch
         Send(peer, "$GPGSV,3,1,11,03,03,111,00,04,15,270,00,06,01,010,00,13,06,292,00*74\r\n"); // Unsupported
         Send(peer, "$GPGGA," + new string('9', 300) + "\r\n");                            // TooLong
-        Send(peer, NmeaParserTests.Rmc + "\r\n" + NmeaParserTests.Gga + "\r\n");
+        // An RMC dated now: a date far from the system clock would not be believed (GpsFixTracker).
+        var now = DateTimeOffset.UtcNow;
+        var second = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, now.Second, TimeSpan.Zero);
+        Send(peer, NmeaParserTests.WithChecksum($"GPRMC,{now:HHmmss},A,4807.038,N,01131.000,E,022.4,084.4,{now:ddMMyy},003.1,W") + "\r\n"
+            + NmeaParserTests.WithChecksum($"GPGGA,{now:HHmmss},4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,") + "\r\n");
 
         Wait.Until(() => gps.Fixes == 2, () => $"2 fixes, have {gps.Fixes}; {string.Join(", ", gps.Counters.Snapshot())}");
         var latest = gps.Latest;
         Assert.NotNull(latest.Fix);
         Assert.Equal(48 + 7.038 / 60, latest.Fix!.Latitude, 9);
         Assert.Equal(545.4, latest.Fix.AltitudeM);
-        Assert.Equal(new DateTimeOffset(1994, 3, 23, 12, 35, 19, TimeSpan.Zero), latest.Fix.Time);
+        Assert.Equal(second, latest.Fix.Time);
         Assert.InRange(latest.Age, TimeSpan.Zero, TimeSpan.FromSeconds(10));
         Assert.Equal(1, gps.Counters[NmeaParseStatus.MissingStart]);
         Assert.Equal(1, gps.Counters[NmeaParseStatus.ChecksumMismatch]);

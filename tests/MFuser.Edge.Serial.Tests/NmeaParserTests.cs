@@ -72,6 +72,16 @@ public class NmeaParserTests
     [InlineData("GPRMC,123519,A,4807.038,N,01131.000,E,022.4,084.4,310294,003.1,W", NmeaParseStatus.BadField)] // 31 Feb
     [InlineData("GPRMC,123519,X,4807.038,N,01131.000,E,022.4,084.4,230394,003.1,W", NmeaParseStatus.BadField)] // status
     [InlineData("GP,GGA", NmeaParseStatus.BadAddress)]
+    [InlineData("GPGGA,123519,0000e5,N,00000,E,1,08,0.9,545.4,M,46.9,M,,", NmeaParseStatus.BadField)] // exponent in a coordinate
+    [InlineData("GPGGA,123519,4807e1,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,", NmeaParseStatus.BadField)]
+    [InlineData("GPGGA,123519,4807.038,N,0113100E,E,1,08,0.9,545.4,M,46.9,M,,", NmeaParseStatus.BadField)]
+    [InlineData("GPGGA,123519,4807.0e8,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,", NmeaParseStatus.BadField)]
+    [InlineData("GPGGA,123519,4807.-38,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,", NmeaParseStatus.BadField)]
+    [InlineData("GPGGA,123519,4807.,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,", NmeaParseStatus.BadField)] // no decimals
+    [InlineData("GPGGA,123519,48070.38,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,", NmeaParseStatus.BadField)] // ddmmm
+    [InlineData("GPGGA,123519,4807.038,N,1131.000,E,1,08,0.9,545.4,M,46.9,M,,", NmeaParseStatus.BadField)] // 2-digit longitude degrees
+    [InlineData("GPGGA,123519,4807.0.38,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,", NmeaParseStatus.BadField)] // two points
+    [InlineData("GPGGA,123519,4807.03812345678,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,", NmeaParseStatus.BadField)] // 11 decimals
     public void Checksum_valid_lines_with_bad_fields_are_rejected(string body, NmeaParseStatus expected)
     {
         Assert.Equal(expected, NmeaParser.Parse(Encoding.ASCII.GetBytes(WithChecksum(body)), out _));
@@ -84,14 +94,25 @@ public class NmeaParserTests
         Assert.Equal(NmeaParseStatus.TooLong, NmeaParser.Parse(Encoding.ASCII.GetBytes(WithChecksum(body)), out _));
     }
 
+    [Theory]
+    [InlineData("4807", 48 + 7 / 60.0)]
+    [InlineData("4807.0381234567", 48 + 7.0381234567 / 60)]
+    [InlineData("0000.0", 0.0)]
+    public void Coordinates_with_and_without_decimals_parse(string latitude, double degrees)
+    {
+        Assert.Equal(NmeaParseStatus.Ok,
+            NmeaParser.Parse(Encoding.ASCII.GetBytes(WithChecksum($"GPGGA,123519,{latitude},N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,")), out var s));
+        Assert.Equal(degrees, s.Latitude, 12);
+    }
+
     [Fact]
     public void Tracker_dates_gga_fixes_with_the_last_rmc_and_merges_altitude_into_rmc()
     {
         var tracker = new GpsFixTracker();
-        var received = new DateTimeOffset(2026, 11, 26, 12, 40, 0, TimeSpan.Zero);
+        var received = new DateTimeOffset(1994, 3, 23, 12, 40, 0, TimeSpan.Zero);
         NmeaParser.Parse(Encoding.ASCII.GetBytes(Gga), out var gga);
-        var beforeRmc = tracker.Update(gga, received)!;
-        Assert.Equal(new DateTimeOffset(2026, 11, 26, 12, 35, 19, TimeSpan.Zero), beforeRmc.Time); // receive date
+        var beforeRmc = tracker.Update(gga, received.AddDays(-1))!;
+        Assert.Equal(new DateTimeOffset(1994, 3, 22, 12, 35, 19, TimeSpan.Zero), beforeRmc.Time); // receive date
         NmeaParser.Parse(Encoding.ASCII.GetBytes(Rmc), out var rmc);
         var fromRmc = tracker.Update(rmc, received)!;
         Assert.Equal(new DateTimeOffset(1994, 3, 23, 12, 35, 19, TimeSpan.Zero), fromRmc.Time);
@@ -100,6 +121,51 @@ public class NmeaParserTests
         Assert.Equal(GeoFixQuality.Gps, fromRmc.Quality);
         var afterRmc = tracker.Update(gga, received)!;
         Assert.Equal(new DateTimeOffset(1994, 3, 23, 12, 35, 19, TimeSpan.Zero), afterRmc.Time);
+    }
+
+    [Fact]
+    public void Tracker_ignores_an_rmc_date_far_from_the_clock_for_itself_and_for_later_ggas()
+    {
+        var tracker = new GpsFixTracker();
+        var received = new DateTimeOffset(2026, 11, 26, 12, 40, 0, TimeSpan.Zero);
+        NmeaParser.Parse(Encoding.ASCII.GetBytes(WithChecksum("GPRMC,123519,A,4807.038,N,01131.000,E,022.4,084.4,230379,003.1,W")), out var rmc);
+        Assert.Equal(new DateOnly(2079, 3, 23), rmc.Date);
+        Assert.Equal(new DateTimeOffset(2026, 11, 26, 12, 35, 19, TimeSpan.Zero), tracker.Update(rmc, received)!.Time);
+        NmeaParser.Parse(Encoding.ASCII.GetBytes(Gga), out var gga);
+        Assert.Equal(new DateTimeOffset(2026, 11, 26, 12, 35, 19, TimeSpan.Zero), tracker.Update(gga, received.AddSeconds(1))!.Time);
+        Assert.Equal(1, tracker.DatesIgnored);
+    }
+
+    [Fact]
+    public void Tracker_lends_an_rmc_date_for_ten_minutes_only()
+    {
+        var tracker = new GpsFixTracker();
+        var clock = new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+        // The receiver's date and time lie 23 h behind the clock: within a day, so they are believed...
+        NmeaParser.Parse(Encoding.ASCII.GetBytes(WithChecksum("GPRMC,130000,A,4807.038,N,01131.000,E,022.4,084.4,251126,003.1,W")), out var rmc);
+        Assert.Equal(new DateTimeOffset(2026, 11, 25, 13, 0, 0, TimeSpan.Zero), tracker.Update(rmc, clock)!.Time);
+        // ...and lent to a GGA five minutes later...
+        Assert.Equal(new DateTimeOffset(2026, 11, 25, 13, 5, 0, TimeSpan.Zero), tracker.Update(GgaAt("130500"), clock.AddMinutes(5))!.Time);
+        // ...but not after ten minutes without an RMC: then the clock's date applies.
+        Assert.Equal(new DateTimeOffset(2026, 11, 26, 13, 15, 0, TimeSpan.Zero), tracker.Update(GgaAt("131500"), clock.AddMinutes(15))!.Time);
+        Assert.Equal(0, tracker.DatesIgnored);
+    }
+
+    [Fact]
+    public void Tracker_moves_a_lent_date_across_midnight()
+    {
+        var tracker = new GpsFixTracker();
+        var clock = new DateTimeOffset(2026, 11, 26, 0, 0, 3, TimeSpan.Zero);
+        NmeaParser.Parse(Encoding.ASCII.GetBytes(WithChecksum("GPRMC,235959,A,4807.038,N,01131.000,E,022.4,084.4,251126,003.1,W")), out var rmc);
+        Assert.Equal(new DateTimeOffset(2026, 11, 25, 23, 59, 59, TimeSpan.Zero), tracker.Update(rmc, clock)!.Time);
+        Assert.Equal(new DateTimeOffset(2026, 11, 26, 0, 0, 1, TimeSpan.Zero), tracker.Update(GgaAt("000001"), clock.AddSeconds(2))!.Time);
+    }
+
+    private static NmeaSentence GgaAt(string time)
+    {
+        Assert.Equal(NmeaParseStatus.Ok,
+            NmeaParser.Parse(Encoding.ASCII.GetBytes(WithChecksum($"GPGGA,{time},4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,")), out var s));
+        return s;
     }
 
     [Fact]

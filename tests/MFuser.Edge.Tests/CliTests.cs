@@ -60,7 +60,7 @@ public sealed class CliTests : IDisposable
         var p = await EdgeProcess.RunAsync(["run", "--config", config, "--max-frames", "ten"]);
         Assert.Equal(2, p.ExitCode);
         Assert.Contains($"{config}: broker.hots: unknown key (known in 'broker': url", p.Stderr);
-        Assert.Contains($"{config}: publish.overlay_hz = '-1' is not allowed: expected a number from 0 to 60", p.Stderr);
+        Assert.Contains($"{config}: publish.overlay_hz = '-1' is not allowed: expected 0 (off) or a number from 0.001 to 60", p.Stderr);
         Assert.Contains("--max-frames: run.max_frames = 'ten' is not allowed: expected an integer from 0 to", p.Stderr);
     }
 

@@ -13,14 +13,14 @@ public sealed class EdgeProcess : IDisposable
 
     public static string Executable => Path.Combine(AppContext.BaseDirectory, "mfuser-edge");
 
-    private EdgeProcess(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env)
+    private EdgeProcess(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env, string? workingDirectory)
     {
         var psi = new ProcessStartInfo(Executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = RepoPaths.Root,
+            WorkingDirectory = workingDirectory ?? RepoPaths.Root,
         };
         foreach (var a in args)
             psi.ArgumentList.Add(a);
@@ -36,12 +36,15 @@ public sealed class EdgeProcess : IDisposable
         _process.BeginErrorReadLine();
     }
 
-    public static EdgeProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null) => new(args, env);
+    /// <param name="workingDirectory">Default: the repository root.</param>
+    public static EdgeProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, string? workingDirectory = null) =>
+        new(args, env, workingDirectory);
 
-    /// <summary>Runs to completion (killed after <paramref name="timeout"/>, which fails the test).</summary>
-    public static async Task<EdgeProcess> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, int timeoutS = 60)
+    /// <summary>Runs to completion (killed after <paramref name="timeoutS"/> seconds, which fails the test).</summary>
+    public static async Task<EdgeProcess> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, int timeoutS = 60,
+        string? workingDirectory = null)
     {
-        var p = Start(args, env);
+        var p = Start(args, env, workingDirectory);
         await p.WaitAsync(TimeSpan.FromSeconds(timeoutS));
         return p;
     }
@@ -50,6 +53,9 @@ public sealed class EdgeProcess : IDisposable
     public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
     public int ExitCode => _process.ExitCode;
     public bool HasExited => _process.HasExited;
+
+    /// <summary>The process id (to find the daemon's own child processes under /proc).</summary>
+    public int Id => _process.Id;
 
     public async Task WaitAsync(TimeSpan timeout)
     {

@@ -21,19 +21,45 @@ namespace MFuser.Edge.Core.Calibration;
 /// </summary>
 public static class CalibrationYaml
 {
+    /// <summary>Largest calibration file read (real ones are about a kilobyte).</summary>
+    public const int MaxBytes = 256 * 1024;
+
+    /// <summary>Deepest nesting of sequences and mappings accepted (a calibration needs 3), checked before the
+    /// recursive document loader runs so a hostile file cannot overflow the stack.</summary>
+    private const int MaxDepth = 16;
+
+    /// <summary>Plausibility bounds: beyond them the ground geometry overflows or means nothing.</summary>
+    private const int MaxImageSide = 32_768;
+    private const double MaxMountHeightM = 100;
+
     /// <summary>Reads and validates the file at <paramref name="path"/>.</summary>
     public static CameraCalibration Load(string path)
     {
+        if (Directory.Exists(path))
+            throw new CalibrationException($"{path}: is a directory; expected a calibration YAML file");
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            using var stream = File.OpenRead(path);
+            var buffer = new byte[MaxBytes + 1];
+            var length = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            if (length > MaxBytes)
+                throw new CalibrationException($"{path}: larger than {MaxBytes / 1024} KiB; expected a calibration YAML file");
+            text = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(buffer, 0, length);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new CalibrationException($"{path}: no such calibration file", e);
+        }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            throw new CalibrationException($"{path}: not UTF-8 (byte offset {e.Index}); expected a calibration YAML file", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new CalibrationException($"{path}: cannot read calibration file: {e.Message}", e);
         }
-        return Parse(text, path);
+        return Parse(text.TrimStart('\uFEFF'), path);
     }
 
     /// <summary>Parses calibration YAML; <paramref name="source"/> names it in error messages.</summary>
@@ -47,6 +73,7 @@ public static class CalibrationYaml
         var yaml = new YamlStream();
         try
         {
+            CheckDepth(text, source);
             yaml.Load(new StringReader(text));
         }
         catch (YamlException e)
@@ -56,6 +83,10 @@ public static class CalibrationYaml
         catch (InvalidOperationException e) // YamlDotNet's parser gives up this way on some unterminated flow collections
         {
             throw new CalibrationException($"{source}: not valid YAML: the parser stopped before the end (an unclosed '[' or '{{'?)", e);
+        }
+        catch (ArgumentException e) // older YamlDotNet loaders refused a mapping key given twice this way
+        {
+            throw new CalibrationException($"{source}: not valid YAML: {e.Message}", e);
         }
         if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)
             throw new CalibrationException($"{source}: expected a YAML mapping of calibration keys at the top level");
@@ -67,8 +98,8 @@ public static class CalibrationYaml
 
         var width = RequireInt(keys, "image_width", source);
         var height = RequireInt(keys, "image_height", source);
-        if (width <= 0 || height <= 0)
-            throw new CalibrationException($"{source}: image_width/image_height must be positive, got {width}x{height}");
+        if (width is <= 0 or > MaxImageSide || height is <= 0 or > MaxImageSide)
+            throw new CalibrationException($"{source}: image_width/image_height must be 1 to {MaxImageSide}, got {width}x{height}");
 
         var k3 = ReadMatrix(Require(keys, "camera_matrix", source), "camera_matrix", source);
         if (k3.Length != 9)
@@ -93,8 +124,8 @@ public static class CalibrationYaml
         }
 
         var mountHeight = RequireDouble(keys, "camera_height_m", source);
-        if (!(mountHeight > 0))
-            throw new CalibrationException($"{source}: camera_height_m must be > 0 metres, got {mountHeight}");
+        if (!(mountHeight > 0) || mountHeight > MaxMountHeightM)
+            throw new CalibrationException($"{source}: camera_height_m must be > 0 and at most {MaxMountHeightM} metres, got {mountHeight}");
         var pitch = OptionalDouble(keys, "pitch_deg", source);
         var roll = OptionalDouble(keys, "roll_deg", source);
         if (Math.Abs(pitch) >= 90)
@@ -112,6 +143,23 @@ public static class CalibrationYaml
             PitchRad = pitch * Math.PI / 180,
             RollRad = roll * Math.PI / 180,
         };
+    }
+
+    /// <summary>Walks the event stream (iterative, unlike the document loader) and refuses nesting deeper than
+    /// <see cref="MaxDepth"/>.</summary>
+    private static void CheckDepth(string text, string source)
+    {
+        var parser = new Parser(new StringReader(text));
+        var depth = 0;
+        while (parser.MoveNext())
+        {
+            if (parser.Current is YamlDotNet.Core.Events.NodeEvent and (YamlDotNet.Core.Events.SequenceStart or YamlDotNet.Core.Events.MappingStart)
+                && ++depth > MaxDepth)
+                throw new CalibrationException(
+                    $"{source}: nested deeper than {MaxDepth} levels at line {parser.Current.Start.Line}; expected a calibration YAML file");
+            if (parser.Current is YamlDotNet.Core.Events.SequenceEnd or YamlDotNet.Core.Events.MappingEnd)
+                depth--;
+        }
     }
 
     private static YamlNode Require(Dictionary<string, YamlNode> keys, string key, string source) =>

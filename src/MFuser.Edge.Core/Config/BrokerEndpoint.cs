@@ -6,23 +6,29 @@ public sealed record BrokerEndpoint(bool Embedded, string Host, int Port, bool T
     public static BrokerEndpoint EmbeddedBroker(int port) => new(true, "127.0.0.1", port, false);
 
     /// <summary>Parses <c>embedded</c>, <c>mqtt://host[:port]</c> (default 1883) or <c>mqtts://host[:port]</c>
-    /// (default 8883). For <c>embedded</c> the port is 0 until the configuration supplies it.</summary>
+    /// (default 8883). For <c>embedded</c> the port is 0 until the configuration supplies it. On failure
+    /// <paramref name="problem"/> says what is wrong (the schema adds what is allowed).</summary>
     public static bool TryParse(string text, out BrokerEndpoint endpoint, out string problem)
     {
         endpoint = EmbeddedBroker(0);
         problem = "";
         if (string.Equals(text, "embedded", StringComparison.OrdinalIgnoreCase))
             return true;
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != "mqtt" && uri.Scheme != "mqtts"))
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri))
         {
-            problem = "expected embedded, mqtt://host:port or mqtts://host:port";
+            problem = "not a URL";
             return false;
         }
-        if (uri.Host.Length == 0 || uri.AbsolutePath is not ("" or "/") || uri.Query.Length > 0 || uri.UserInfo.Length > 0)
-        {
-            problem = "expected only a host and an optional port (credentials go in broker.username / broker.password)";
+        if (uri.Scheme != "mqtt" && uri.Scheme != "mqtts")
+            problem = $"the scheme is '{uri.Scheme}'";
+        else if (uri.UserInfo.Length > 0)
+            problem = "credentials go in broker.username / broker.password, not in the URL";
+        else if (uri.Host.Length == 0 || uri.AbsolutePath is not ("" or "/") || uri.Query.Length > 0 || uri.Fragment.Length > 0)
+            problem = "expected only a host and an optional port";
+        else if (uri.Port == 0)
+            problem = "port 0: a broker port is 1 to 65535";
+        if (problem.Length > 0)
             return false;
-        }
         var tls = uri.Scheme == "mqtts";
         endpoint = new BrokerEndpoint(false, uri.Host, uri.IsDefaultPort || uri.Port < 0 ? (tls ? 8883 : 1883) : uri.Port, tls);
         return true;

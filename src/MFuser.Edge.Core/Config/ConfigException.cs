@@ -1,8 +1,11 @@
 namespace MFuser.Edge.Core.Config;
 
-/// <summary>One rejected configuration entry: where it came from, the key, the value and what is allowed.</summary>
+/// <summary>One rejected configuration entry: where it came from, the key, the value and what is allowed. The value is
+/// kept as it may be shown: hidden for a secret key, URL passwords masked (<see cref="Secrets"/>).</summary>
 public sealed record ConfigProblem(string Origin, string Key, string? Value, string Problem)
 {
+    public string? Value { get; init; } = Secrets.ForDisplay(Key, Value);
+
     public override string ToString() =>
         Value is null ? $"{Origin}: {Key}: {Problem}" : $"{Origin}: {Key} = '{Value}' is not allowed: {Problem}";
 }

@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Text.Json;
 
 namespace MFuser.Edge.Core.Config;
 
@@ -19,7 +18,7 @@ public static class ConfigLoader
         var values = ConfigSchema.Settings.ToDictionary(s => s.Key, s => (Raw: s.Default, Origin: "default"));
 
         if (configFile is not null)
-            foreach (var (key, raw) in ReadFile(configFile, problems))
+            foreach (var (key, raw) in ConfigFile.Read(configFile, problems))
                 values[key] = (raw, configFile);
 
         var byEnvName = ConfigSchema.Settings.ToDictionary(s => s.EnvironmentName, StringComparer.Ordinal);
@@ -42,88 +41,31 @@ public static class ConfigLoader
         foreach (var s in ConfigSchema.Settings)
         {
             var (raw, origin) = values[s.Key];
-            if (s.Parse(raw) is { } v)
+            if (ControlCharacter(raw.Trim()) is { } control)
+                problems.Add(new ConfigProblem(origin, s.Key, raw, $"contains the control character {control}; expected {s.Allowed}"));
+            else if (s.Parse(raw) is { } v)
                 parsed[s.Key] = v;
             else
-                problems.Add(new ConfigProblem(origin, s.Key, raw, $"expected {s.Allowed}"));
+                problems.Add(new ConfigProblem(origin, s.Key, raw,
+                    s.Explain(raw) is { } why ? $"expected {s.Allowed} ({why})" : $"expected {s.Allowed}"));
         }
         if (problems.Count > 0)
             throw new ConfigException(problems);
 
-        var config = EdgeConfig.From(k => parsed[k]);
+        var config = EdgeConfig.From(k => parsed[k]) with { Origins = values.ToDictionary(kv => kv.Key, kv => kv.Value.Origin) };
         problems.AddRange(config.CrossCheck(k => values[k].Origin));
         if (problems.Count > 0)
             throw new ConfigException(problems);
         return config;
     }
 
-    /// <summary>Flattens the JSON file into dotted keys; objects nest, arrays become comma-separated lists.</summary>
-    private static IEnumerable<(string Key, string Raw)> ReadFile(string path, List<ConfigProblem> problems)
+    /// <summary>"U+0000 at position 1" for the first control character in <paramref name="value"/>, or null. .NET's
+    /// number parsing ignores trailing NULs ("5\0" reads as 5), so they are refused before any value is parsed.</summary>
+    private static string? ControlCharacter(string value)
     {
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            problems.Add(new ConfigProblem(path, "--config", null, $"cannot read the file: {e.Message}"));
-            return [];
-        }
-        catch (JsonException e)
-        {
-            problems.Add(new ConfigProblem(path, "--config", null, $"not valid JSON: {e.Message}"));
-            return [];
-        }
-        using (doc)
-        {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                problems.Add(new ConfigProblem(path, "--config", null, $"expected a JSON object at the top level, found {doc.RootElement.ValueKind}"));
-                return [];
-            }
-            var result = new List<(string, string)>();
-            Flatten(doc.RootElement, "", path, result, problems);
-            return result;
-        }
-    }
-
-    private static void Flatten(JsonElement obj, string section, string path, List<(string, string)> into, List<ConfigProblem> problems)
-    {
-        foreach (var p in obj.EnumerateObject())
-        {
-            var key = section.Length == 0 ? p.Name : $"{section}.{p.Name}";
-            var isSection = ConfigSchema.Settings.Any(s => s.Key.StartsWith(key + ".", StringComparison.Ordinal));
-            if (isSection && p.Value.ValueKind == JsonValueKind.Object)
-            {
-                Flatten(p.Value, key, path, into, problems);
-                continue;
-            }
-            if (ConfigSchema.Find(key) is null)
-            {
-                var known = ConfigSchema.KeysIn(section).Select(k => section.Length == 0 ? k : k[(section.Length + 1)..]);
-                problems.Add(new ConfigProblem(path, key, null,
-                    isSection ? "is a section and must be a JSON object" : $"unknown key (known{(section.Length == 0 ? "" : $" in '{section}'")}: {string.Join(", ", known)})"));
-                continue;
-            }
-            switch (p.Value.ValueKind)
-            {
-                case JsonValueKind.String:
-                    into.Add((key, p.Value.GetString()!));
-                    break;
-                case JsonValueKind.Number:
-                    into.Add((key, p.Value.GetRawText()));
-                    break;
-                case JsonValueKind.True or JsonValueKind.False:
-                    into.Add((key, p.Value.GetBoolean() ? "true" : "false"));
-                    break;
-                case JsonValueKind.Array when p.Value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String):
-                    into.Add((key, string.Join(",", p.Value.EnumerateArray().Select(e => e.GetString()))));
-                    break;
-                default:
-                    problems.Add(new ConfigProblem(path, key, p.Value.GetRawText(), $"expected {ConfigSchema.Find(key)!.Allowed}"));
-                    break;
-            }
-        }
+        for (var i = 0; i < value.Length; i++)
+            if (char.IsControl(value[i]))
+                return $"U+{(int)value[i]:X4} at position {i}";
+        return null;
     }
 }

@@ -7,14 +7,17 @@ namespace MFuser.Edge.Core.Config;
 public sealed class Setting
 {
     private readonly Func<string, object?> _parse;
+    private readonly Func<string, string?>? _explain;
 
-    private Setting(string key, string defaultValue, string allowed, string description, Func<string, object?> parse)
+    private Setting(string key, string defaultValue, string allowed, string description, Func<string, object?> parse,
+        Func<string, string?>? explain = null)
     {
         Key = key;
         Default = defaultValue;
         Allowed = allowed;
         Description = description;
         _parse = parse;
+        _explain = explain;
     }
 
     /// <summary>Dotted key as written in the JSON file, e.g. <c>broker.url</c>.</summary>
@@ -28,14 +31,31 @@ public sealed class Setting
 
     public string Description { get; }
 
+    /// <summary>A secret (a password): its value never appears in a message or a log (<see cref="Secrets"/>).</summary>
+    public bool Secret { get; private init; }
+
     /// <summary>The environment variable that overrides this key: <c>MFUSER_</c> + key, dots as underscores, upper case.</summary>
     public string EnvironmentName => ConfigSchema.EnvironmentPrefix + Key.Replace('.', '_').ToUpperInvariant();
 
     /// <summary>Parses <paramref name="raw"/>; null when it is not an allowed value.</summary>
     public object? Parse(string raw) => _parse(raw.Trim());
 
+    /// <summary>What is wrong with <paramref name="raw"/> in particular (null: nothing more specific than
+    /// <see cref="Allowed"/>).</summary>
+    public string? Explain(string raw) => _explain?.Invoke(raw.Trim());
+
     internal static Setting Text(string key, string def, string allowed, string description, Func<string, bool>? accept = null) =>
         new(key, def, allowed, description, s => accept is null || accept(s) ? s : null);
+
+    /// <summary>Text checked by <paramref name="problem"/>, which says what is wrong with a refused value.</summary>
+    internal static Setting CheckedText(string key, string def, string allowed, string description, Func<string, string?> problem) =>
+        new(key, def, allowed, description, s => problem(s) is null ? s : null, problem);
+
+    /// <summary>This setting, marked secret: its value never appears in a message or a log.</summary>
+    internal Setting AsSecret() => new(Key, Default, Allowed, Description, _parse, _explain) { Secret = true };
+
+    internal static Setting SecretText(string key, string description) =>
+        new(key, "", "any text", description, s => s) { Secret = true };
 
     internal static Setting Bool(string key, bool def, string description) =>
         new(key, def ? "true" : "false", "true or false", description,
@@ -48,6 +68,13 @@ public sealed class Setting
     internal static Setting Number(string key, double def, double min, double max, string description) =>
         new(key, def.ToString(CultureInfo.InvariantCulture), $"a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}", description,
             s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) && v >= min && v <= max ? v : null);
+
+    /// <summary>A rate in Hz: 0 (off) or from <paramref name="min"/> to <paramref name="max"/>, so a value too small
+    /// to mean anything (1e-15 Hz) is refused instead of being shown as 0 everywhere.</summary>
+    internal static Setting Rate(string key, double def, double min, double max, string description) =>
+        new(key, def.ToString(CultureInfo.InvariantCulture),
+            $"0 (off) or a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}", description,
+            s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && (v == 0 || (v >= min && v <= max)) ? v : null);
 
     internal static Setting OneOf(string key, string def, string[] choices, string description) =>
         new(key, def, "one of " + string.Join(", ", choices), description,
@@ -75,15 +102,15 @@ public static class ConfigSchema
     public const string DefaultModel = "models/mfuser-tiny-synth";
     public const string DefaultSource = "synthetic://drive";
 
+    /// <summary>Smallest non-zero rate a <c>*_hz</c> / <c>max_fps</c> key accepts: one per 1000 s.</summary>
+    public const double MinRateHz = 0.001;
+
     private static bool IsDeviceId(string s) =>
         s.Length is > 0 and <= 64 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
-    private static bool IsTopicPrefix(string s) =>
-        s.Length > 0 && !s.StartsWith('/') && !s.EndsWith('/') && s.IndexOfAny(['+', '#', '\0']) < 0 && !s.Contains("//");
+    private static string? BrokerUrlProblem(string s) => BrokerEndpoint.TryParse(s, out _, out var problem) ? null : problem;
 
-    private static bool IsBrokerUrl(string s) => BrokerEndpoint.TryParse(s, out _, out _);
-
-    private static bool IsSourceUri(string s) => SourceUri.TryParse(s, out _, out _);
+    private static string? SourceUriProblem(string s) => SourceUri.TryParse(s, out _, out var problem) ? null : problem;
 
     public static IReadOnlyList<Setting> Settings { get; } =
     [
@@ -91,15 +118,18 @@ public static class ConfigSchema
             "Device id used in the topic base <prefix>/<device_id>.", s => s.Length == 0 || IsDeviceId(s)),
         Setting.Text("model.path", DefaultModel, "a model package directory",
             "Model package directory (model.json + ONNX). Relative paths are tried against the working directory, then the executable's directory."),
-        Setting.Text("source.uri", DefaultSource,
+        Setting.CheckedText("source.uri", DefaultSource,
             "file://<path>, rtsp://..., rtsps://..., http(s)://..., /dev/videoN, a camera index, v4l2://N, gst:<pipeline>, dir://<folder>, synthetic://drive[?...]",
-            "Camera source.", IsSourceUri),
+            "Camera source.", SourceUriProblem),
         Setting.OneOf("source.stream_backend", "auto", ["auto", "ffmpeg", "opencv"],
             "Decoder of rtsp:// and http(s):// streams: an ffmpeg child process or OpenCV's FFmpeg backend (auto: ffmpeg when it is on PATH)."),
         Setting.Bool("source.loop", false, "file:// and dir:// sources restart from the beginning when they end instead of being reopened after a back-off."),
-        Setting.Number("source.max_fps", 0, 0, 1000, "Upper bound on the capture rate (0: as fast as the source delivers). Useful for files, which have no clock."),
+        Setting.Rate("source.max_fps", 0, MinRateHz, 1000, "Upper bound on the capture rate (0: as fast as the source delivers). Useful for files, which have no clock."),
         Setting.Int("source.reopen_initial_ms", 500, 10, 600_000, "First back-off delay before reopening a failed or ended source."),
         Setting.Int("source.reopen_max_ms", 10_000, 10, 3_600_000, "Longest back-off delay (the delay doubles per failed attempt up to this bound)."),
+        Setting.Int("source.probe_ms", 500, 50, 10_000,
+            "How long ffmpeg may analyse a network stream before the first frame (-analyzeduration, with a matching -probesize); "
+            + "ffmpeg's own default is 5 s."),
         Setting.Int("source.startup_timeout_s", 0, 0, 86_400, "Exit with code 4 when no frame arrives within this many seconds of start (0: wait forever)."),
         Setting.ListOf("inference.providers", "tensorrt,cuda,cpu", ["tensorrt", "cuda", "cpu"],
             "Execution providers tried in this order; the first that starts is used."),
@@ -117,24 +147,24 @@ public static class ConfigSchema
         Setting.Text("inference.tensorrt.plugin_library", "", "a path to the TensorRT plugin library (empty: libmfuser_trt.so next to the executable, when present)",
             "TensorRT plugin library providing the SelectiveScan plugin of model.trt.onnx (trt_extra_plugin_lib_paths)."),
         Setting.Int("inference.tensorrt.builder_optimization_level", 3, 0, 5, "TensorRT builder optimisation level: higher searches more tactics (longer builds, possibly faster engines); 3 is TensorRT's default."),
-        Setting.Text("broker.url", "embedded", "embedded, mqtt://host:port or mqtts://host:port",
-            "MQTT broker; 'embedded' starts an in-process broker on 127.0.0.1:broker.embedded_port.", IsBrokerUrl),
+        Setting.CheckedText("broker.url", "embedded", "embedded, mqtt://host:port or mqtts://host:port",
+            "MQTT broker; 'embedded' starts an in-process broker on 127.0.0.1:broker.embedded_port.", BrokerUrlProblem),
         Setting.Int("broker.embedded_port", 1883, 1, 65535, "Loopback port of the embedded broker."),
         Setting.Text("broker.username", "", "any text", "MQTT user name (empty: anonymous)."),
-        Setting.Text("broker.password", "", "any text", "MQTT password."),
+        Setting.SecretText("broker.password", "MQTT password (never shown in messages or logs)."),
         Setting.Text("broker.ca_file", "", "a PEM file path", "CA certificate for mqtts:// (empty: the system trust store)."),
         Setting.Text("broker.client_cert", "", "a PEM file path", "Client certificate for mutual TLS (with broker.client_key)."),
         Setting.Text("broker.client_key", "", "a PEM file path", "PEM private key of broker.client_cert."),
-        Setting.Text("broker.topic_prefix", "mfuser", "a topic without wildcards or leading/trailing '/'",
-            "Topic prefix; the base topic is <prefix>/<device_id>.", IsTopicPrefix),
+        Setting.CheckedText("broker.topic_prefix", "mfuser", TopicPrefix.Allowed,
+            "Topic prefix; the base topic is <prefix>/<device_id>.", TopicPrefix.Problem),
         Setting.Int("broker.keepalive_s", 15, 1, 65535,
             "MQTT keep-alive: a silently dead connection is noticed within about 1.5 × this; " +
             "the broker publishes the Last Will after 1.5 × this."),
         Setting.Int("broker.max_packet_kb", 64, 1, 262_144,
             "Largest packet accepted from the broker (MQTT 5 Maximum Packet Size; a larger one drops the connection on 3.1.1), " +
             "so the network cannot make the daemon buffer more."),
-        Setting.Number("publish.segmentation_hz", 2, 0, 60, "Rate limit of <base>/segmentation PNGs (0: off)."),
-        Setting.Number("publish.overlay_hz", 0, 0, 60, "Rate limit of <base>/overlay JPEGs (0: off)."),
+        Setting.Rate("publish.segmentation_hz", 2, MinRateHz, 60, "Rate limit of <base>/segmentation PNGs (0: off)."),
+        Setting.Rate("publish.overlay_hz", 0, MinRateHz, 60, "Rate limit of <base>/overlay JPEGs (0: off)."),
         Setting.Int("publish.overlay_quality", 80, 1, 100, "JPEG quality of the overlay."),
         Setting.Number("publish.stats_interval_s", 5, 0.1, 3600, "Interval of <base>/stats."),
         Setting.Int("analysis.free_space_bins", 32, 1, 1024, "Number of column bins of the free-space scan."),
@@ -161,7 +191,7 @@ public static class ConfigSchema
         Setting.Int("field_log.min_free_mb", 512, 0, 1_048_576, "Free space always left on the file system of field_log.dir."),
         Setting.Number("field_log.pre_trigger_s", 10, 0, 600, "How far back before an episode opens its file reaches (the pre-trigger ring)."),
         Setting.Number("field_log.post_trigger_s", 5, 0, 600, "Recording goes on this long after an episode ends."),
-        Setting.Number("field_log.image_hz", 5, 0, 60, "Rate of camera JPEGs and label-map PNGs handed to the recorder (0: none); drivable summaries and signals go every frame."),
+        Setting.Rate("field_log.image_hz", 5, MinRateHz, 60, "Rate of camera JPEGs and label-map PNGs handed to the recorder (0: none); drivable summaries and signals go every frame."),
         Setting.Int("field_log.jpeg_quality", 75, 1, 100, "JPEG quality of the recorded camera frames."),
         Setting.Bool("control.enabled", false, "Accept runtime settings (<base>/<setting>/set) and commands (<base>/cmd/<name>) over MQTT; off: the daemon does not subscribe."),
         Setting.Int("control.snapshot_per_min", 6, 1, 600,
@@ -181,7 +211,7 @@ public static class ConfigSchema
         Setting.Text("web.listen", "127.0.0.1:8080", "host:port, [IPv6]:port or 0.0.0.0:port (port 0: any free port)",
             "Address of the web console; beyond loopback it needs web.token."),
         Setting.Text("web.token", "", "16-256 characters from A-Z a-z 0-9 - . _ ~ (empty: none, loopback only)",
-            "Bearer token (or ?token=) every console request but /healthz must present; required when web.listen is not loopback."),
+            "Bearer token (or ?token=) every console request but /healthz must present; required when web.listen is not loopback.").AsSecret(),
         Setting.Number("web.fps", 5, 0.2, 30, "Highest rate of the console's video streams and of the images encoded for them."),
         Setting.Int("run.max_frames", 0, 0, long.MaxValue, "Exit cleanly after this many processed frames, publishing available=stopped first (0: run until stopped)."),
         Setting.OneOf("run.status_line", "auto", ["auto", "on", "off"], "Live one-line status on the terminal (auto: only when stdout is a terminal)."),

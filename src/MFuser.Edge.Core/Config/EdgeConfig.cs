@@ -4,7 +4,12 @@ using MFuser.ModelPackage.DomainStatistics;
 namespace MFuser.Edge.Core.Config;
 
 /// <summary>Camera source settings (keys <c>source.*</c>).</summary>
-public sealed record SourceConfig(SourceUri Uri, string StreamBackend, bool Loop, double MaxFps, TimeSpan ReopenInitial, TimeSpan ReopenMax, TimeSpan StartupTimeout);
+public sealed record SourceConfig(SourceUri Uri, string StreamBackend, bool Loop, double MaxFps, TimeSpan ReopenInitial, TimeSpan ReopenMax,
+    TimeSpan StartupTimeout)
+{
+    /// <summary>How long ffmpeg may analyse a network stream before its first frame (<c>source.probe_ms</c>).</summary>
+    public TimeSpan Probe { get; init; } = TimeSpan.FromMilliseconds(500);
+}
 
 /// <summary>ONNX Runtime settings (keys <c>inference.*</c>).</summary>
 public sealed record InferenceConfig(IReadOnlyList<string> Providers, int IntraOpThreads, string CustomOpLibrary, int WarmupRuns, TensorRtConfig TensorRt);
@@ -80,6 +85,13 @@ public sealed record EdgeConfig(
     /// <summary><c>shutdown.drain_s</c>: how long a stop may spend delivering queued must-deliver messages.</summary>
     public TimeSpan ShutdownDrain { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Where each key's value came from ("default", the file, "environment MFUSER_…", an option), for
+    /// messages about it; empty for a configuration not built by <see cref="ConfigLoader"/>.</summary>
+    public IReadOnlyDictionary<string, string> Origins { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The origin of <paramref name="key"/> (see <see cref="Origins"/>).</summary>
+    public string OriginOf(string key) => Origins.GetValueOrDefault(key, "configuration");
+
     /// <summary>The MQTT base topic, <c>&lt;prefix&gt;/&lt;device_id&gt;</c>.</summary>
     public string BaseTopic => $"{Broker.TopicPrefix}/{DeviceId}";
 
@@ -100,7 +112,7 @@ public sealed record EdgeConfig(
             S("model.path"),
             new SourceConfig(source, S("source.stream_backend"), (bool)get("source.loop"), D("source.max_fps"),
                 TimeSpan.FromMilliseconds(L("source.reopen_initial_ms")), TimeSpan.FromMilliseconds(L("source.reopen_max_ms")),
-                TimeSpan.FromSeconds(L("source.startup_timeout_s"))),
+                TimeSpan.FromSeconds(L("source.startup_timeout_s"))) { Probe = TimeSpan.FromMilliseconds(L("source.probe_ms")) },
             new InferenceConfig((string[])get("inference.providers"), (int)L("inference.intra_op_threads"),
                 S("inference.custom_op_library"), (int)L("inference.warmup_runs"),
                 new TensorRtConfig((bool)get("inference.tensorrt.fp16"), S("inference.tensorrt.engine_cache_dir"), S("inference.tensorrt.timing_cache_dir"),
@@ -152,18 +164,18 @@ public sealed record EdgeConfig(
         if (Source.ReopenMax < Source.ReopenInitial)
             yield return new ConfigProblem(originOf("source.reopen_max_ms"), "source.reopen_max_ms", Source.ReopenMax.TotalMilliseconds.ToString(),
                 $"must be at least source.reopen_initial_ms ({Source.ReopenInitial.TotalMilliseconds})");
-        if (Source.Uri.Kind == SourceKind.File && !File.Exists(Source.Uri.Target))
-            yield return new ConfigProblem(originOf("source.uri"), "source.uri", Source.Uri.Original, $"no such video file: {Path.GetFullPath(Source.Uri.Target)}");
-        if (Source.Uri.Kind == SourceKind.ImageFolder && !Directory.Exists(Source.Uri.Target))
-            yield return new ConfigProblem(originOf("source.uri"), "source.uri", Source.Uri.Original, $"no such image folder: {Path.GetFullPath(Source.Uri.Target)}");
+        if (Source.Uri.Kind == SourceKind.File && FileProblem(Source.Uri.Target, "video file") is { } video)
+            yield return new ConfigProblem(originOf("source.uri"), "source.uri", Source.Uri.Original, video);
+        if (Source.Uri.Kind == SourceKind.ImageFolder && DirectoryProblem(Source.Uri.Target, "image folder") is { } folder)
+            yield return new ConfigProblem(originOf("source.uri"), "source.uri", Source.Uri.Original, folder);
         foreach (var (key, path) in new[]
                  {
                      ("broker.ca_file", Broker.CaFile), ("broker.client_cert", Broker.ClientCert), ("broker.client_key", Broker.ClientKey),
                      ("inference.custom_op_library", Inference.CustomOpLibrary), ("inference.tensorrt.plugin_library", Inference.TensorRt.PluginLibrary),
                      ("analysis.calibration", CalibrationFile),
                  })
-            if (path.Length > 0 && !File.Exists(path))
-                yield return new ConfigProblem(originOf(key), key, path, "no such file");
+            if (path.Length > 0 && FileProblem(path, "file") is { } problem)
+                yield return new ConfigProblem(originOf(key), key, path, problem);
         if (DomainShift.Options.CloseThreshold > DomainShift.Options.OpenThreshold)
             yield return new ConfigProblem(originOf("domain_shift.close_threshold"), "domain_shift.close_threshold",
                 DomainShift.Options.CloseThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -176,6 +188,18 @@ public sealed record EdgeConfig(
         if (!Broker.Endpoint.Tls && (Broker.CaFile.Length > 0 || Broker.ClientCert.Length > 0))
             yield return new ConfigProblem(originOf("broker.url"), "broker.url", Broker.Endpoint.ToString(), "broker.ca_file / broker.client_cert need an mqtts:// broker");
     }
+
+    /// <summary>Why <paramref name="path"/> is not an existing file (naming what it is instead), or null.</summary>
+    internal static string? FileProblem(string path, string what) =>
+        File.Exists(path) ? null
+        : Directory.Exists(path) ? $"{Path.GetFullPath(path)} is a directory; expected a {what}"
+        : $"no such {what}: {Path.GetFullPath(path)}";
+
+    /// <summary>Why <paramref name="path"/> is not an existing directory (naming what it is instead), or null.</summary>
+    internal static string? DirectoryProblem(string path, string what) =>
+        Directory.Exists(path) ? null
+        : File.Exists(path) ? $"{Path.GetFullPath(path)} is a file; expected a directory ({what})"
+        : $"no such {what}: {Path.GetFullPath(path)}";
 
     private static string SanitizeHostName(string host)
     {

@@ -56,7 +56,7 @@ public sealed record SourceUri(SourceKind Kind, string Target, int DeviceIndex, 
         var colon = text.IndexOf("://", StringComparison.Ordinal);
         if (colon <= 0)
         {
-            problem = "expected a URI with a scheme (file://, rtsp://, dir://, synthetic://, v4l2://), /dev/videoN, a camera index or gst:<pipeline>";
+            problem = "no scheme";
             return false;
         }
         var scheme = text[..colon].ToLowerInvariant();
@@ -103,5 +103,6 @@ public sealed record SourceUri(SourceKind Kind, string Target, int DeviceIndex, 
     private static int DeviceIndexOf(string path) =>
         int.TryParse(path.AsSpan("/dev/video".Length), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && path.StartsWith("/dev/video", StringComparison.Ordinal) ? n : -1;
 
-    public override string ToString() => Original;
+    /// <summary>The URI as configured, with a URL password masked (<see cref="Secrets"/>): what logs and messages show.</summary>
+    public override string ToString() => Secrets.RedactUrls(Original);
 }

@@ -30,7 +30,7 @@ public sealed class GpsReader : IDisposable
     private readonly byte[] _line = new byte[NmeaParser.MaxLineLength + 2];
     private Thread? _thread;
     private volatile Received? _latest;
-    private long _fixes, _noFix, _ioErrors;
+    private long _fixes, _noFix, _ioErrors, _datesIgnored;
 
     public GpsReader(SerialLinkOptions options, ILogger<GpsReader>? logger = null)
     {
@@ -51,6 +51,9 @@ public sealed class GpsReader : IDisposable
 
     /// <summary>Times the port was opened (1 + reopens).</summary>
     public long Opens => _port.Opens;
+
+    /// <summary>RMC dates ignored because they lay more than a day from the system clock (<see cref="GpsFixTracker"/>).</summary>
+    public long DatesIgnored => Interlocked.Read(ref _datesIgnored);
 
     /// <summary>Read errors that closed the port (each is followed by a reopen attempt).</summary>
     public long IoErrors => Interlocked.Read(ref _ioErrors);
@@ -147,7 +150,13 @@ public sealed class GpsReader : IDisposable
                 _log.LogDebug("GPS {Path}: line rejected ({Reason})", _options.Path, status);
             return;
         }
-        var fix = _tracker.Update(sentence, DateTimeOffset.UtcNow);
+        var now = DateTimeOffset.UtcNow;
+        var fix = _tracker.Update(sentence, now);
+        if (_tracker.DatesIgnored != Interlocked.Read(ref _datesIgnored)
+            && Interlocked.Exchange(ref _datesIgnored, _tracker.DatesIgnored) == 0)
+            _log.LogWarning("GPS {Path}: RMC date {Date} lies more than {Days} day from the system clock ({Now:yyyy-MM-dd}); "
+                + "fixes are dated by the system clock (counted, logged once)",
+                _options.Path, sentence.Date, GpsFixTracker.MaxClockDistance.TotalDays, now);
         if (fix is null)
         {
             Interlocked.Increment(ref _noFix);

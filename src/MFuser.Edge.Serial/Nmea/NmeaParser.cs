@@ -155,7 +155,11 @@ public static class NmeaParser
         return true;
     }
 
-    /// <summary>"ddmm.mmmm" (or "dddmm.mmmm") plus a hemisphere field; both empty → NaN.</summary>
+    /// <summary>Most fraction digits of the minutes accepted (receivers send 2 to 7).</summary>
+    private const int MaxMinuteDecimals = 10;
+
+    /// <summary>"ddmm.mmmm" (or "dddmm.mmmm") plus a hemisphere field; both empty → NaN. Strict: digits and at most
+    /// one decimal point right after the two minute digits — no sign, exponent or other number syntax.</summary>
     private static bool TryCoordinate(ReadOnlySpan<byte> value, ReadOnlySpan<byte> hemisphere, int degreeDigits, byte positive,
         byte negative, double limit, out double degrees)
     {
@@ -164,16 +168,16 @@ public static class NmeaParser
             return true;
         if (hemisphere.Length != 1 || (hemisphere[0] != positive && hemisphere[0] != negative))
             return false;
-        if (value.Length < degreeDigits + 2 || !AllDigits(value[..(degreeDigits + 2)]))
+        var integral = degreeDigits + 2;
+        if (value.Length < integral || !AllDigits(value[..integral]))
+            return false;
+        var fraction = value[integral..];
+        if (!fraction.IsEmpty && (fraction[0] != (byte)'.' || fraction.Length is 1 or > MaxMinuteDecimals + 1 || !AllDigits(fraction[1..])))
             return false;
         var whole = 0;
         for (var i = 0; i < degreeDigits; i++)
             whole = whole * 10 + (value[i] - '0');
-        var minutesText = value[degreeDigits..];
-        var dot = minutesText.IndexOf((byte)'.');
-        if (dot >= 0 && (dot != 2 || !AllDigits(minutesText[3..])))
-            return false;
-        if (!Utf8Parser.TryParse(minutesText, out double minutes, out var used) || used != minutesText.Length || minutes >= 60)
+        if (!Utf8Parser.TryParse(value[degreeDigits..], out double minutes, out var used) || used != value.Length - degreeDigits || minutes >= 60)
             return false;
         degrees = whole + minutes / 60.0;
         if (degrees > limit)

@@ -61,7 +61,7 @@ internal static class CalibrateDomainCommand
     {
         var session = model.Session;
         using var slot = new FrameSlot();
-        using var capture = new CaptureWorker(config.Source, () => FrameSources.Create(config.Source.Uri, config.Source.StreamBackend), slot,
+        using var capture = new CaptureWorker(config.Source, () => FrameSources.Create(config.Source), slot,
             NullLogger.Instance);
         using var handoff = new FrameHandoff(session);
         using var images = new FrameImages(session.Width, session.Height, model.Package.Manifest.Classes, config.Publish.OverlayQuality,

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MFuser.Edge.Core.Config;
 using MFuser.Edge.Pipeline;
 using MFuser.Edge.Startup;
 using SystemdNotifier = MFuser.Edge.Systemd.SystemdNotifier;
@@ -24,6 +25,8 @@ internal static class RunCommand
         command.SetAction(async (parse, ct) =>
         {
             var config = common.Load(parse);
+            // Everything the configuration names is checked before the model loads: a bad input exits 2 at once.
+            StartupChecks.Run(config);
             var statusLine = StatusLine.Enabled(config.StatusLine);
             using var notifier = SystemdNotifier.FromEnvironment();
             var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });

@@ -97,7 +97,7 @@ public sealed class EdgeDaemon(
             _log.LogWarning("MQTT broker {Broker} not reachable yet; processing frames anyway and reconnecting in the background", config.Broker.Endpoint);
 
         using var slot = new FrameSlot();
-        using var capture = new CaptureWorker(config.Source, () => FrameSources.Create(config.Source.Uri, config.Source.StreamBackend), slot, _log);
+        using var capture = new CaptureWorker(config.Source, () => FrameSources.Create(config.Source), slot, _log);
         using var handoff = new FrameHandoff(session);
         using var images = new FrameImages(session.Width, session.Height, model.Package.Manifest.Classes, config.Publish.OverlayQuality,
             config.FieldLog.JpegQuality);

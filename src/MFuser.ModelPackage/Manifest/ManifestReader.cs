@@ -19,7 +19,8 @@ public static class ManifestReader
     {
         var file = Path.Combine(packageDir, ModelManifest.FileName);
         if (!Directory.Exists(packageDir))
-            throw new ModelPackageException(packageDir, "package directory", "an existing directory", "nothing at that path");
+            throw new ModelPackageException(packageDir, "package directory", "an existing directory (holding model.json and the ONNX file)",
+                System.IO.File.Exists(packageDir) ? "a file" : "nothing at that path");
         if (!System.IO.File.Exists(file))
             throw new ModelPackageException(file, "manifest present", $"a {ModelManifest.FileName} in the package directory", "no such file");
         return Parse(System.IO.File.ReadAllText(file), file);

@@ -61,7 +61,11 @@ public class CalibrationYamlTests
 
     [Theory]
     [InlineData("camera_height_m: 1.5", "", "missing required key 'camera_height_m'")]
-    [InlineData("camera_height_m: 1.5", "camera_height_m: -1", "camera_height_m must be > 0 metres, got -1")]
+    [InlineData("camera_height_m: 1.5", "camera_height_m: -1", "camera_height_m must be > 0 and at most 100 metres, got -1")]
+    [InlineData("camera_height_m: 1.5", "camera_height_m: 1e300", "camera_height_m must be > 0 and at most 100 metres, got 1E+300")]
+    [InlineData("camera_height_m: 1.5", "camera_height_m: .nan", "camera_height_m: expected a finite number, got '.nan'")]
+    [InlineData("camera_height_m: 1.5", "camera_height_m: Infinity", "camera_height_m: expected a finite number, got 'Infinity'")]
+    [InlineData("image_width: 1280", "image_width: 2000000000", "image_width/image_height must be 1 to 32768, got 2000000000x720")]
     [InlineData("pitch_deg: 10", "pitch_deg: ten", "pitch_deg: expected a finite number, got 'ten'")]
     [InlineData("pitch_deg: 10", "pitch_deg: 95", "pitch_deg must lie in (-90, 90), got 95")]
     [InlineData("cols: 5", "cols: 4", "distortion_coefficients: rows x cols = 1x4 = 4 but data has 5 values")]
@@ -82,6 +86,37 @@ public class CalibrationYamlTests
         Assert.Contains("broken.yaml: not valid YAML at line 2", e.Message);
         e = Assert.Throws<CalibrationException>(() => CalibrationYaml.Parse("image_width: [1, 2\nimage_height: 3\n", "unclosed.yaml"));
         Assert.Contains("unclosed.yaml: not valid YAML", e.Message);
+    }
+
+    [Fact]
+    public void Deep_nesting_and_duplicate_keys_are_refused_without_crashing()
+    {
+        var deep = "image_width: " + new string('[', 100_000) + new string(']', 100_000) + "\n";
+        var e = Assert.Throws<CalibrationException>(() => CalibrationYaml.Parse(deep, "deep.yaml"));
+        Assert.Equal("deep.yaml: nested deeper than 16 levels at line 1; expected a calibration YAML file", e.Message);
+        e = Assert.Throws<CalibrationException>(() => CalibrationYaml.Parse("image_width: 1\nimage_width: 2\n", "twice.yaml"));
+        Assert.StartsWith("twice.yaml: not valid YAML at line 2", e.Message);
+        Assert.Contains("Duplicate key", e.Message);
+    }
+
+    [Fact]
+    public void A_directory_an_endless_device_and_non_utf8_bytes_are_named()
+    {
+        var dir = Path.GetTempPath();
+        Assert.Equal($"{dir}: is a directory; expected a calibration YAML file",
+            Assert.Throws<CalibrationException>(() => CameraCalibration.Load(dir)).Message);
+        Assert.Equal("/dev/zero: larger than 256 KiB; expected a calibration YAML file",
+            Assert.Throws<CalibrationException>(() => CameraCalibration.Load("/dev/zero")).Message);
+        var latin1 = Path.Combine(Path.GetTempPath(), $"latin1-{Guid.NewGuid():N}.yaml");
+        File.WriteAllBytes(latin1, [.. "image_width: 1 # caf"u8, 0xE9, .. "\n"u8]);
+        try
+        {
+            Assert.StartsWith($"{latin1}: not UTF-8", Assert.Throws<CalibrationException>(() => CameraCalibration.Load(latin1)).Message);
+        }
+        finally
+        {
+            File.Delete(latin1);
+        }
     }
 
     [Fact]

@@ -50,7 +50,7 @@ public sealed class ConfigLoaderTests : IDisposable
         var e = Assert.Throws<ConfigException>(() => Load(file));
         var p = Assert.Single(e.Problems);
         Assert.Equal("publish.segmentation_hz", p.Key);
-        Assert.Contains($"{file}: publish.segmentation_hz = '500' is not allowed: expected a number from 0 to 60", e.Message);
+        Assert.Contains($"{file}: publish.segmentation_hz = '500' is not allowed: expected 0 (off) or a number from 0.001 to 60", e.Message);
     }
 
     [Fact]
@@ -158,6 +158,66 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Contains(e.Problems, p => p.Key == "serial.mcu.port" && p.Problem.Contains("cannot share"));
         var range = Assert.Throws<ConfigException>(() => Load(env: new Hashtable { ["MFUSER_SERIAL_MCU_BAUD"] = "10" }));
         Assert.Contains(range.Problems, p => p.Key == "serial.mcu.baud" && p.Origin == "environment MFUSER_SERIAL_MCU_BAUD");
+    }
+
+    [Theory]
+    [InlineData("run.max_frames", "5\u0000", "U+0000 at position 1")]
+    [InlineData("publish.segmentation_hz", "2\u0000", "U+0000 at position 1")]
+    [InlineData("device_id", "dev\u001b1", "U+001B at position 3")]
+    public void Control_characters_in_a_value_are_refused(string key, string value, string where)
+    {
+        var e = Assert.Throws<ConfigException>(() => Load(cli: (key, value, "--opt")));
+        var p = Assert.Single(e.Problems);
+        Assert.Equal(key, p.Key);
+        Assert.StartsWith($"contains the control character {where}; expected ", p.Problem);
+    }
+
+    [Theory]
+    [InlineData("publish.segmentation_hz", "1e-15")]
+    [InlineData("publish.overlay_hz", "0.0009")]
+    [InlineData("field_log.image_hz", "5e-324")]
+    [InlineData("source.max_fps", "1e-7")]
+    public void A_rate_too_small_to_mean_anything_is_refused(string key, string value)
+    {
+        var p = Assert.Single(Assert.Throws<ConfigException>(() => Load(cli: (key, value, "--opt"))).Problems);
+        Assert.StartsWith("expected 0 (off) or a number from 0.001 to ", p.Problem);
+    }
+
+    [Fact]
+    public void Rates_of_zero_and_of_the_smallest_step_are_accepted()
+    {
+        var c = Load(cli: [("publish.segmentation_hz", "0", "--a"), ("publish.overlay_hz", "0.001", "--b")]);
+        Assert.Equal((0.0, 0.001), (c.Publish.SegmentationHz, c.Publish.OverlayHz));
+    }
+
+    [Theory]
+    [InlineData("mqtt://broker:0", "port 0: a broker port is 1 to 65535")]
+    [InlineData("mqtt://broker:1883/topic", "expected only a host and an optional port")]
+    [InlineData("tcp://broker:1883", "the scheme is 'tcp'")]
+    public void Broker_urls_say_what_is_wrong(string url, string why)
+    {
+        var p = Assert.Single(Assert.Throws<ConfigException>(() => Load(cli: ("broker.url", url, "--broker"))).Problems);
+        Assert.Equal($"expected embedded, mqtt://host:port or mqtts://host:port ({why})", p.Problem);
+    }
+
+    [Fact]
+    public void Probe_time_defaults_to_500_ms_and_is_bounded()
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(500), Load().Source.Probe);
+        Assert.Equal(TimeSpan.FromMilliseconds(200), Load(env: new Hashtable { ["MFUSER_SOURCE_PROBE_MS"] = "200" }).Source.Probe);
+        Assert.Throws<ConfigException>(() => Load(env: new Hashtable { ["MFUSER_SOURCE_PROBE_MS"] = "0" }));
+    }
+
+    [Fact]
+    public void A_source_path_of_the_wrong_kind_says_what_it_is()
+    {
+        var file = Json("{}");
+        var e = Assert.Throws<ConfigException>(() => Load(cli: [("source.uri", $"file://{_dir.Path}", "--source")]));
+        Assert.Contains($"{_dir.Path} is a directory; expected a video file", e.Message);
+        e = Assert.Throws<ConfigException>(() => Load(cli: [("source.uri", $"dir://{file}", "--source")]));
+        Assert.Contains($"{file} is a file; expected a directory (image folder)", e.Message);
+        e = Assert.Throws<ConfigException>(() => Load(env: new Hashtable { ["MFUSER_ANALYSIS_CALIBRATION"] = _dir.Path }));
+        Assert.Contains($"analysis.calibration = '{_dir.Path}' is not allowed: {_dir.Path} is a directory; expected a file", e.Message);
     }
 
     [Fact]

@@ -28,6 +28,8 @@ public sealed class McuStageTests
         shiftOpen = true;
         harness.Run([stage], 2);
         Wait.Until(() => { lock (frames) return frames.Count >= 6; }, () => $"{frames.Count} of 6 MCU frames");
+        // The peer can read a frame before the writer thread has counted it: wait for the count, then check it is exact.
+        Wait.Until(() => stage.AddStats(DomainShiftStageTests.Empty).Mcu!.Sent >= 6, () => "6 MCU frames counted as sent");
         Assert.Equal(6, stage.AddStats(DomainShiftStageTests.Empty).Mcu!.Sent);
         await stage.DisposeAsync();
         pty.Stop();

@@ -32,6 +32,28 @@ public class UnitFileTests
     }
 
     [Fact]
+    public void Exit_codes_a_restart_cannot_fix_are_not_restarted_and_each_is_documented()
+    {
+        var prevented = Single("RestartPreventExitStatus").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).Order();
+        Assert.Equal([ExitCodes.Configuration, ExitCodes.ModelPackage, ExitCodes.NoExecutionProvider], prevented);
+        // Restart=on-failure restarts the rest: 1 (unexpected) and 4 (source unavailable), and a watchdog kill.
+        Assert.Equal("on-failure", Single("Restart"));
+        Assert.Equal("143", Single("SuccessExitStatus"));
+        var deploy = File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "deploy.md"));
+        foreach (var code in new[] { ExitCodes.Ok, ExitCodes.Unexpected, ExitCodes.Configuration, ExitCodes.ModelPackage,
+            ExitCodes.SourceUnavailable, ExitCodes.NoExecutionProvider })
+            Assert.Matches($@"\n\| {code} \| [^|]+ \| (restarted|not restarted|stopped)", deploy);
+    }
+
+    [Fact]
+    public void Memory_and_tasks_are_bounded_and_telemetry_is_off()
+    {
+        Assert.Equal("3G", Single("MemoryMax"));
+        Assert.Equal("256", Single("TasksMax"));
+        Assert.Contains("ORT_DISABLE_TELEMETRY=1", Single("Environment").Split(' '));
+    }
+
+    [Fact]
     public void Unit_allows_cameras_serial_ports_and_jetson_gpu_nodes_instead_of_private_devices()
     {
         var entries = Entries();
