@@ -12,7 +12,7 @@ namespace MFuser.Edge.Capture;
 /// Stream probing is bounded by <paramref name="probe"/> (<c>source.probe_ms</c>): ffmpeg's default analyses 5 s of
 /// stream before the first frame, most of a reconnect's time. The child gets a scrubbed environment
 /// (<see cref="ChildEnvironment"/>): no <c>MFUSER_*</c> secret reaches it.</summary>
-public sealed partial class FfmpegStreamSource(SourceUri uri, TimeSpan timeout, TimeSpan probe) : IFrameSource
+public sealed partial class FfmpegStreamSource(SourceUri uri, TimeSpan timeout, TimeSpan probe, string rtspTransport = "tcp") : IFrameSource
 {
     /// <summary>Variables the child keeps: what ffmpeg and the C library need to find libraries, proxies,
     /// certificates, locale and time zone. Everything else — the daemon's configuration and its secrets — is dropped.</summary>
@@ -36,8 +36,8 @@ public sealed partial class FfmpegStreamSource(SourceUri uri, TimeSpan timeout, 
     public static bool Available { get; } = OnPath("ffmpeg");
 
     /// <summary>The ffmpeg command line: bounded probing, low-latency input (<c>-fflags nobuffer</c>: no input buffering
-    /// beyond what probing needs), RTSP over TCP, open/read timeouts, raw BGR on stdout.</summary>
-    internal static IReadOnlyList<string> Arguments(SourceUri uri, TimeSpan timeout, TimeSpan probe)
+    /// beyond what probing needs), RTSP over <paramref name="rtspTransport"/> (tcp or udp), open/read timeouts, raw BGR on stdout.</summary>
+    internal static IReadOnlyList<string> Arguments(SourceUri uri, TimeSpan timeout, TimeSpan probe, string rtspTransport = "tcp")
     {
         static string Invariant(long v) => v.ToString(CultureInfo.InvariantCulture);
         var micros = Invariant((long)timeout.TotalMicroseconds);
@@ -46,7 +46,7 @@ public sealed partial class FfmpegStreamSource(SourceUri uri, TimeSpan timeout, 
         List<string> args = ["-hide_banner", "-nostats", "-loglevel", "info", "-nostdin",
             "-analyzeduration", Invariant((long)probe.TotalMicroseconds), "-probesize", Invariant(probeBytes), "-fflags", "nobuffer"];
         if (uri.Target.StartsWith("rtsp", StringComparison.OrdinalIgnoreCase))
-            args.AddRange(["-rtsp_transport", "tcp", "-timeout", micros]);
+            args.AddRange(["-rtsp_transport", rtspTransport, "-timeout", micros]);
         else
             args.AddRange(["-rw_timeout", micros]);
         args.AddRange(["-i", uri.Target, "-an", "-f", "rawvideo", "-pix_fmt", "bgr24", "-"]);
@@ -65,7 +65,7 @@ public sealed partial class FfmpegStreamSource(SourceUri uri, TimeSpan timeout, 
 
     public void Open()
     {
-        var psi = new ProcessStartInfo("ffmpeg", Arguments(uri, timeout, probe))
+        var psi = new ProcessStartInfo("ffmpeg", Arguments(uri, timeout, probe, rtspTransport))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

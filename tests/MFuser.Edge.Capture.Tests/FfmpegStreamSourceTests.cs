@@ -18,6 +18,14 @@ public sealed class FfmpegStreamSourceTests : IDisposable
     }
 
     [Fact]
+    public void Rtsp_transport_follows_the_configuration()
+    {
+        var args = FfmpegStreamSource.Arguments(Uri("rtsp://cam/x"), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(500), "udp").ToList();
+        Assert.Equal("udp", After(args, "-rtsp_transport"));
+        Assert.True(args.IndexOf("-rtsp_transport") < args.IndexOf("-i"));
+    }
+
+    [Fact]
     public void Probing_is_bounded_by_the_configured_time_with_a_matching_size_and_no_input_buffering()
     {
         var args = FfmpegStreamSource.Arguments(Uri("rtsp://cam/x"), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(500)).ToList();

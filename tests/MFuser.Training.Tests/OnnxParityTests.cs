@@ -6,7 +6,7 @@ using MFuser.Onnx.Weights;
 using MFuser.Training.Model;
 using MFuser.Training.Packaging;
 using MFuser.Training.TextPrior;
-using MFuser.Training.Training;
+using MFuser.Training.Learning;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using TorchSharp.PyBridge;

@@ -90,12 +90,12 @@ public sealed class PackageBuilderTests
     [Fact]
     public void Eval_json_round_trips_with_NaN_class_IoU()
     {
-        var report = new Training.EvalReport("tiny", 8, [new Training.DomainResult("clear", 0.25, [0.5, double.NaN], 100)]);
-        var back = Training.Evaluator.FromJson(Training.Evaluator.ToJson([report]), "eval.json");
+        var report = new Learning.EvalReport("tiny", 8, [new Learning.DomainResult("clear", 0.25, [0.5, double.NaN], 100)]);
+        var back = Learning.Evaluator.FromJson(Learning.Evaluator.ToJson([report]), "eval.json");
         Assert.Equal("clear", back[0].Domains[0].Domain);
         Assert.Equal(0.25, back[0].Domains[0].MeanIoU);
         Assert.True(double.IsNaN(back[0].Domains[0].ClassIoU[1]));
-        var bad = Assert.Throws<FormatException>(() => Training.Evaluator.FromJson("{\"x\":1}", "runs/x/eval/eval.json"));
+        var bad = Assert.Throws<FormatException>(() => Learning.Evaluator.FromJson("{\"x\":1}", "runs/x/eval/eval.json"));
         Assert.Contains("runs/x/eval/eval.json", bad.Message);
     }
 
@@ -108,9 +108,9 @@ public sealed class PackageBuilderTests
             var first = Directory.CreateDirectory(Path.Combine(root, "first")).FullName;
             var restart = Directory.CreateDirectory(Path.Combine(root, "restart")).FullName;
             var init = Path.Combine(first, "model.safetensors");
-            File.WriteAllText(Path.Combine(first, "train_options.json"), JsonSerializer.Serialize(new Training.TrainOptions
+            File.WriteAllText(Path.Combine(first, "train_options.json"), JsonSerializer.Serialize(new Learning.TrainOptions
                 { Steps = 8000, Seed = 2023, Augment = "official", TextPrior = "minilm", Out = first }, SnakeCase));
-            File.WriteAllText(Path.Combine(restart, "train_options.json"), JsonSerializer.Serialize(new Training.TrainOptions
+            File.WriteAllText(Path.Combine(restart, "train_options.json"), JsonSerializer.Serialize(new Learning.TrainOptions
                 { Steps = 4500, Seed = 2024, LearningRate = 3e-4, Augment = "official", TextPrior = "minilm", InitFrom = init, Out = restart },
                 SnakeCase));
 

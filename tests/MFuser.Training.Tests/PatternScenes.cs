@@ -1,5 +1,5 @@
 using MFuser.Scenes;
-using MFuser.Training.Training;
+using MFuser.Training.Learning;
 
 namespace MFuser.Training.Tests;
 

@@ -1,5 +1,5 @@
 using MFuser.Training.Augmentation;
-using MFuser.Training.Training;
+using MFuser.Training.Learning;
 using static TorchSharp.torch;
 
 namespace MFuser.Training.Tests;

@@ -4,7 +4,7 @@ using MFuser.Onnx.Weights;
 using MFuser.Scenes;
 using MFuser.Training.Model;
 using MFuser.Training.TextPrior;
-using MFuser.Training.Training;
+using MFuser.Training.Learning;
 using static TorchSharp.torch;
 
 namespace MFuser.Training.Tests;

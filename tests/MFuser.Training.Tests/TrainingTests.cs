@@ -1,7 +1,7 @@
 using MFuser.Onnx.Architecture;
 using MFuser.Training.Checkpoints;
 using MFuser.Training.Model;
-using MFuser.Training.Training;
+using MFuser.Training.Learning;
 using static TorchSharp.torch;
 
 namespace MFuser.Training.Tests;

@@ -127,6 +127,8 @@ public static class ConfigSchema
         Setting.Rate("source.max_fps", 0, MinRateHz, 1000, "Upper bound on the capture rate (0: as fast as the source delivers). Useful for files, which have no clock."),
         Setting.Int("source.reopen_initial_ms", 500, 10, 600_000, "First back-off delay before reopening a failed or ended source."),
         Setting.Int("source.reopen_max_ms", 10_000, 10, 3_600_000, "Longest back-off delay (the delay doubles per failed attempt up to this bound)."),
+        Setting.OneOf("source.rtsp_transport", "tcp", ["tcp", "udp"],
+            "RTSP media transport with the ffmpeg back-end: tcp (interleaved, passes firewalls and NAT) or udp (lower latency, loses packets under load)."),
         Setting.Int("source.probe_ms", 500, 50, 10_000,
             "How long ffmpeg may analyse a network stream before the first frame (-analyzeduration, with a matching -probesize); "
             + "ffmpeg's own default is 5 s."),

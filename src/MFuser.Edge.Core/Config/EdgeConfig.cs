@@ -9,6 +9,9 @@ public sealed record SourceConfig(SourceUri Uri, string StreamBackend, bool Loop
 {
     /// <summary>How long ffmpeg may analyse a network stream before its first frame (<c>source.probe_ms</c>).</summary>
     public TimeSpan Probe { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>RTSP media transport for the ffmpeg back-end (<c>source.rtsp_transport</c>): tcp or udp.</summary>
+    public string RtspTransport { get; init; } = "tcp";
 }
 
 /// <summary>ONNX Runtime settings (keys <c>inference.*</c>).</summary>
@@ -112,7 +115,7 @@ public sealed record EdgeConfig(
             S("model.path"),
             new SourceConfig(source, S("source.stream_backend"), (bool)get("source.loop"), D("source.max_fps"),
                 TimeSpan.FromMilliseconds(L("source.reopen_initial_ms")), TimeSpan.FromMilliseconds(L("source.reopen_max_ms")),
-                TimeSpan.FromSeconds(L("source.startup_timeout_s"))) { Probe = TimeSpan.FromMilliseconds(L("source.probe_ms")) },
+                TimeSpan.FromSeconds(L("source.startup_timeout_s"))) { Probe = TimeSpan.FromMilliseconds(L("source.probe_ms")), RtspTransport = S("source.rtsp_transport") },
             new InferenceConfig((string[])get("inference.providers"), (int)L("inference.intra_op_threads"),
                 S("inference.custom_op_library"), (int)L("inference.warmup_runs"),
                 new TensorRtConfig((bool)get("inference.tensorrt.fp16"), S("inference.tensorrt.engine_cache_dir"), S("inference.tensorrt.timing_cache_dir"),

@@ -1,6 +1,6 @@
 using MFuser.Onnx.Architecture;
 using MFuser.Scenes;
-using MFuser.Training.Training;
+using MFuser.Training.Learning;
 using static TorchSharp.torch;
 
 namespace MFuser.Training.Augmentation;

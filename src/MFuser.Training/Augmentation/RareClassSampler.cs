@@ -1,6 +1,6 @@
 using System.Text.Json;
 using MFuser.Scenes;
-using MFuser.Training.Training;
+using MFuser.Training.Learning;
 
 namespace MFuser.Training.Augmentation;
 

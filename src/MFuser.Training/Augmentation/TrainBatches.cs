@@ -1,5 +1,5 @@
 using MFuser.Onnx.Architecture;
-using MFuser.Training.Training;
+using MFuser.Training.Learning;
 
 namespace MFuser.Training.Augmentation;
 

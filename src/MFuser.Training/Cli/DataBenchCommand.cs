@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using MFuser.Onnx.Architecture;
 using MFuser.Training.Augmentation;
-using MFuser.Training.Training;
+using MFuser.Training.Learning;
 
 namespace MFuser.Training.Cli;
 

@@ -59,7 +59,7 @@ public static class TrainCli
         };
         cmd.SetAction((r, cancel) =>
         {
-            var o = new Training.TrainOptions
+            var o = new Learning.TrainOptions
             {
                 Preset = r.GetValue(preset)!, Baseline = r.GetValue(baseline)!, Steps = r.GetValue(steps), BatchSize = r.GetValue(batch),
                 LearningRate = r.GetValue(lr), WeightDecay = r.GetValue(wd), WarmupSteps = r.GetValue(warmup), FreezeEncoders = r.GetValue(freeze),
@@ -67,7 +67,7 @@ public static class TrainCli
                 Augment = r.GetValue(augment)!, RareClassSampling = !r.GetValue(noRcs), RcsPool = r.GetValue(rcsPool),
                 TextPrior = r.GetValue(textPrior)!, InitFrom = r.GetValue(initFrom),
             };
-            var trainer = new Training.Trainer(o, new Training.RendererSource(), Console.Error);
+            var trainer = new Learning.Trainer(o, new Learning.RendererSource(), Console.Error);
             Console.Error.WriteLine($"training {trainer.Config.Name} for {o.Steps} steps (batch {o.BatchSize}) into {o.Out}");
             using var model = trainer.Run(cancel);
             Console.Error.WriteLine($"done: {Path.Combine(o.Out, "model.safetensors")}, metrics.jsonl, loss.png");
@@ -89,24 +89,24 @@ public static class TrainCli
         {
             if (r.GetValue(threads) > 0) set_num_threads(r.GetValue(threads));
             var doms = r.GetValue(domains)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(MFuser.Scenes.Domains.Parse).ToList();
-            var reports = new List<Training.EvalReport>();
+            var reports = new List<Learning.EvalReport>();
             foreach (var run in r.GetValue(runs)!)
             {
                 using var model = Checkpoints.CheckpointStore.LoadModel(run);
-                var data = new Training.SceneData(new Training.RendererSource(), model.Config);
-                var results = new List<Training.DomainResult>();
+                var data = new Learning.SceneData(new Learning.RendererSource(), model.Config);
+                var results = new List<Learning.DomainResult>();
                 foreach (var d in doms)
                 {
-                    var res = Training.Evaluator.Evaluate(model, data, d, r.GetValue(frames), r.GetValue(batch));
+                    var res = Learning.Evaluator.Evaluate(model, data, d, r.GetValue(frames), r.GetValue(batch));
                     Console.Error.WriteLine($"{model.Config.Name} {res.Domain}: mIoU {100 * res.MeanIoU:F1}");
                     results.Add(res);
                 }
-                reports.Add(new Training.EvalReport(model.Config.Name, r.GetValue(frames), results));
+                reports.Add(new Learning.EvalReport(model.Config.Name, r.GetValue(frames), results));
             }
             var dir = r.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
-            File.WriteAllText(Path.Combine(dir, "eval.json"), Training.Evaluator.ToJson(reports));
-            var md = Training.Evaluator.ToMarkdown(reports);
+            File.WriteAllText(Path.Combine(dir, "eval.json"), Learning.Evaluator.ToJson(reports));
+            var md = Learning.Evaluator.ToMarkdown(reports);
             File.WriteAllText(Path.Combine(dir, "eval.md"), md);
             Console.Write(md);
             return 0;
@@ -136,7 +136,7 @@ public static class TrainCli
                 opt.zero_grad();
                 var o = model.call(x);
                 double fwd = sw.Elapsed.TotalSeconds;
-                var loss = Training.Losses.Compute(o, y, cfg.NumClasses, new Training.LossWeights());
+                var loss = Learning.Losses.Compute(o, y, cfg.NumClasses, new Learning.LossWeights());
                 loss.Total.backward();
                 opt.step();
                 Console.WriteLine($"step {i}: forward {fwd:F2}s, forward+loss+backward+AdamW {sw.Elapsed.TotalSeconds:F2}s, loss {loss.Total.item<float>():F3}, threads {get_num_threads()}");

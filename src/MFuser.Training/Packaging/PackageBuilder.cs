@@ -6,7 +6,7 @@ using MFuser.Onnx.Export;
 using MFuser.Onnx.Scan;
 using MFuser.Scenes;
 using MFuser.Training.Model;
-using MFuser.Training.Training;
+using MFuser.Training.Learning;
 using TorchSharp;
 using TorchSharp.PyBridge;
 

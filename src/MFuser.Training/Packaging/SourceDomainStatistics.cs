@@ -4,7 +4,7 @@ using MFuser.ModelPackage.Manifest;
 using MFuser.Onnx.Architecture;
 using MFuser.Onnx.Contract;
 using MFuser.Scenes;
-using MFuser.Training.Training;
+using MFuser.Training.Learning;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 

@@ -9,10 +9,12 @@ namespace MFuser.Edge.Tests.Rtsp;
 /// server is killed and restarted on the same port, and the frames resume with the outage logged once.</summary>
 public sealed class RtspSourceTests(ITestOutputHelper output)
 {
-    [Fact]
-    public async Task Rtsp_over_tcp_resumes_after_the_server_restarts_and_the_outage_is_logged_once()
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("udp")]
+    public async Task Rtsp_resumes_after_the_server_restarts_and_the_outage_is_logged_once(string transport)
     {
-        using var server = await RtspServer.StartAsync("tcp");
+        using var server = await RtspServer.StartAsync(transport);
         await using var broker = await MosquittoBroker.StartAsync();
         await using var probe = await MqttProbe.StartAsync(broker.Host, broker.Port, "mfuser/rt1/drivable");
         using var edge = EdgeProcess.Start(
@@ -20,6 +22,7 @@ public sealed class RtspSourceTests(ITestOutputHelper output)
             new Dictionary<string, string>
             {
                 ["MFUSER_INFERENCE_PROVIDERS"] = "cpu", ["MFUSER_SOURCE_REOPEN_INITIAL_MS"] = "200", ["MFUSER_SOURCE_REOPEN_MAX_MS"] = "1000",
+                ["MFUSER_SOURCE_RTSP_TRANSPORT"] = transport,
             });
 
         var first = await probe.WaitForAsync(m => true, TimeSpan.FromSeconds(60));
@@ -45,7 +48,7 @@ public sealed class RtspSourceTests(ITestOutputHelper output)
         Assert.Single(edge.Stdout.Split('\n'), l => l.Contains($"source {server.Url} is back after"));
         var frames = probe.Messages.Select(Frame).ToList();
         Assert.Equal(frames.Order().Distinct(), frames);
-        output.WriteLine($"server listening again {listening.TotalSeconds:F2} s after the restart began; first frame after it " +
+        output.WriteLine($"{transport}: server listening again {listening.TotalSeconds:F2} s after the restart began; first frame after it " +
                          $"{reconnect.TotalSeconds:F2} s later (reopen back-off 200 ms doubling to 1 s)");
         output.WriteLine(string.Join("\n", edge.Stdout.Split('\n').Where(l => l.Contains(server.Url))));
     }

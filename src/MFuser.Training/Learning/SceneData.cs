@@ -3,7 +3,7 @@ using MFuser.Scenes;
 using static TorchSharp.torch;
 using MFuser.ModelPackage.Classes;
 
-namespace MFuser.Training.Training;
+namespace MFuser.Training.Learning;
 
 /// <summary>Renders one synthetic frame: BGR bytes (h·w·3) and Cityscapes train-id labels (h·w, 255 = ignore).</summary>
 public interface ISceneSource

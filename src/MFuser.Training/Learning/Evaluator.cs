@@ -5,7 +5,7 @@ using MFuser.Training.Model;
 using static TorchSharp.torch;
 using MFuser.ModelPackage.Classes;
 
-namespace MFuser.Training.Training;
+namespace MFuser.Training.Learning;
 
 /// <summary>mIoU of one domain: per-class IoU (NaN where the class never occurs in GT or prediction) and the mean.</summary>
 public sealed record DomainResult(string Domain, double MeanIoU, double[] ClassIoU, long Pixels);

@@ -7,7 +7,7 @@ using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
-namespace MFuser.Training.Training;
+namespace MFuser.Training.Learning;
 
 /// <summary>One line of metrics.jsonl.</summary>
 public sealed record StepMetrics(long Step, double Loss, double ClassLoss, double MaskLoss, double DiceLoss, double IdentityLoss,

@@ -1,6 +1,6 @@
 using MFuser.Scenes;
 
-namespace MFuser.Training.Training;
+namespace MFuser.Training.Learning;
 
 /// <summary>The real synthetic-drive renderer of MFuser.Scenes as a training/evaluation scene source.</summary>
 public sealed class RendererSource : ISceneSource

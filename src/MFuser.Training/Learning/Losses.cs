@@ -2,7 +2,7 @@ using MFuser.Training.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MFuser.Training.Training;
+namespace MFuser.Training.Learning;
 
 /// <summary>Loss weights of the official head (research §7).</summary>
 public sealed record LossWeights(double Class = 2.0, double Mask = 5.0, double Dice = 5.0, double NoObject = 0.1, double Identity = 1.0);

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace MFuser.Training.Training;
+namespace MFuser.Training.Learning;
 
 /// <summary>Draws metrics.jsonl as a loss-curve PNG (total and per-term losses, log y axis) with ScottPlot.</summary>
 public static class LossCurve

@@ -1,4 +1,4 @@
-namespace MFuser.Training.Training;
+namespace MFuser.Training.Learning;
 
 /// <summary>Options of one training run (the architecture comes from the preset, see MFuserPresets).</summary>
 public sealed record TrainOptions
