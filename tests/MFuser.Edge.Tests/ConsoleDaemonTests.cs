@@ -109,7 +109,7 @@ public sealed class ConsoleDaemonTests : IDisposable
     [Theory]
     [InlineData("MFUSER_WEB_LISTEN", "0.0.0.0:8080", "web.token = '' is not allowed: expected a token of at least 16 characters")]
     [InlineData("MFUSER_WEB_LISTEN", "camera.local:8080", "web.listen = 'camera.local:8080' is not allowed")]
-    [InlineData("MFUSER_WEB_TOKEN", "short", "web.token = '(hidden, 5 characters)' is not allowed: expected 16 to 256 characters")]
+    [InlineData("MFUSER_WEB_TOKEN", "short", "web.token = '***' is not allowed: expected 16 to 256 characters")]
     [InlineData("MFUSER_WEB_FPS", "0", "environment MFUSER_WEB_FPS: web.fps = '0' is not allowed: expected a number from 0.2 to 30")]
     public async Task A_bad_web_key_exits_2_naming_it(string variable, string value, string expected)
     {

@@ -15,10 +15,10 @@ public static partial class Secrets
         text.Contains("://", StringComparison.Ordinal) ? UserInfoPassword().Replace(text, "$1:" + Mask + "@") : text;
 
     /// <summary>How the value of configuration key <paramref name="key"/> may appear in a message: hidden for a
-    /// secret key; otherwise URL passwords masked, control characters and lone surrogates escaped as <c>\uXXXX</c>
+    /// secret key (an empty one shows as empty: nothing to hide, and it tells the user it is unset); otherwise URL passwords masked, control characters and lone surrogates escaped as <c>\uXXXX</c>
     /// (so a hostile value cannot drive the terminal) and cut after <see cref="MaxShown"/> characters.</summary>
     public static string? ForDisplay(string key, string? value) =>
-        value is null ? null : ConfigSchema.Find(key) is { Secret: true } ? Mask : Printable(RedactUrls(value));
+        value is null ? null : ConfigSchema.Find(key) is { Secret: true } ? (value.Length == 0 ? "" : Mask) : Printable(RedactUrls(value));
 
     /// <summary>Longest value shown in a message.</summary>
     public const int MaxShown = 200;
