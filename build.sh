@@ -85,7 +85,8 @@ cmd_publish() {
   cmd_native
   log "publishing the daemon to artifacts/mfuser-edge"
   dotnet publish src/MFuser.Edge/MFuser.Edge.csproj -c "$CONFIGURATION" -p:OrtFlavor="$ORT_FLAVOR" -o artifacts/mfuser-edge -nologo -clp:ErrorsOnly
-  [ -f artifacts/mfuser-edge/libmfuser_ops.so ] || die "artifacts/mfuser-edge/libmfuser_ops.so missing: the bundled model needs the selective-scan op (./build.sh native)"
+  [ -f artifacts/mfuser-edge/libmfuser_ops.so ] ||
+    die "artifacts/mfuser-edge/libmfuser_ops.so missing: the bundled model needs the selective-scan op (./build.sh native)"
   log "run it: artifacts/mfuser-edge/mfuser-edge run --help"
 }
 

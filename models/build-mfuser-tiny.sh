@@ -19,7 +19,8 @@
 #   EXPORT_THREADS (1: with a training run on the same cores, more threads oversubscribe them and run ~50x slower);
 #   STATS_FRAMES (64): held-out source frames for the domain-shift statistics; VERSION (0.1.0); OUT (models/mfuser-tiny-synth).
 # mfuser-train is built into build/mfuser-train, so a training run going on from src/MFuser.Training/bin is not disturbed.
-# Once the tools are built, the export stage takes about a minute on 2 cores (EVAL_FRAMES=24 over 10 domains and the TorchSharp-vs-ONNX parity check included).
+# Once the tools are built, the export stage takes about a minute on 2 cores (EVAL_FRAMES=24 over 10 domains and the
+# TorchSharp-vs-ONNX parity check included).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -93,4 +93,5 @@ fi
 if [ "$START" -eq 1 ]; then
   run systemctl restart mfuser-edge.service
 fi
-note "done$([ "$DRY_RUN" -eq 1 ] && echo ' (dry run: nothing was changed)'). Edit $ETC/mfuser-edge.env, then: systemctl start mfuser-edge; journalctl -u mfuser-edge -f"
+note "done$([ "$DRY_RUN" -eq 1 ] && echo ' (dry run: nothing was changed)'). Edit $ETC/mfuser-edge.env, then:" \
+  "systemctl start mfuser-edge; journalctl -u mfuser-edge -f"

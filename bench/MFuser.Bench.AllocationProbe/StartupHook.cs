@@ -29,7 +29,8 @@ internal static class StartupHook
         var path = Environment.GetEnvironmentVariable(FileVariable);
         if (string.IsNullOrEmpty(path)) return;
         var sites = Environment.GetEnvironmentVariable(SitesVariable);
-        var thread = new Thread(() => Sample(path, string.IsNullOrEmpty(sites) ? null : sites)) { IsBackground = true, Name = "mfuser-bench allocation probe" };
+        var thread = new Thread(() => Sample(path, string.IsNullOrEmpty(sites) ? null : sites)) { IsBackground = true,
+            Name = "mfuser-bench allocation probe" };
         thread.Start();
     }
 
@@ -85,7 +86,8 @@ internal static class StartupHook
         {
             if (e.EventId != 10 || e.Payload is null || e.PayloadNames is null) return;
             var type = e.PayloadNames.IndexOf("TypeName") is var t and >= 0 ? e.Payload[t] as string ?? "?" : "?";
-            var bytes = e.PayloadNames.IndexOf("AllocationAmount64") is var b and >= 0 ? Convert.ToInt64(e.Payload[b], CultureInfo.InvariantCulture) : 0;
+            var bytes = e.PayloadNames.IndexOf("AllocationAmount64") is var b and >= 0
+                ? Convert.ToInt64(e.Payload[b], CultureInfo.InvariantCulture) : 0;
             var thread = _threadNames.GetOrAdd(e.OSThreadId, ThreadName);
             _counts.AddOrUpdate((thread, type), (1, bytes), (_, c) => (c.Ticks + 1, c.Bytes + bytes));
         }

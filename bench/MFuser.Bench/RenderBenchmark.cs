@@ -89,5 +89,6 @@ public static class RenderBenchmark
     };
 
     private static void Print(string mode, string domain, Runner.Measurement m) =>
-        Console.WriteLine($"{mode,-6} {domain,-9} {m.MedianPerSecond,7:F1} frames/s wall (min {m.MinPerSecond:F1}, max {m.MaxPerSecond:F1}), {m.MedianPerCpuSecond,7:F1} frames per CPU-second, {m.AllocatedBytesPerOperation:F0} B/frame");
+        Console.WriteLine($"{mode,-6} {domain,-9} {m.MedianPerSecond,7:F1} frames/s wall (min {m.MinPerSecond:F1}, " +
+                          $"max {m.MaxPerSecond:F1}), {m.MedianPerCpuSecond,7:F1} frames per CPU-second, {m.AllocatedBytesPerOperation:F0} B/frame");
 }

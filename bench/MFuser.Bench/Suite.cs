@@ -27,7 +27,8 @@ public static class Suite
     {
         var quick = new Option<bool>("--quick") { Description = "fewer shapes, sizes and runs (a smoke run of a few minutes)" };
         var output = new Option<string>("--out") { Description = "results folder", DefaultValueFactory = _ => ResultFile.DefaultDirectory() };
-        var docs = new Option<string>("--docs") { Description = "where performance.md goes", DefaultValueFactory = _ => Path.Combine(Repository.Root, "docs") };
+        var docs = new Option<string>("--docs") { Description = "where performance.md goes",
+            DefaultValueFactory = _ => Path.Combine(Repository.Root, "docs") };
         var command = new Command("all", "run the whole suite, write one result file and docs/performance.md") { quick, output, docs };
         command.SetAction(parse =>
         {
@@ -56,7 +57,8 @@ public static class Suite
     public static Command Report()
     {
         var input = new Argument<string>("result") { Description = "a suite result file (bench/results/<date>-<host>.json)" };
-        var docs = new Option<string>("--docs") { Description = "where performance.md goes", DefaultValueFactory = _ => Path.Combine(Repository.Root, "docs") };
+        var docs = new Option<string>("--docs") { Description = "where performance.md goes",
+            DefaultValueFactory = _ => Path.Combine(Repository.Root, "docs") };
         var command = new Command("report", "write docs/performance.md (and its plots) from a suite result file") { input, docs };
         command.SetAction(parse =>
         {

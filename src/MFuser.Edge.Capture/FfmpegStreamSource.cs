@@ -88,7 +88,8 @@ public sealed partial class FfmpegStreamSource(SourceUri uri, TimeSpan timeout, 
             lastLine = e.Data.Trim();
             if (!size.Task.IsCompleted && lastLine.StartsWith("Stream #0:", StringComparison.Ordinal) && lastLine.Contains(" Video: ")
                 && VideoSize().Match(lastLine) is { Success: true } m)
-                size.TrySetResult((int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)));
+                size.TrySetResult((int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture),
+                    int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)));
         };
         ffmpeg.BeginErrorReadLine();
         _ffmpeg = ffmpeg;

@@ -14,7 +14,8 @@ public static class FrameSources
     /// <param name="streamBackend"><c>source.stream_backend</c>: auto (ffmpeg when on PATH), ffmpeg or opencv.</param>
     /// <param name="probe"><c>source.probe_ms</c> (default 500 ms): how long ffmpeg may analyse a stream.</param>
     /// <param name="rtspTransport"><c>source.rtsp_transport</c>: tcp or udp.</param>
-    public static IFrameSource Create(SourceUri uri, string streamBackend = "auto", TimeSpan? probe = null, string rtspTransport = "tcp") => uri.Kind switch
+    public static IFrameSource Create(SourceUri uri, string streamBackend = "auto", TimeSpan? probe = null,
+        string rtspTransport = "tcp") => uri.Kind switch
     {
         SourceKind.ImageFolder => new ImageFolderSource(uri.Target),
         SourceKind.Synthetic => new SyntheticSource(uri),

@@ -27,7 +27,8 @@ public sealed class VideoCaptureSource(SourceUri uri, TimeSpan streamTimeout) : 
             _ => throw new ArgumentOutOfRangeException(nameof(uri), uri.Kind, "not an OpenCV VideoCapture source"),
         };
         if (uri.Kind == SourceKind.GStreamer && !OpenCvBuild.HasGStreamer)
-            throw new SourceException("this OpenCV build has no GStreamer backend (the x64 NuGet native lacks it); on a Jetson use an OpenCvSharp native built against JetPack's OpenCV");
+            throw new SourceException("this OpenCV build has no GStreamer backend (the x64 NuGet native lacks it); on a Jetson use an OpenCvSharp " +
+                                      "native built against JetPack's OpenCV");
         if (uri.Kind == SourceKind.File && !File.Exists(uri.Target))
             throw new SourceException($"no such file: {uri.Target}");
         if (uri.Kind == SourceKind.V4l2 && !File.Exists(uri.Target))

@@ -28,7 +28,8 @@ public sealed record EngineCache(string Directory, EngineCacheKey Key, string Ti
         var key = new EngineCacheKey(model.File, model.Sha256, OrtEnv.Instance().GetVersionString(),
             GpuEnvironment.TensorRtVersion(GpuEnvironment.LibraryFolders()), GpuEnvironment.Device(),
             config.Fp16 ? "fp16" : "fp32", config.DlaCore, EngineCacheKey.FileSha256(plugin), config.BuilderOptimizationLevel, config.WorkspaceMb);
-        return new EngineCache(key.DirectoryUnder(TensorRtProviderOptions.EngineCacheRoot(config)), key, TensorRtProviderOptions.TimingCacheDir(config), plugin);
+        return new EngineCache(key.DirectoryUnder(TensorRtProviderOptions.EngineCacheRoot(config)), key,
+            TensorRtProviderOptions.TimingCacheDir(config), plugin);
     }
 
     /// <summary>True when <see cref="Directory"/> holds a built engine.</summary>

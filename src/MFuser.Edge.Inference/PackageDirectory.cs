@@ -36,7 +36,8 @@ public sealed class PackageDirectory
         var manifest = ManifestReader.ReadPackage(directory);
         var onnxPath = Path.Combine(directory, manifest.OnnxFile);
         if (!File.Exists(onnxPath))
-            throw new ModelPackageException(onnxPath, "ONNX file present", $"the file named by $.onnx.file in {ModelManifest.FileName}", "no such file");
+            throw new ModelPackageException(onnxPath, "ONNX file present",
+                $"the file named by $.onnx.file in {ModelManifest.FileName}", "no such file");
         var bytes = File.ReadAllBytes(onnxPath);
         var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
         if (actual != manifest.Sha256)
@@ -45,7 +46,8 @@ public sealed class PackageDirectory
         {
             var weightsPath = Path.Combine(directory, weights.File);
             if (!File.Exists(weightsPath))
-                throw new ModelPackageException(weightsPath, "external weights present", $"the file named by $.onnx.external_data.file in {ModelManifest.FileName}", "no such file");
+                throw new ModelPackageException(weightsPath, "external weights present",
+                    $"the file named by $.onnx.external_data.file in {ModelManifest.FileName}", "no such file");
             using var stream = File.OpenRead(weightsPath);
             var weightsSha = Convert.ToHexStringLower(SHA256.HashData(stream));
             if (weightsSha != weights.Sha256)
@@ -53,7 +55,8 @@ public sealed class PackageDirectory
         }
         var package = new PackageDirectory(directory, manifest, bytes);
         if (package.DomainStatisticsPath is { } stats && !File.Exists(stats))
-            throw new ModelPackageException(stats, "domain statistics present", $"the file named by $.domain_statistics in {ModelManifest.FileName}", "no such file");
+            throw new ModelPackageException(stats, "domain statistics present",
+                $"the file named by $.domain_statistics in {ModelManifest.FileName}", "no such file");
         return package;
     }
 

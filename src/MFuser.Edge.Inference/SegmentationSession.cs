@@ -139,11 +139,13 @@ public sealed class SegmentationSession : IDisposable
             var ortName = ExecutionProviders.OrtName(provider);
             if (!available.Contains(ortName))
             {
-                attempts.Add(new ProviderAttempt(provider, false, $"{ortName} is not in this ONNX Runtime build (available: {string.Join(", ", available)})"));
+                attempts.Add(new ProviderAttempt(provider, false,
+                    $"{ortName} is not in this ONNX Runtime build (available: {string.Join(", ", available)})"));
                 continue;
             }
             var model = ModelVariant.For(package, provider);
-            var options = new SessionOptions { IntraOpNumThreads = settings.IntraOpThreads, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+            var options = new SessionOptions { IntraOpNumThreads = settings.IntraOpThreads,
+                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
             // The model is created from bytes, so ONNX Runtime needs to be told where external weights live.
             options.AddSessionConfigEntry("session.model_external_initializers_file_folder_path", package.Directory);
             var profilePrefix = settings.ReportPlacement ? ProfileTrace.NewPrefix() : null;
@@ -190,7 +192,8 @@ public sealed class SegmentationSession : IDisposable
                 }
                 catch (OnnxRuntimeException e)
                 {
-                    throw new ModelPackageException(Path.Combine(package.Directory, model.File), "ONNX Runtime load", "a model ONNX Runtime can load", FirstLine(e.Message));
+                    throw new ModelPackageException(Path.Combine(package.Directory, model.File), "ONNX Runtime load", "a model ONNX Runtime can load",
+                        FirstLine(e.Message));
                 }
                 try
                 {
@@ -229,14 +232,17 @@ public sealed class SegmentationSession : IDisposable
         var path = configured.Length > 0 ? Path.GetFullPath(configured) : Path.Combine(AppContext.BaseDirectory, req.Library);
         if (!File.Exists(path))
             throw new ModelPackageException(path, "custom-op library",
-                $"{req.Library} providing domain {req.Domain} version >= {req.MinVersion} (build it with ./build.sh native; set inference.custom_op_library or place it next to the executable)",
+                $"{req.Library} providing domain {req.Domain} version >= {req.MinVersion} (build it with ./build.sh native; set " +
+                $"inference.custom_op_library or place it next to the executable)",
                 "no such file");
         if (!NativeLibrary.TryLoad(path, out var handle))
-            throw new ModelPackageException(path, "custom-op library", "a loadable shared library", "dlopen failed (wrong architecture or missing dependency; check with ldd)");
+            throw new ModelPackageException(path, "custom-op library", "a loadable shared library",
+                "dlopen failed (wrong architecture or missing dependency; check with ldd)");
         try
         {
             if (!NativeLibrary.TryGetExport(handle, VersionExport, out var fn))
-                throw new ModelPackageException(path, "custom-op library version", $"an export {VersionExport}() (libmfuser_ops >= {req.MinVersion})", "no such export (not our library, or one older than 1.0)");
+                throw new ModelPackageException(path, "custom-op library version", $"an export {VersionExport}() (libmfuser_ops >= {req.MinVersion})",
+                    "no such export (not our library, or one older than 1.0)");
             string version;
             unsafe { version = Marshal.PtrToStringUTF8((nint)((delegate* unmanaged<byte*>)fn)()) ?? ""; }
             var major = version.Split('.')[0];

@@ -63,5 +63,6 @@ internal static class SessionContract
     };
 
     private static string Shape(int[] dims, string[]? symbolic) =>
-        "[" + string.Join(", ", dims.Select((d, i) => d >= 0 ? d.ToString() : symbolic is not null && i < symbolic.Length && symbolic[i].Length > 0 ? symbolic[i] : "?")) + "]";
+        "[" + string.Join(", ", dims.Select((d, i) => d >= 0 ? d.ToString() : symbolic is not null && i < symbolic.Length && symbolic[i].Length > 0
+            ? symbolic[i] : "?")) + "]";
 }

@@ -61,7 +61,8 @@ public static class TensorRtProviderOptions
         if (environment("CACHE_DIRECTORY") is { Length: > 0 } systemd)
             return Path.Combine(systemd.Split(':')[0], "tensorrt");
         var cacheHome = environment("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
-            : Path.Combine(environment("HOME") is { Length: > 0 } home ? home : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+            : Path.Combine(environment("HOME") is { Length: > 0 } home ? home
+                : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
         return Path.Combine(cacheHome, "mfuser-edge", "tensorrt");
     }
 

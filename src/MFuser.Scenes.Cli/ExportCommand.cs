@@ -38,7 +38,8 @@ internal static class ExportCommand
         {
             var index = Export(parse.GetValue(domain), parse.GetValue(count), parse.GetValue(size), parse.GetValue(seed),
                 parse.GetValue(output)!, parse.GetValue(jobs));
-            AnsiConsole.MarkupLineInterpolated($"wrote {index.Items.Length} scenes and [bold]{Path.Combine(parse.GetValue(output)!, "index.json")}[/]");
+            AnsiConsole.MarkupLineInterpolated(
+                $"wrote {index.Items.Length} scenes and [bold]{Path.Combine(parse.GetValue(output)!, "index.json")}[/]");
             return 0;
         });
         return command;
@@ -76,13 +77,15 @@ internal static class ExportCommand
         var index = new DatasetIndex(
             Generator: "mfuser-scenes", Version: typeof(SceneRenderer).Assembly.GetName().Version?.ToString() ?? "",
             Domain: domain.Name(), Seed: seed, Count: count, Width: w, Height: h, Ignore: TrainIds.Ignore,
-            Classes: TrainIds.Names.Select((n, id) => new DatasetClass(id, n, Math.Round(statistics.Fraction(id), 6), statistics.MapsWith(id))).ToArray(),
+            Classes: TrainIds.Names.Select((n, id) =>
+                new DatasetClass(id, n, Math.Round(statistics.Fraction(id), 6), statistics.MapsWith(id))).ToArray(),
             Items: items);
         File.WriteAllText(Path.Combine(root, "index.json"), JsonSerializer.Serialize(index, JsonOptions) + "\n");
         return index;
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 }
 
 /// <summary>index.json of an export.</summary>

@@ -53,7 +53,8 @@ internal static class SheetCommand
             tile.CopyTo(target);
             var scale = h / 400.0;
             Cv2.Rectangle(target, new Rect(0, 0, (int)(tiles[t].caption.Length * 22 * scale) + 12, (int)(42 * scale) + 6), Scalar.Black, -1);
-            Cv2.PutText(target, tiles[t].caption, new Point(6, (int)(34 * scale) + 2), HersheyFonts.HersheySimplex, scale, Scalar.White, 1, LineTypes.AntiAlias);
+            Cv2.PutText(target, tiles[t].caption, new Point(6, (int)(34 * scale) + 2), HersheyFonts.HersheySimplex, scale, Scalar.White, 1,
+                LineTypes.AntiAlias);
         }
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         if (!Cv2.ImWrite(path, sheet, new ImageEncodingParam(ImwriteFlags.PngCompression, 9))) throw new IOException($"could not write PNG '{path}'");

@@ -43,7 +43,8 @@ public sealed class CaptureTests : IDisposable
     {
         var video = TestVideo.Write(_dir.File("short.mkv"), 5, 64, 48);
         using var slot = new FrameSlot();
-        using var worker = new CaptureWorker(Source($"file://{video}"), () => FrameSources.Create(Source($"file://{video}").Uri), slot, NullLogger.Instance);
+        using var worker = new CaptureWorker(Source($"file://{video}"), () => FrameSources.Create(Source($"file://{video}").Uri), slot,
+            NullLogger.Instance);
         worker.Start();
         await WaitUntil(() => worker.Captured >= 12, TimeSpan.FromSeconds(20));
         Assert.True(worker.Reopens >= 2);

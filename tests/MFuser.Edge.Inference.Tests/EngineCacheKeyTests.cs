@@ -113,7 +113,8 @@ public sealed class EngineCacheKeyTests : IDisposable
     {
         var empty = Directory.CreateDirectory(_dir.File("empty")).FullName;
         var jetpack = Directory.CreateDirectory(_dir.File("jetpack")).FullName;
-        foreach (var f in new[] { "libnvinfer.so", "libnvinfer.so.10", "libnvinfer.so.10.3.0", "libnvinfer_plugin.so.10.3.0", "libnvinfer.so.10.3.0.bak" })
+        foreach (var f in new[] { "libnvinfer.so", "libnvinfer.so.10", "libnvinfer.so.10.3.0", "libnvinfer_plugin.so.10.3.0",
+            "libnvinfer.so.10.3.0.bak" })
             File.WriteAllBytes(Path.Combine(jetpack, f), []);
         var older = Directory.CreateDirectory(_dir.File("older")).FullName;
         File.WriteAllBytes(Path.Combine(older, "libnvinfer.so.8.6.1"), []);

@@ -52,7 +52,8 @@ public sealed class NodePlacementTests
             plain.WarmUp(1);
             Assert.Null(plain.Placement);
         }
-        var profiled = SegmentationSession.Create(PackageDirectory.Load(RepoPaths.FixturePackage), SessionSettings.CpuOnly with { ReportPlacement = true });
+        var profiled = SegmentationSession.Create(PackageDirectory.Load(RepoPaths.FixturePackage),
+            SessionSettings.CpuOnly with { ReportPlacement = true });
         profiled.Dispose();
         Assert.Empty(PlacementTraces());
     }
@@ -109,7 +110,8 @@ public sealed class NodePlacementTests
         ]
         """;
         var placement = NodePlacement.FromProfile(new MemoryStream(Encoding.UTF8.GetBytes(trace)));
-        Assert.Equal(new Dictionary<string, int> { ["tensorrt"] = 1, ["cuda"] = 2, ["cpu"] = 1, ["SomeOtherExecutionProvider"] = 1 }, placement.NodeCounts);
+        Assert.Equal(new Dictionary<string, int> { ["tensorrt"] = 1, ["cuda"] = 2, ["cpu"] = 1, ["SomeOtherExecutionProvider"] = 1 },
+            placement.NodeCounts);
         Assert.Equal(new Dictionary<string, int> { ["MemcpyFromHost"] = 1, ["MemcpyToHost"] = 1 }, placement.Providers["cuda"].OpTypes);
         Assert.Contains("cpu: 1 node (ArgMax 1)", placement.Lines());
         Assert.Throws<System.Text.Json.JsonException>(() => NodePlacement.FromProfile(new MemoryStream("{}"u8.ToArray())));
@@ -118,7 +120,8 @@ public sealed class NodePlacementTests
     private static NodePlacement ProfiledRun(byte[] onnx, string? customOps, Func<InferenceSession, NamedOnnxValue[]> inputs, int runs = 1)
     {
         var prefix = Path.Combine(Path.GetTempPath(), $"mfuser-edge-test-trace-{Guid.NewGuid():N}");
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, ProfileOutputPathPrefix = prefix, EnableProfiling = true };
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, ProfileOutputPathPrefix = prefix,
+            EnableProfiling = true };
         if (customOps is not null)
             options.RegisterCustomOpLibrary(customOps);
         using var session = new InferenceSession(onnx, options);

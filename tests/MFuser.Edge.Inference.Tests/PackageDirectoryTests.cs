@@ -141,7 +141,8 @@ public sealed class PackageDirectoryTests : IDisposable
     [Fact]
     public void Missing_custom_op_library_is_a_clear_error()
     {
-        var dir = Package(edit: m => m["custom_op"] = new JsonObject { ["library"] = "libmfuser_ops.so", ["domain"] = "com.mfuser", ["min_version"] = 1 });
+        var dir = Package(edit: m =>
+            m["custom_op"] = new JsonObject { ["library"] = "libmfuser_ops.so", ["domain"] = "com.mfuser", ["min_version"] = 1 });
         var settings = SessionSettings.CpuOnly with { CustomOpLibrary = Path.Combine(_dir.Path, "nowhere", "libmfuser_ops.so") };
         var e = Assert.Throws<ModelPackageException>(() => SegmentationSession.Create(PackageDirectory.Load(dir), settings));
         Assert.Equal(("custom-op library", "no such file"), (e.Check, e.Actual));
@@ -174,7 +175,8 @@ public sealed class PackageDirectoryTests : IDisposable
     public void Version_below_the_manifest_minimum_is_refused_with_both_versions()
     {
         var library = Path.Combine(RepoPaths.Root, "native", "selective_scan", "build", "libmfuser_ops.so");
-        var dir = Package(edit: m => m["custom_op"] = new JsonObject { ["library"] = "libmfuser_ops.so", ["domain"] = "com.mfuser", ["min_version"] = 2 });
+        var dir = Package(edit: m =>
+            m["custom_op"] = new JsonObject { ["library"] = "libmfuser_ops.so", ["domain"] = "com.mfuser", ["min_version"] = 2 });
         var e = Assert.Throws<ModelPackageException>(() =>
             SegmentationSession.Create(PackageDirectory.Load(dir), SessionSettings.CpuOnly with { CustomOpLibrary = library }));
         Assert.Equal(("custom-op library version", ">= 2"), (e.Check, e.Expected));

@@ -77,7 +77,8 @@ public sealed class TensorRtOptionsTests : IDisposable
     {
         string Root(params (string Name, string Value)[] env) =>
             TensorRtProviderOptions.EngineCacheRoot(TensorRtConfig.Defaults, n => env.FirstOrDefault(e => e.Name == n).Value);
-        Assert.Equal("/var/cache/mfuser-edge/tensorrt", Root(("CACHE_DIRECTORY", "/var/cache/mfuser-edge:/var/cache/other"), ("XDG_CACHE_HOME", "/x"), ("HOME", "/h")));
+        Assert.Equal("/var/cache/mfuser-edge/tensorrt",
+            Root(("CACHE_DIRECTORY", "/var/cache/mfuser-edge:/var/cache/other"), ("XDG_CACHE_HOME", "/x"), ("HOME", "/h")));
         Assert.Equal("/x/mfuser-edge/tensorrt", Root(("XDG_CACHE_HOME", "/x"), ("HOME", "/h")));
         Assert.Equal("/h/.cache/mfuser-edge/tensorrt", Root(("HOME", "/h")));
         Assert.Equal("/e", TensorRtProviderOptions.EngineCacheRoot(TensorRtConfig.Defaults with { EngineCacheDir = "/e" }, _ => "/ignored"));
@@ -97,7 +98,8 @@ public sealed class TensorRtOptionsTests : IDisposable
     [InlineData("MFUSER_INFERENCE_TENSORRT_DLA_CORE", "8", "inference.tensorrt.dla_core", "an integer from -1 to 7")]
     [InlineData("MFUSER_INFERENCE_TENSORRT_FP16", "yes", "inference.tensorrt.fp16", "true or false")]
     [InlineData("MFUSER_INFERENCE_TENSORRT_WORKSPACE_MB", "-1", "inference.tensorrt.workspace_mb", "an integer from 0 to")]
-    [InlineData("MFUSER_INFERENCE_TENSORRT_BUILDER_OPTIMIZATION_LEVEL", "6", "inference.tensorrt.builder_optimization_level", "an integer from 0 to 5")]
+    [InlineData("MFUSER_INFERENCE_TENSORRT_BUILDER_OPTIMIZATION_LEVEL", "6", "inference.tensorrt.builder_optimization_level",
+        "an integer from 0 to 5")]
     [InlineData("MFUSER_INFERENCE_TENSORRT_PLUGIN_LIBRARY", "/nonexistent/libmfuser_trt.so", "inference.tensorrt.plugin_library", "no such file")]
     public void Bad_values_are_refused_at_start_up_naming_the_key(string variable, string value, string key, string expected)
     {

@@ -121,7 +121,8 @@ public class NmeaFuzzTests
         var total = Enum.GetValues<NmeaParseStatus>().Sum(st => counters[st]);
         Assert.Equal(lines.Count, total);
         Assert.True(counters.Rejected > lines.Count / 2, $"only {counters.Rejected} rejected: the mutations are too mild");
-        Assert.True(counters[NmeaParseStatus.ChecksumMismatch] > 0 && counters[NmeaParseStatus.BadField] > 0 && counters[NmeaParseStatus.NonAscii] > 0,
+        Assert.True(counters[NmeaParseStatus.ChecksumMismatch] > 0 && counters[NmeaParseStatus.BadField] > 0
+            && counters[NmeaParseStatus.NonAscii] > 0,
             string.Join(", ", counters.Snapshot()));
         foreach (var valid in Valid)
             Assert.Equal(NmeaParseStatus.Ok, NmeaParser.Parse(Encoding.ASCII.GetBytes(valid), out _));

@@ -61,7 +61,8 @@ public sealed class BundledModelTests : IDisposable
             File.Copy(Path.Combine(Package, f), Path.Combine(portable, f));
         var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(Package, "model.json")))!;
         manifest["onnx"]!["file"] = "model.portable.onnx";
-        manifest["onnx"]!["sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(portable, "model.portable.onnx"))));
+        manifest["onnx"]!["sha256"] = Convert.ToHexStringLower(
+            System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(portable, "model.portable.onnx"))));
         manifest["custom_op"] = null;
         File.WriteAllText(Path.Combine(portable, "model.json"), manifest.ToJsonString());
 

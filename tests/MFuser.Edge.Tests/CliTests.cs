@@ -45,10 +45,12 @@ public sealed class CliTests : IDisposable
     public async Task Missing_custom_op_library_exits_3()
     {
         var dir = Small.WritePackage(_dir.File("customop"), edit: m =>
-            m["custom_op"] = new System.Text.Json.Nodes.JsonObject { ["library"] = "libmfuser_ops_missing.so", ["domain"] = "com.mfuser", ["min_version"] = 1 });
+            m["custom_op"] = new System.Text.Json.Nodes.JsonObject { ["library"] = "libmfuser_ops_missing.so", ["domain"] = "com.mfuser",
+                ["min_version"] = 1 });
         var p = await EdgeProcess.RunAsync(["validate-model", dir]);
         Assert.Equal(3, p.ExitCode);
-        Assert.Contains("libmfuser_ops_missing.so: custom-op library: expected libmfuser_ops_missing.so providing domain com.mfuser version >= 1", p.Stderr);
+        Assert.Contains("libmfuser_ops_missing.so: custom-op library: expected libmfuser_ops_missing.so providing domain com.mfuser " +
+                        "version >= 1", p.Stderr);
         Assert.Contains("found no such file", p.Stderr);
     }
 
@@ -69,7 +71,8 @@ public sealed class CliTests : IDisposable
     {
         var p = await EdgeProcess.RunAsync(["info"], new Dictionary<string, string> { ["MFUSER_BROKER_URL"] = "tcp://x" });
         Assert.Equal(2, p.ExitCode);
-        Assert.Contains("environment MFUSER_BROKER_URL: broker.url = 'tcp://x' is not allowed: expected embedded, mqtt://host:port or mqtts://host:port", p.Stderr);
+        Assert.Contains("environment MFUSER_BROKER_URL: broker.url = 'tcp://x' is not allowed: expected embedded, mqtt://host:port or " +
+                        "mqtts://host:port", p.Stderr);
     }
 
     [Fact]
@@ -77,10 +80,12 @@ public sealed class CliTests : IDisposable
     {
         var port = FreePort.Next();
         var p = await EdgeProcess.RunAsync(
-            ["run", "--model", RepoPaths.FixturePackage, "--source", $"rtsp://127.0.0.1:{port}/none", "--broker", "mqtt://127.0.0.1:1", "--max-frames", "1"],
+            ["run", "--model", RepoPaths.FixturePackage, "--source", $"rtsp://127.0.0.1:{port}/none", "--broker", "mqtt://127.0.0.1:1",
+                "--max-frames", "1"],
             new Dictionary<string, string> { ["MFUSER_SOURCE_STARTUP_TIMEOUT_S"] = "2", ["MFUSER_INFERENCE_PROVIDERS"] = "cpu" });
         Assert.True(p.ExitCode == 4, p.ToString());
-        Assert.Contains($"source rtsp://127.0.0.1:{port}/none delivered no frame within 2 s (source.startup_timeout_s): cannot open stream", p.Stderr);
+        Assert.Contains($"source rtsp://127.0.0.1:{port}/none delivered no frame within 2 s (source.startup_timeout_s): " +
+                        $"cannot open stream", p.Stderr);
     }
 
     public void Dispose() => _dir.Dispose();

@@ -54,7 +54,8 @@ public sealed class DaemonIntegrationTests : IDisposable
             var root = JsonDocument.Parse(m.Payload).RootElement;
             var fraction = root.GetProperty("drivable_fraction").GetDouble();
             // Road covers the lower half of every frame (minus the car): the colour rule must find exactly that.
-            var expected = _model.LabelsOf(TestVideo.Frame((int)(root.GetProperty("frame").GetInt64() % 40), _model.Width, _model.Height)).Count(l => l == 0)
+            var expected = _model.LabelsOf(TestVideo.Frame((int)(root.GetProperty("frame").GetInt64() % 40), _model.Width,
+                _model.Height)).Count(l => l == 0)
                 / (double)(_model.Width * _model.Height);
             Assert.Equal(expected, fraction, 4); // the payload carries 4 decimals
             Assert.True(DateTimeOffset.TryParse(root.GetProperty("captured_at").GetString(), out _));
@@ -104,7 +105,8 @@ public sealed class DaemonIntegrationTests : IDisposable
         var port = FreePort.Next();
         var video = TestVideo.Write(_dir.File("loop.mkv"), 10, _model.Width, _model.Height);
         using var edge = EdgeProcess.Start(Args($"file://{video}", port, "it2", 400),
-            new Dictionary<string, string> { ["MFUSER_SOURCE_LOOP"] = "true", ["MFUSER_SOURCE_MAX_FPS"] = "20", ["MFUSER_INFERENCE_PROVIDERS"] = "cpu" });
+            new Dictionary<string, string> { ["MFUSER_SOURCE_LOOP"] = "true", ["MFUSER_SOURCE_MAX_FPS"] = "20",
+                ["MFUSER_INFERENCE_PROVIDERS"] = "cpu" });
         // The daemon gives up waiting for the broker and processes frames (dropping their messages) meanwhile.
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!edge.Stdout.Contains("not reachable yet; processing frames anyway") && !edge.HasExited && DateTime.UtcNow < deadline)

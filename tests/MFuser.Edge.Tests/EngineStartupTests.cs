@@ -47,8 +47,10 @@ public sealed class EngineStartupTests : IDisposable
         while (socket.Available > 0)
             received.Add((clock.Elapsed, Encoding.UTF8.GetString(buffer, 0, socket.Receive(buffer))));
         // Receipt times are when this test read them; the count and content show what was sent during creation.
-        var extensions = received.Where(m => m.Message.StartsWith("EXTEND_TIMEOUT_USEC=600000\nSTATUS=creating the model session", StringComparison.Ordinal)).ToList();
-        Assert.True(extensions.Count >= 5, $"{extensions.Count} extensions during a {creation.TotalSeconds} s creation: {string.Join(" | ", received.Select(m => m.Message))}");
+        var extensions = received.Where(m =>
+            m.Message.StartsWith("EXTEND_TIMEOUT_USEC=600000\nSTATUS=creating the model session", StringComparison.Ordinal)).ToList();
+        Assert.True(extensions.Count >= 5,
+            $"{extensions.Count} extensions during a {creation.TotalSeconds} s creation: {string.Join(" | ", received.Select(m => m.Message))}");
         // Anything else is the warm-up phase's keep-alive (a loaded machine can stretch warm-up past one interval).
         Assert.All(received, m => Assert.StartsWith("EXTEND_TIMEOUT_USEC=600000\nSTATUS=", m.Message));
         Assert.Contains("TensorRT engine build can take minutes", extensions[0].Message);
@@ -66,15 +68,18 @@ public sealed class EngineStartupTests : IDisposable
         socket.Bind(new UnixDomainSocketEndPoint(path));
         using var notifier = new SystemdNotifier(path);
         var lines = new List<string>();
-        using var session = ModelRuntime.Open(PackageDirectory.Load(RepoPaths.FixturePackage), SessionSettings.CpuOnly with { ReportPlacement = true },
+        using var session = ModelRuntime.Open(PackageDirectory.Load(RepoPaths.FixturePackage),
+            SessionSettings.CpuOnly with { ReportPlacement = true },
             l => { lock (lines) lines.Add(l); }, notifier);
         ModelRuntime.WarmUp(session, 1, l => { lock (lines) lines.Add(l); }, notifier);
         var buffer = new byte[4096];
         var messages = new List<string>();
         while (socket.Available > 0)
             messages.Add(Encoding.UTF8.GetString(buffer, 0, socket.Receive(buffer)));
-        Assert.Equal(["EXTEND_TIMEOUT_USEC=60000000\nSTATUS=creating the model session", "EXTEND_TIMEOUT_USEC=60000000\nSTATUS=warming up on cpu"], messages);
-        Assert.Contains(lines, l => l.StartsWith("execution provider in use: cpu (model.onnx, sha256 ", StringComparison.Ordinal) && l.EndsWith(", model.json)", StringComparison.Ordinal));
+        Assert.Equal(["EXTEND_TIMEOUT_USEC=60000000\nSTATUS=creating the model session",
+            "EXTEND_TIMEOUT_USEC=60000000\nSTATUS=warming up on cpu"], messages);
+        Assert.Contains(lines, l => l.StartsWith("execution provider in use: cpu (model.onnx, sha256 ", StringComparison.Ordinal)
+            && l.EndsWith(", model.json)", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("node placement cpu: ", StringComparison.Ordinal));
         Assert.Equal("1:05", ModelRuntime.Elapsed(TimeSpan.FromSeconds(65)));
         Assert.Equal("1:00:05", ModelRuntime.Elapsed(TimeSpan.FromSeconds(3605)));
@@ -86,7 +91,8 @@ public sealed class EngineStartupTests : IDisposable
         var p = await EdgeProcess.RunAsync(["build-engine", RepoPaths.FixturePackage],
             new Dictionary<string, string> { ["MFUSER_INFERENCE_TENSORRT_ENGINE_CACHE_DIR"] = _dir.File("engines") });
         Assert.Equal(5, p.ExitCode);
-        Assert.Contains("mfuser-edge: error: build-engine needs ONNX Runtime's TensorRT execution provider, which this build does not have (available: CPUExecutionProvider)", p.Stderr);
+        Assert.Contains("mfuser-edge: error: build-engine needs ONNX Runtime's TensorRT execution provider, which this build does not have " +
+                        "(available: CPUExecutionProvider)", p.Stderr);
         Assert.Contains("-p:OrtFlavor=Gpu", p.Stderr);
         Assert.DoesNotContain("building the TensorRT engine", p.Stdout);
         Assert.False(Directory.Exists(_dir.File("engines")));
@@ -97,7 +103,8 @@ public sealed class EngineStartupTests : IDisposable
     {
         var p = await EdgeProcess.RunAsync(["build-engine"], new Dictionary<string, string> { ["MFUSER_INFERENCE_TENSORRT_DLA_CORE"] = "9" });
         Assert.Equal(2, p.ExitCode);
-        Assert.Contains("environment MFUSER_INFERENCE_TENSORRT_DLA_CORE: inference.tensorrt.dla_core = '9' is not allowed: expected an integer from -1 to 7", p.Stderr);
+        Assert.Contains("environment MFUSER_INFERENCE_TENSORRT_DLA_CORE: inference.tensorrt.dla_core = '9' is not allowed: expected an integer " +
+                        "from -1 to 7", p.Stderr);
     }
 
     [Fact]
@@ -119,7 +126,8 @@ public sealed class EngineStartupTests : IDisposable
     public async Task Retained_info_publishes_the_node_placement_measured_at_start_up()
     {
         int expected;
-        using (var session = SegmentationSession.Create(PackageDirectory.Load(RepoPaths.FixturePackage), SessionSettings.CpuOnly with { ReportPlacement = true }))
+        using (var session = SegmentationSession.Create(PackageDirectory.Load(RepoPaths.FixturePackage),
+            SessionSettings.CpuOnly with { ReportPlacement = true }))
         {
             session.WarmUp(1);
             expected = session.Placement!.Total;

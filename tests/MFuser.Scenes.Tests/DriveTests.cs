@@ -112,7 +112,8 @@ public class DriveTests
     [Fact]
     public void FromUriReadsEveryKey()
     {
-        var sim = DriveSimulator.FromUri(new Uri("synthetic://drive?seed=9&fps=12.5&schedule=clear:60,fog:30,night:30,clear:60&size=320x160&speed=8"));
+        var sim = DriveSimulator.FromUri(new Uri(
+            "synthetic://drive?seed=9&fps=12.5&schedule=clear:60,fog:30,night:30,clear:60&size=320x160&speed=8"));
         Assert.Equal(9, sim.Options.Seed);
         Assert.Equal(12.5, sim.Fps);
         Assert.Equal(320, sim.Width);

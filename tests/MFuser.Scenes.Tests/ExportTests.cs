@@ -21,8 +21,10 @@ public sealed class ExportTests : IDisposable
     [Fact]
     public void ExportsOfTwoDomainsLineUpAndMatchTheRenderer()
     {
-        Assert.Equal(0, Run("export", "--domain", "clear", "--count", "3", "--size", "128x64", "--seed", "4", "--out", Path.Combine(root, "clear"), "--jobs", "2"));
-        Assert.Equal(0, Run("export", "--domain", "fog", "--count", "3", "--size", "128x64", "--seed", "4", "--out", Path.Combine(root, "fog"), "--jobs", "1"));
+        Assert.Equal(0, Run("export", "--domain", "clear", "--count", "3", "--size", "128x64", "--seed", "4", "--out",
+            Path.Combine(root, "clear"), "--jobs", "2"));
+        Assert.Equal(0, Run("export", "--domain", "fog", "--count", "3", "--size", "128x64", "--seed", "4", "--out",
+            Path.Combine(root, "fog"), "--jobs", "1"));
 
         using var clearIndex = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "clear", "index.json")));
         using var fogIndex = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "fog", "index.json")));

@@ -95,12 +95,14 @@ public sealed record ColourRuleModel(int Height, int Width, IReadOnlyList<Protot
         var classOfProto = g.Initializer<byte>("class_of_proto", Prototypes.Select(q => q.ClassId).ToArray(), p);
         var protoIdx = g.ArgMax(scores, axis: 3, keepDims: false);
         var labels = variant.LabelsAsInt64
-            ? g.Node("Cast", [g.Gather(classOfProto, protoIdx, axis: 0)], ElementType.Int64, name: variant.LabelsName, attributes: Attr.Int("to", (long)ElementType.Int64))
+            ? g.Node("Cast", [g.Gather(classOfProto, protoIdx, axis: 0)], ElementType.Int64, name: variant.LabelsName,
+                attributes: Attr.Int("to", (long)ElementType.Int64))
             : g.Node("Gather", [classOfProto, protoIdx], name: variant.LabelsName, attributes: Attr.Int("axis", 0));
         g.Output(labels, labels.Name, 1, Height, Width);
 
         var pmax = g.ReduceMax(g.Softmax(scores, axis: 3), [3], keepDims: false);
-        var confidence = g.Node("Cast", [g.Round(g.Mul(pmax, g.Scalar(255f)))], ElementType.UInt8, name: "confidence", attributes: Attr.Int("to", (long)ElementType.UInt8));
+        var confidence = g.Node("Cast", [g.Round(g.Mul(pmax, g.Scalar(255f)))], ElementType.UInt8, name: "confidence",
+            attributes: Attr.Int("to", (long)ElementType.UInt8));
         g.Output(confidence, confidence.Name, 1, Height, Width);
 
         var embedding = g.Node("Mul", [g.ReduceMean(x, [1, 2], keepDims: false), g.Scalar(1f / 255f)], name: "embedding");
@@ -120,7 +122,8 @@ public sealed record ColourRuleModel(int Height, int Width, IReadOnlyList<Protot
         File.WriteAllBytes(Path.Combine(dir, "model.onnx"), onnx);
         var manifest = Manifest(Convert.ToHexStringLower(SHA256.HashData(onnx)), name);
         edit?.Invoke(manifest);
-        File.WriteAllText(Path.Combine(dir, ModelManifest.FileName), manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        File.WriteAllText(Path.Combine(dir, ModelManifest.FileName),
+            manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         return dir;
     }
 
@@ -130,7 +133,8 @@ public sealed record ColourRuleModel(int Height, int Width, IReadOnlyList<Protot
         ["name"] = name,
         ["version"] = "1.0.0",
         ["onnx"] = new JsonObject { ["file"] = "model.onnx", ["sha256"] = sha256 },
-        ["input"] = new JsonObject { ["name"] = "image", ["dtype"] = "uint8", ["shape"] = new JsonArray(1, Height, Width, 3), ["color_order"] = "BGR" },
+        ["input"] = new JsonObject { ["name"] = "image", ["dtype"] = "uint8", ["shape"] = new JsonArray(1, Height, Width, 3),
+            ["color_order"] = "BGR" },
         ["outputs"] = new JsonArray("labels", "confidence", "embedding"),
         ["embedding_dim"] = EmbeddingDim,
         ["classes"] = new JsonArray(Cityscapes.Classes.Select(c => (JsonNode)new JsonObject
@@ -140,7 +144,8 @@ public sealed record ColourRuleModel(int Height, int Width, IReadOnlyList<Protot
         ["custom_op"] = null,
         ["architecture"] = new JsonObject
         {
-            ["summary"] = $"TEST FIXTURE, not MFuser: nearest-colour rule over {Prototypes.Count} BGR prototypes (Cast, MatMul, ArgMax, Gather, Softmax); no learned weights",
+            ["summary"] = $"TEST FIXTURE, not MFuser: nearest-colour rule over {Prototypes.Count} BGR prototypes (Cast, MatMul, ArgMax, Gather, " +
+                          $"Softmax); no learned weights",
         },
         ["training"] = new JsonObject
         {

@@ -35,7 +35,8 @@ public sealed class MqttProbe : IAsyncDisposable
             var m = e.ApplicationMessage;
             var props = (m.UserProperties ?? []).ToDictionary(p => p.Name, p => Encoding.UTF8.GetString(p.ValueBuffer.Span));
             lock (probe._messages)
-                probe._messages.Add(new ReceivedMessage(m.Topic, m.Payload.ToArray(), m.Retain, m.QualityOfServiceLevel, m.ContentType, props, DateTime.UtcNow));
+                probe._messages.Add(new ReceivedMessage(m.Topic, m.Payload.ToArray(), m.Retain, m.QualityOfServiceLevel, m.ContentType,
+                    props, DateTime.UtcNow));
             probe._arrived.Release();
             return Task.CompletedTask;
         };
@@ -46,7 +47,8 @@ public sealed class MqttProbe : IAsyncDisposable
         if (credentials is var (user, password))
             options.WithCredentials(user, password);
         await client.ConnectAsync(options.Build());
-        await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(topicFilter, MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter(topicFilter, MqttQualityOfServiceLevel.AtLeastOnce).Build());
         return probe;
     }
 

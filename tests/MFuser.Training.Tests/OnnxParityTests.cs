@@ -55,7 +55,8 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
         {
             // the training frame (unflipped), BGR bytes as the daemon feeds them
             var image = new byte[h * w * 3];
-            new PatternScenes().Render(SceneData.TrainSeed(runSeed: 5, step: 0, index: 0, batchSize: 1), MFuser.Scenes.Domain.Clear, w, h, image, new byte[h * w]);
+            new PatternScenes().Render(SceneData.TrainSeed(runSeed: 5, step: 0, index: 0, batchSize: 1), MFuser.Scenes.Domain.Clear, w, h,
+                image, new byte[h * w]);
 
             // ONNX Runtime, fused scan, against TorchSharp on the same BGR bytes
             byte[] onnx;

@@ -12,7 +12,8 @@ public sealed class PackageBuilderTests
 {
     private static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    private static string TempDir() => Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "mfuser-pkg-" + Guid.NewGuid().ToString("N"))).FullName;
+    private static string TempDir() =>
+        Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "mfuser-pkg-" + Guid.NewGuid().ToString("N"))).FullName;
 
     [Fact]
     public void Random_weight_package_has_a_valid_manifest_domain_statistics_and_a_model_card()

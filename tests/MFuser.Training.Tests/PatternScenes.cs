@@ -19,7 +19,8 @@ internal sealed class PatternScenes : ISceneSource
         for (int y = 0; y < height; y++)
         for (int x = 0; x < width; x++)
         {
-            byte label = y < roofline ? (byte)10 : y < horizon ? (byte)2 : (x >= carX && x < carX + carW && y >= carTop && y < carBottom) ? (byte)13 : (byte)0;
+            byte label = y < roofline ? (byte)10 : y < horizon ? (byte)2 : (x >= carX && x < carX + carW && y >= carTop && y < carBottom)
+                ? (byte)13 : (byte)0;
             var (b, g, r) = label switch { 10 => (230, 180, 120), 2 => (90, 100, 140), 13 => (40, 40, 200), _ => (110, 110, 110) };
             int n = rng.Next(-12, 13), p = (y * width + x) * 3;
             bgr[p] = (byte)Math.Clamp((b + n) / dim, 0, 255);

@@ -6,7 +6,8 @@ namespace MFuser.Training.Tests;
 /// <summary>The training scan equals the naive sequential recurrence, in values and in gradients.</summary>
 public class SelectiveScanTests
 {
-    private static (Tensor u, Tensor delta, Tensor A, Tensor B, Tensor C, Tensor D, Tensor bias) Inputs(long b, long d, long l, long n, int seed, double deltaShift = 0)
+    private static (Tensor u, Tensor delta, Tensor A, Tensor B, Tensor C, Tensor D, Tensor bias) Inputs(long b, long d, long l, long n, int seed,
+        double deltaShift = 0)
     {
         var g = new Generator((ulong)seed);
         Tensor R(params long[] shape) => randn(shape, dtype: float64, generator: g);
@@ -34,7 +35,8 @@ public class SelectiveScanTests
     {
         // Δ ≈ softplus(8) ≈ 8 and |A| up to 16: chunk sums of |Δ·A| reach thousands (exp overflows in the cumsum form).
         var (u, dt, A, B, C, D, bias) = Inputs(1, 4, 96, 16, seed: 7, deltaShift: 8);
-        var y = SelectiveScan.Chunked(u.to(float32), dt.to(float32), A.to(float32), B.to(float32), C.to(float32), D.to(float32), bias.to(float32), 32);
+        var y = SelectiveScan.Chunked(u.to(float32), dt.to(float32), A.to(float32), B.to(float32), C.to(float32), D.to(float32),
+            bias.to(float32), 32);
         var yRef = SelectiveScan.Sequential(u, dt, A, B, C, D, bias);
         Assert.True(y.isfinite().all().item<bool>());
         double err = (y.to(float64) - yRef).abs().max().item<double>() / yRef.abs().max().item<double>();

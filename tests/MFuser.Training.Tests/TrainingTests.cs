@@ -38,7 +38,8 @@ public class TrainingTests
             if (ParameterReport.IsEncoderParameter(name))
                 Assert.True(p.grad is null, $"{name} is frozen but got a gradient");
         }
-        Assert.Contains(model.named_parameters(), p => p.name.StartsWith("backbone.adapter.") && p.parameter.grad is not null && p.parameter.grad.abs().sum().item<float>() > 0);
+        Assert.Contains(model.named_parameters(),
+            p => p.name.StartsWith("backbone.adapter.") && p.parameter.grad is not null && p.parameter.grad.abs().sum().item<float>() > 0);
         Assert.Contains(model.named_parameters(), p => p.name.StartsWith("backbone.dinov2.blocks.") && p.parameter.grad is null);
         Assert.DoesNotContain(trainable, p => !p.requires_grad);
     }
@@ -72,7 +73,8 @@ public class TrainingTests
         var a = Dir(); var b = Dir();
         try
         {
-            var opts = new TrainOptions { ConfigOverride = Micro(), Steps = 4, BatchSize = 1, CheckpointEvery = 2, LogEvery = 1, Threads = 2, Out = a };
+            var opts = new TrainOptions { ConfigOverride = Micro(), Steps = 4, BatchSize = 1, CheckpointEvery = 2, LogEvery = 1,
+                Threads = 2, Out = a };
             using (new Trainer(opts, new PatternScenes(), TextWriter.Null).Run()) { }
             // run b: first 2 steps, then a resumed run to 4
             using (new Trainer(opts with { Out = b, Steps = 4 }, new PatternScenes(), TextWriter.Null).RunUntil(2)) { }
@@ -103,7 +105,8 @@ public class TrainingTests
         var a = Dir(); var b = Dir(); var c = Dir();
         try
         {
-            var opts = new TrainOptions { ConfigOverride = Micro(), Steps = 2, BatchSize = 1, CheckpointEvery = 2, LogEvery = 1, Threads = 2, Out = a };
+            var opts = new TrainOptions { ConfigOverride = Micro(), Steps = 2, BatchSize = 1, CheckpointEvery = 2, LogEvery = 1,
+                Threads = 2, Out = a };
             using var trained = new Trainer(opts, new PatternScenes(), TextWriter.Null).Run();
             var weights = Path.Combine(a, "model.safetensors");
             // RunUntil(0) builds the model and stops before the first step: its weights are the initial ones
@@ -113,7 +116,8 @@ public class TrainingTests
             Assert.All(t.Keys, k => Assert.True(t[k].equal(r[k]).all().item<bool>(), $"{k} was not taken from {weights}"));
             Assert.Contains(t.Keys, k => !t[k].equal(f[k]).all().item<bool>());
             var missing = Path.Combine(a, "nope.safetensors");
-            var e = Assert.Throws<FileNotFoundException>(() => new Trainer(opts with { Out = Dir(), InitFrom = missing }, new PatternScenes(), TextWriter.Null).RunUntil(0));
+            var e = Assert.Throws<FileNotFoundException>(() =>
+                new Trainer(opts with { Out = Dir(), InitFrom = missing }, new PatternScenes(), TextWriter.Null).RunUntil(0));
             Assert.Contains(missing, e.Message);
         }
         finally

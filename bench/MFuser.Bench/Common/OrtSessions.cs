@@ -48,7 +48,8 @@ public static class OrtSessions
             return File.Exists(fromEnv) ? Path.GetFullPath(fromEnv) : throw new FileNotFoundException($"{LibraryVariable}={fromEnv} does not exist");
         var path = Path.Combine(Repository.Root, "native", "selective_scan", "build", "libmfuser_ops.so");
         return File.Exists(path) ? path
-            : throw new FileNotFoundException($"the selective-scan operator library is missing at {path}: run `./build.sh native` first (or set {LibraryVariable})");
+            : throw new FileNotFoundException($"the selective-scan operator library is missing at {path}: run `./build.sh native` first (or " +
+                                              $"set {LibraryVariable})");
     }
 }
 
@@ -63,6 +64,7 @@ public static class Repository
         foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
             for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
                 if (File.Exists(Path.Combine(dir.FullName, "MFuser.Edge.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException($"no repository root (MFuser.Edge.sln) above {Environment.CurrentDirectory} or {AppContext.BaseDirectory}");
+        throw new DirectoryNotFoundException($"no repository root (MFuser.Edge.sln) above {Environment.CurrentDirectory} " +
+                                             $"or {AppContext.BaseDirectory}");
     }
 }

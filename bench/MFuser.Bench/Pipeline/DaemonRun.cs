@@ -19,7 +19,8 @@ public sealed partial class DaemonRun
     /// <summary>Managed bytes allocated per processed frame by the whole daemon process, and GC counts, over the
     /// part of the processing window after <paramref name="skipFraction"/> of it (JIT and first-use allocations
     /// excluded); frames in that part are counted at the run's sustained rate.</summary>
-    public (double BytesPerFrame, double Frames, int Gen0, int Gen1, int Gen2, ProbeSample First, ProbeSample Last)? SteadyAllocation(double skipFraction)
+    public (double BytesPerFrame, double Frames, int Gen0, int Gen1, int Gen2, ProbeSample First, ProbeSample Last)?
+        SteadyAllocation(double skipFraction)
     {
         var from = RunningAt + (SummaryAt - RunningAt) * skipFraction;
         var window = Probe.Where(p => p.At >= from && p.At <= SummaryAt).ToList();
@@ -65,7 +66,8 @@ public sealed partial class DaemonRun
     /// its allocation counts too) or an <c>mqtt://</c> URL; <paramref name="Environment"/> adds MFUSER_* settings;
     /// <paramref name="SitesAfterSeconds"/> turns on the probe's per-thread/type allocation sample from that many
     /// seconds after start.</summary>
-    public sealed record Options(string Broker = "embedded", IReadOnlyDictionary<string, string>? Environment = null, double? SitesAfterSeconds = null);
+    public sealed record Options(string Broker = "embedded", IReadOnlyDictionary<string, string>? Environment = null,
+        double? SitesAfterSeconds = null);
 
     /// <summary>The probe's allocation sample (thread, type, bytes) after <see cref="Options.SitesAfterSeconds"/>;
     /// empty when it was off.</summary>
@@ -79,7 +81,8 @@ public sealed partial class DaemonRun
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             WorkingDirectory = Path.GetTempPath(),
         };
-        foreach (var a in new[] { "run", "--model", modelDir, "--source", source, "--broker", options.Broker, "--max-frames", frames.ToString(CultureInfo.InvariantCulture) })
+        foreach (var a in new[] { "run", "--model", modelDir, "--source", source, "--broker", options.Broker, "--max-frames",
+            frames.ToString(CultureInfo.InvariantCulture) })
             psi.ArgumentList.Add(a);
         psi.Environment["MFUSER_INFERENCE_INTRA_OP_THREADS"] = "1";
         psi.Environment["MFUSER_INFERENCE_CUSTOM_OP_LIBRARY"] = OrtSessions.OpsLibrary();
@@ -136,13 +139,14 @@ public sealed partial class DaemonRun
                 if (message.StartsWith("run summary:", StringComparison.Ordinal)) (summary, summaryAt) = (j["State"]!.AsObject(), at);
             }
         if (summary is null || running is null)
-            throw new InvalidOperationException($"mfuser-edge ended (exit {process.ExitCode}, {(completed ? "in time" : $"killed after {limit.TotalSeconds:F0} s")}) " +
+            throw new InvalidOperationException(
+                $"mfuser-edge ended (exit {process.ExitCode}, {(completed ? "in time" : $"killed after {limit.TotalSeconds:F0} s")}) " +
                 $"without a run summary; stderr: {string.Join(" / ", errors.TakeLast(5))}; last log: {lines.LastOrDefault()}");
         var processed = summary["Processed"]!.GetValue<long>();
         var probe = File.ReadLines(probeFile).Select(l => l.Split(' ')).Where(f => f.Length == 6).Select(f => new ProbeSample(
             DateTime.UnixEpoch.AddMilliseconds(long.Parse(f[0], CultureInfo.InvariantCulture)), long.Parse(f[1], CultureInfo.InvariantCulture),
-            int.Parse(f[2], CultureInfo.InvariantCulture), int.Parse(f[3], CultureInfo.InvariantCulture), int.Parse(f[4], CultureInfo.InvariantCulture),
-            long.Parse(f[5], CultureInfo.InvariantCulture))).ToList();
+            int.Parse(f[2], CultureInfo.InvariantCulture), int.Parse(f[3], CultureInfo.InvariantCulture),
+            int.Parse(f[4], CultureInfo.InvariantCulture), long.Parse(f[5], CultureInfo.InvariantCulture))).ToList();
         File.Delete(probeFile);
         var sites = new List<(string, string, long)>();
         if (sitesFile is not null)

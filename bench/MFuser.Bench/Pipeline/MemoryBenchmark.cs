@@ -93,7 +93,8 @@ public static class MemoryBenchmark
             ["rss_min_mib"] = Stats.Round(window.Min(s => s.RssMiB), 1), ["rss_max_mib"] = Stats.Round(window.Max(s => s.RssMiB), 1),
             ["rss_drift_percent"] = Stats.Round(drift, 2),
             ["rss_slope_mib_per_1k_frames"] = Stats.Round(slope, 3),
-            ["rss_samples"] = new JsonArray(run.Rss.Select(s => (JsonNode?)new JsonArray(Stats.Round(s.Seconds, 1), Stats.Round(s.RssMiB, 1))).ToArray()),
+            ["rss_samples"] = new JsonArray(run.Rss.Select(s =>
+                (JsonNode?)new JsonArray(Stats.Round(s.Seconds, 1), Stats.Round(s.RssMiB, 1))).ToArray()),
         };
         Allocation(result, run, warmUp);
         return result;
@@ -110,8 +111,10 @@ public static class MemoryBenchmark
             o["gc_gen0_gen1_gen2_in_window"] = new JsonArray(a.Gen0, a.Gen1, a.Gen2);
             var last = run.Probe[^1];
             o["gc_gen0_gen1_gen2_whole_run"] = new JsonArray(last.Gen0, last.Gen1, last.Gen2);
-            o["managed_heap_window_start_end_mib"] = new JsonArray(Stats.Round(a.First.HeapBytes / 1048576.0, 1), Stats.Round(a.Last.HeapBytes / 1048576.0, 1));
-            Console.WriteLine($"  managed allocation {a.BytesPerFrame:F0} B/frame over ~{a.Frames:F0} frames; GCs gen0/1/2 {a.Gen0}/{a.Gen1}/{a.Gen2}");
+            o["managed_heap_window_start_end_mib"] = new JsonArray(Stats.Round(a.First.HeapBytes / 1048576.0, 1),
+                Stats.Round(a.Last.HeapBytes / 1048576.0, 1));
+            Console.WriteLine($"  managed allocation {a.BytesPerFrame:F0} B/frame over ~{a.Frames:F0} frames; GCs " +
+                              $"gen0/1/2 {a.Gen0}/{a.Gen1}/{a.Gen2}");
         }
         else o["allocation_note"] = $"not measured: the allocation probe wrote {run.Probe.Count} samples (startup hook not loaded?)";
         if (run.Sites.Count == 0) return;
@@ -121,7 +124,8 @@ public static class MemoryBenchmark
         o["allocation_sample_top_types_percent"] = new JsonArray(run.Sites.OrderByDescending(s => s.Bytes).Take(12)
             .Select(s => (JsonNode?)$"{Stats.Round(100 * s.Bytes / total, 1)} % {s.Thread} {s.Type}").ToArray());
         foreach (var g in run.Sites.GroupBy(s => s.Thread).OrderByDescending(g => g.Sum(s => s.Bytes)).Take(4))
-            Console.WriteLine($"  {100 * g.Sum(s => s.Bytes) / total,5:F1} % {g.Key}: {string.Join(", ", g.OrderByDescending(s => s.Bytes).Take(4).Select(s => s.Type))}");
+            Console.WriteLine($"  {100 * g.Sum(s => s.Bytes) / total,5:F1} % {g.Key}: " +
+                              $"{string.Join(", ", g.OrderByDescending(s => s.Bytes).Take(4).Select(s => s.Type))}");
     }
 
     /// <summary>Least-squares slope of RSS (MiB) over time (s).</summary>

@@ -88,8 +88,10 @@ public static class PipelineBenchmark
             };
             Daemon(synthetic, onSynthetic, bareFps, bareP50);
             result["synthetic_camera"] = synthetic;
-            Console.WriteLine($"pipeline: bare {string.Join(" / ", bare.Select(b => b.Fps.ToString("F2", CultureInfo.InvariantCulture)))} frames/s; " +
-                              $"daemon on video {onVideo.SustainedFps:F2} ({result["daemon_over_bare"]}×), on the synthetic camera {onSynthetic.SustainedFps:F2} ({synthetic["daemon_over_bare"]}×)");
+            Console.WriteLine($"pipeline: bare " +
+                              $"{string.Join(" / ", bare.Select(b => b.Fps.ToString("F2", CultureInfo.InvariantCulture)))} frames/s; " +
+                              $"daemon on video {onVideo.SustainedFps:F2} ({result["daemon_over_bare"]}×), " +
+                              $"on the synthetic camera {onSynthetic.SustainedFps:F2} ({synthetic["daemon_over_bare"]}×)");
             return result;
         }
         finally
@@ -125,7 +127,8 @@ public static class PipelineBenchmark
     internal static string PrerenderedDrive(int width, int height, int frames)
     {
         var path = Path.Combine(Path.GetTempPath(), $"mfuser-bench-drive-{Environment.ProcessId}.avi");
-        var drive = DriveSimulator.FromUri(new Uri($"synthetic://drive?fps={SourceFps.ToString(CultureInfo.InvariantCulture)}&size={width}x{height}"));
+        var drive = DriveSimulator.FromUri(new Uri(
+            $"synthetic://drive?fps={SourceFps.ToString(CultureInfo.InvariantCulture)}&size={width}x{height}"));
         var psi = new ProcessStartInfo("ffmpeg", ["-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", $"{width}x{height}",
             "-r", SourceFps.ToString(CultureInfo.InvariantCulture), "-i", "-", "-c:v", "mjpeg", "-q:v", "2", path])
         {

@@ -20,7 +20,10 @@ public static class Plots
             var bars = new List<Bar>();
             for (var c = 0; c < categories.Length; c++)
                 if (series[s].Values[c] is { } v && v > 0)
-                    bars.Add(new Bar { Position = c * groupWidth + s, Value = Math.Log10(v), ValueBase = LogFloor(series), FillColor = palette.GetColor(s) });
+                    bars.Add(new Bar
+                    {
+                        Position = c * groupWidth + s, Value = Math.Log10(v), ValueBase = LogFloor(series), FillColor = palette.GetColor(s),
+                    });
             var plottable = plt.Add.Bars(bars);
             plottable.LegendText = series[s].Name;
         }

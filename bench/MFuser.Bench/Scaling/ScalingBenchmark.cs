@@ -22,7 +22,8 @@ public static class ScalingBenchmark
 
     public static JsonObject Run(bool quick)
     {
-        (int H, int W)[] sizes = quick ? [(128, 256), (256, 512), (512, 1024)] : [(128, 256), (192, 384), (256, 512), (384, 768), (512, 1024), (640, 1280)];
+        (int H, int W)[] sizes = quick ? [(128, 256), (256, 512), (512, 1024)]
+            : [(128, 256), (192, 384), (256, 512), (384, 768), (512, 1024), (640, 1280)];
         var runs = quick ? 3 : 6;
         var points = new JsonArray();
         var series = new Dictionary<string, (List<double> L, List<double> Ms)> { ["mamba"] = ([], []), ["attention"] = ([], []) };
@@ -30,7 +31,8 @@ public static class ScalingBenchmark
         {
             var baseCfg = MFuserPresets.Tiny() with { ImageHeight = h, ImageWidth = w };
             var tokens = baseCfg.StreamCount * baseCfg.TokensPerStream;
-            var kinds = new (string Name, MFuserConfig Cfg)[] { ("mamba", baseCfg.Validate()), ("attention", MFuserPresets.WithBaseline(baseCfg, "attention")) };
+            var kinds = new (string Name, MFuserConfig Cfg)[] { ("mamba", baseCfg.Validate()),
+                ("attention", MFuserPresets.WithBaseline(baseCfg, "attention")) };
             var profiled = kinds.Select(k => new ProfiledModel(k.Cfg)).ToArray();
             for (var r = 0; r < runs + 1; r++)
                 foreach (var m in profiled) m.Run();
@@ -47,7 +49,8 @@ public static class ScalingBenchmark
                     ["fusion_ms"] = Stats.Round(fusion), ["fusion_ms_median_run"] = Stats.Round(split.PrefixMsMedianRun),
                     ["model_ms_median"] = Stats.Round(total, 2), ["load_average_1min"] = ResultFile.LoadAverage(),
                 });
-                Console.WriteLine($"scaling {kind,-9} L={tokens,5}: fusion {fusion,9:F3} ms (median run {split.PrefixMsMedianRun:F3}), model {total,9:F2} ms per frame (wall)");
+                Console.WriteLine($"scaling {kind,-9} L={tokens,5}: fusion {fusion,9:F3} ms (median run {split.PrefixMsMedianRun:F3}), " +
+                                  $"model {total,9:F2} ms per frame (wall)");
             }
         }
         var fits = new JsonObject();

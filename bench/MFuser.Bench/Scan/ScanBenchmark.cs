@@ -76,7 +76,8 @@ public static class ScanBenchmark
             row["fused_over_exp_bound"] = Stats.Round(ns["fused_ort"] / (e * shape.N), 2);
         }
         Console.WriteLine($"  fused {ns["fused_ort"]:F2} ns, portable {ns["portable_ort"]:F2} ns ({row["portable_over_fused"]}x), " +
-            $"fp32 ref {ns["reference_fp32"]:F2}, fp64 ref {ns["reference_fp64"]:F2}; errors vs fp64: fused {errFused:E1}, portable {errPortable:E1}");
+            $"fp32 ref {ns["reference_fp32"]:F2}, fp64 ref {ns["reference_fp64"]:F2}; errors vs fp64: fused {errFused:E1}, " +
+            $"portable {errPortable:E1}");
         return row;
     }
 

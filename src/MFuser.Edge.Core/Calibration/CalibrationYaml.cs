@@ -112,7 +112,8 @@ public static class CalibrationYaml
             throw new CalibrationException($"{source}: camera_matrix: focal lengths must be positive, got fx={fx}, fy={fy}");
         if (cx < 0 || cx >= width || cy < 0 || cy >= height)
             throw new CalibrationException(
-                $"{source}: camera_matrix: principal point ({cx}, {cy}) lies outside the {width}x{height} image; is image_width/image_height the size the camera was calibrated at?");
+                $"{source}: camera_matrix: principal point ({cx}, {cy}) lies outside the {width}x{height} image; is image_width/image_height the " +
+                $"size the camera was calibrated at?");
 
         double[] distortion = [];
         if (keys.TryGetValue("distortion_coefficients", out var dNode))
@@ -180,7 +181,8 @@ public static class CalibrationYaml
         keys.TryGetValue(key, out var node) ? ParseDouble(Scalar(node, key, source), key, source) : 0;
 
     private static string Scalar(YamlNode node, string key, string source) =>
-        node is YamlScalarNode { Value: { } v } ? v : throw new CalibrationException($"{source}: {key}: expected a single value, got a {node.NodeType}");
+        node is YamlScalarNode { Value: { } v } ? v
+            : throw new CalibrationException($"{source}: {key}: expected a single value, got a {node.NodeType}");
 
     private static double ParseDouble(string value, string key, string source) =>
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)
@@ -206,7 +208,8 @@ public static class CalibrationYaml
                     var rows = RequireInt(fields, "rows", $"{source}: {key}");
                     var cols = RequireInt(fields, "cols", $"{source}: {key}");
                     if (rows * cols != data.Length)
-                        throw new CalibrationException($"{source}: {key}: rows x cols = {rows}x{cols} = {rows * cols} but data has {data.Length} values");
+                        throw new CalibrationException($"{source}: {key}: rows x cols = {rows}x{cols} = {rows * cols} but data " +
+                                                       $"has {data.Length} values");
                 }
                 return data;
             default:

@@ -101,7 +101,8 @@ public sealed record SourceUri(SourceKind Kind, string Target, int DeviceIndex, 
     }
 
     private static int DeviceIndexOf(string path) =>
-        int.TryParse(path.AsSpan("/dev/video".Length), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && path.StartsWith("/dev/video", StringComparison.Ordinal) ? n : -1;
+        int.TryParse(path.AsSpan("/dev/video".Length), NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            && path.StartsWith("/dev/video", StringComparison.Ordinal) ? n : -1;
 
     /// <summary>The URI as configured, with a URL password masked (<see cref="Secrets"/>): what logs and messages show.</summary>
     public override string ToString() => Secrets.RedactUrls(Original);

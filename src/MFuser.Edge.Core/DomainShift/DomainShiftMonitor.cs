@@ -173,5 +173,6 @@ public sealed class DomainShiftMonitor
     }
 
     private EpisodeEvent Emit(EpisodeEventKind kind, in FrameStamp frame, DateTimeOffset? endedAt, EpisodeEndReason? reason = null) =>
-        new(kind, _episodeId!, _sequence++, frame, _startedAt, endedAt, Score, _peak, Dominant, (double[])_smoothed.Clone(), (double[])_z.Clone(), reason);
+        new(kind, _episodeId!, _sequence++, frame, _startedAt, endedAt, Score, _peak, Dominant, (double[])_smoothed.Clone(),
+            (double[])_z.Clone(), reason);
 }

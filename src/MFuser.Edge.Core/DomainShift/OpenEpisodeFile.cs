@@ -77,5 +77,6 @@ public sealed class OpenEpisodeFile(string directory)
             : throw new InvalidDataException($"{Path}: expected a string '{key}'");
 
     private DateTimeOffset Time(JsonObject o, string key) =>
-        DateTimeOffset.TryParse(Text(o, key), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t) ? t : throw new InvalidDataException($"{Path}: '{key}' is not an RFC 3339 time");
+        DateTimeOffset.TryParse(Text(o, key), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t) ? t
+            : throw new InvalidDataException($"{Path}: '{key}' is not an RFC 3339 time");
 }

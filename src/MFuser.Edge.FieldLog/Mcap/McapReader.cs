@@ -46,7 +46,8 @@ public static class McapReader
             throw new InvalidDataException($"MCAP: no Footer record at byte {footerAt}");
         var summaryStart = (long)U64(file, footerAt + 9);
         var summaryCrc = U32(file, footerAt + 25);
-        if (summaryStart != 0 && summaryCrc != 0 && Crc32.HashToUInt32(file.AsSpan((int)summaryStart, footerAt + 25 - (int)summaryStart)) != summaryCrc)
+        if (summaryStart != 0 && summaryCrc != 0
+            && Crc32.HashToUInt32(file.AsSpan((int)summaryStart, footerAt + 25 - (int)summaryStart)) != summaryCrc)
             throw new InvalidDataException("MCAP: summary CRC mismatch");
 
         var schemas = new Dictionary<ushort, McapSchema>();
@@ -79,7 +80,8 @@ public static class McapReader
                     c2 += 4;
                     var compression = Str(content, ref c2);
                     if (compression.Length > 0)
-                        throw new InvalidDataException($"MCAP: chunk at {pos} is compressed ({compression}); this reader reads uncompressed chunks only");
+                        throw new InvalidDataException($"MCAP: chunk at {pos} is compressed ({compression}); this reader reads " +
+                                                       $"uncompressed chunks only");
                     var length = (int)U64(content, c2);
                     var records = content.AsSpan(c2 + 8, length).ToArray();
                     if (crc != 0 && Crc32.HashToUInt32(records) != crc)
@@ -107,7 +109,8 @@ public static class McapReader
                     {
                         var offset = (int)U64(content, 6 + e + 8);
                         if (offset >= records.Length || records[offset] != (byte)McapOpcode.Message || U16(records, offset + 9) != channel)
-                            throw new InvalidDataException($"MCAP: MessageIndex at {pos} points at byte {offset} of its chunk, which is no message of channel {channel}");
+                            throw new InvalidDataException($"MCAP: MessageIndex at {pos} points at byte {offset} of its chunk, which is no " +
+                                                           $"message of channel {channel}");
                         indexed++;
                     }
                     break;
@@ -141,7 +144,8 @@ public static class McapReader
                     var mapLength = (int)U32(content, 42);
                     for (var e = 0; e < mapLength; e += 10)
                         counts[U16(content, 46 + e)] = U64(content, 48 + e);
-                    statistics = new McapStatistics(U64(content, 0), U16(content, 8), U32(content, 10), U32(content, 22), U64(content, 26), U64(content, 34), counts);
+                    statistics = new McapStatistics(U64(content, 0), U16(content, 8), U32(content, 10), U32(content, 22), U64(content, 26),
+                        U64(content, 34), counts);
                 }
                 else if (op == McapOpcode.ChunkIndex)
                 {
@@ -152,7 +156,8 @@ public static class McapReader
                 pos = next;
             }
             if (statistics is { } s && (s.MessageCount != (ulong)messages.Count || s.ChunkCount != chunks || s.ChannelCount != channels.Count))
-                throw new InvalidDataException($"MCAP: Statistics say {s.MessageCount} messages / {s.ChunkCount} chunks / {s.ChannelCount} channels, " +
+                throw new InvalidDataException($"MCAP: Statistics say {s.MessageCount} messages / {s.ChunkCount} chunks " +
+                                               $"/ {s.ChannelCount} channels, " +
                                                $"the data section has {messages.Count} / {chunks} / {channels.Count}");
         }
         return new McapFile(profile, library, schemas.Values.OrderBy(s => s.Id).ToList(), channels.Values.OrderBy(c => c.Id).ToList(), messages,

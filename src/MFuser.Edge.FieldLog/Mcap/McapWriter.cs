@@ -221,7 +221,8 @@ public sealed class McapWriter : IDisposable
             _record.EndRecord();
             EmitRecord();
         }
-        _chunkIndexes.Add(new ChunkIndexEntry(_chunkStart, _chunkEnd, chunkStart, chunkLength, indexOffsets, (ulong)_position - indexStart, (ulong)records.Length));
+        _chunkIndexes.Add(new ChunkIndexEntry(_chunkStart, _chunkEnd, chunkStart, chunkLength, indexOffsets, (ulong)_position - indexStart,
+            (ulong)records.Length));
         _chunk.Clear();
         _chunkIndex.Clear();
         _schemasInChunk.Clear();
@@ -240,7 +241,8 @@ public sealed class McapWriter : IDisposable
         w.EndRecord();
     }
 
-    private static void WriteChannel(McapRecordWriter w, (ushort Id, ushort SchemaId, string Topic, string Encoding, IReadOnlyDictionary<string, string>? Metadata) c)
+    private static void WriteChannel(McapRecordWriter w,
+        (ushort Id, ushort SchemaId, string Topic, string Encoding, IReadOnlyDictionary<string, string>? Metadata) c)
     {
         w.BeginRecord(McapOpcode.Channel);
         w.U16(c.Id);

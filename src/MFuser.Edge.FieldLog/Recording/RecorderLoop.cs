@@ -66,7 +66,8 @@ internal sealed class RecorderLoop(FieldLogOptions options, ILogger log)
         {
             Interlocked.Increment(ref _errors);
             LastError = $"{e.GetType().Name}: {e.Message}";
-            log.LogError("Field log: writing {File} failed: {Error}; this recording is abandoned", _file?.Path ?? $"a new file in {options.Directory}", e.Message);
+            log.LogError("Field log: writing {File} failed: {Error}; this recording is abandoned",
+                _file?.Path ?? $"a new file in {options.Directory}", e.Message);
             Abandon(_file);
             _file = null;
         }

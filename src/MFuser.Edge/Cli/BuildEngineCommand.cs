@@ -28,7 +28,8 @@ internal static class BuildEngineCommand
             var path = PackageDirectory.Resolve(parse.GetValue(model) ?? config.ModelPath);
             var manifest = ManifestReader.ReadPackage(path);
             Console.WriteLine($"building the TensorRT engine of {manifest.Name} {manifest.Version} ({path}), "
-                + $"{(config.Inference.TensorRt.Fp16 ? "fp16" : "fp32")}{(config.Inference.TensorRt.DlaCore >= 0 ? $", DLA core {config.Inference.TensorRt.DlaCore}" : "")}");
+                + $"{(config.Inference.TensorRt.Fp16 ? "fp16" : "fp32")}"
+                + $"{(config.Inference.TensorRt.DlaCore >= 0 ? $", DLA core {config.Inference.TensorRt.DlaCore}" : "")}");
             Console.Error.WriteLine("TensorRT reports no build progress through ONNX Runtime; the elapsed time is shown instead.");
             var started = DateTime.UtcNow;
             ModelStack stack;
@@ -41,7 +42,8 @@ internal static class BuildEngineCommand
                     Console.Error.WriteLine();
                 var cache = session.EngineCache!;
                 Console.WriteLine($"engine cache    {cache.Directory}");
-                Console.WriteLine($"cache key       {cache.Key.Key} (inputs: {string.Join(", ", cache.Key.Inputs.Select(i => $"{i.Name}={i.Value}"))})");
+                Console.WriteLine($"cache key       {cache.Key.Key} " +
+                                  $"(inputs: {string.Join(", ", cache.Key.Inputs.Select(i => $"{i.Name}={i.Value}"))})");
                 Console.WriteLine($"plugin library  {cache.PluginLibrary ?? "none"}");
                 foreach (var file in cache.Files())
                     Console.WriteLine($"  {(file.LastWriteTimeUtc >= started ? "written" : "kept   ")}  {file.Length,12:N0} B  {file.FullName}");
@@ -62,7 +64,8 @@ internal static class BuildEngineCommand
         var available = OrtEnv.Instance().GetAvailableProviders();
         if (!available.Contains("TensorrtExecutionProvider"))
             throw new ProviderUnavailableException(
-                $"build-engine needs ONNX Runtime's TensorRT execution provider, which this build does not have (available: {string.Join(", ", available)}). "
+                $"build-engine needs ONNX Runtime's TensorRT execution provider, which this build does not have " +
+                $"(available: {string.Join(", ", available)}). "
                 + "Build mfuser-edge with -p:OrtFlavor=Gpu on an x64 host with TensorRT 10, or use the Jetson ONNX Runtime build (docs/jetson.md).");
     }
 

@@ -20,7 +20,8 @@ internal static class CalibrateDomainCommand
 {
     public static Command Create(CommonOptions common)
     {
-        var frames = new Option<string>("--frames") { Description = "Frames to accumulate (at least 2; default 300)", DefaultValueFactory = _ => "300" };
+        var frames = new Option<string>("--frames") { Description = "Frames to accumulate (at least 2; default 300)",
+            DefaultValueFactory = _ => "300" };
         var output = new Option<string?>("--output") { Description = "Reference file to write (default: domain_shift.reference)" };
         var command = new Command("calibrate-domain", "Record a per-vehicle in-domain baseline for the domain-shift monitor");
         common.AddTo(command);

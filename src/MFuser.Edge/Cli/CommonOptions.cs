@@ -13,8 +13,10 @@ internal sealed class CommonOptions
     public Option<string?> Model { get; } = new("--model") { Description = $"Model package directory (default {ConfigSchema.DefaultModel})" };
     public Option<string?> Source { get; } = new("--source") { Description = $"Camera source URI (default {ConfigSchema.DefaultSource})" };
     public Option<string?> Broker { get; } = new("--broker") { Description = "mqtt://host:port, mqtts://host:port or embedded (default)" };
-    public Option<string?> MaxFrames { get; } = new("--max-frames") { Description = "Exit cleanly after N processed frames (publishes available=stopped first)" };
-    public Option<string?> DeviceId { get; } = new("--device-id") { Description = "Device id in the topic base <prefix>/<device_id> (default: host name)" };
+    public Option<string?> MaxFrames { get; } = new("--max-frames") { Description = "Exit cleanly after N processed frames (publishes " +
+                                                                                    "available=stopped first)" };
+    public Option<string?> DeviceId { get; } = new("--device-id") { Description = "Device id in the topic base " +
+                                                                                  "<prefix>/<device_id> (default: host name)" };
 
     public void AddTo(Command command)
     {

@@ -27,14 +27,16 @@ internal static class InfoCommand
         {
             var config = common.Load(parse);
             Console.WriteLine($"mfuser-edge      {SoftwareVersion} (.NET {Environment.Version})");
-            Console.WriteLine($"onnxruntime      {OrtEnv.Instance().GetVersionString()}, providers: {string.Join(", ", OrtEnv.Instance().GetAvailableProviders())}");
+            Console.WriteLine($"onnxruntime      {OrtEnv.Instance().GetVersionString()}, " +
+                              $"providers: {string.Join(", ", OrtEnv.Instance().GetAvailableProviders())}");
             Console.WriteLine($"opencv           {OpenCvBuild.Version}; video backends: " + string.Join("; ",
                 new[] { "FFMPEG", "GStreamer", "v4l/v4l2" }.Select(b => OpenCvBuild.BackendLine(b) ?? $"{b}: not listed")));
             Console.WriteLine($"device id        {config.DeviceId} (base topic {config.BaseTopic})");
             Console.WriteLine($"source           {config.Source.Uri} ({config.Source.Uri.Kind})");
             Console.WriteLine($"broker           {config.Broker.Endpoint}");
             Console.WriteLine($"providers        {string.Join(" -> ", config.Inference.Providers)}");
-            Console.WriteLine($"gpu / tensorrt   {GpuEnvironment.Device()}; TensorRT {GpuEnvironment.TensorRtVersion(GpuEnvironment.LibraryFolders())}");
+            Console.WriteLine($"gpu / tensorrt   {GpuEnvironment.Device()}; " +
+                              $"TensorRT {GpuEnvironment.TensorRtVersion(GpuEnvironment.LibraryFolders())}");
             var path = PackageDirectory.Resolve(config.ModelPath);
             try
             {
@@ -61,12 +63,14 @@ internal static class InfoCommand
             Console.WriteLine($"engine cache     {cache.Directory} (key {cache.Key.Key}; {(cache.HasEngine ? "engine built" : "no engine yet")})");
             if (!cache.HasEngine)
             {
-                Console.WriteLine("placement        not measured: no TensorRT engine is cached for this model yet; 'mfuser-edge build-engine' builds it");
+                Console.WriteLine("placement        not measured: no TensorRT engine is cached for this model yet; 'mfuser-edge " +
+                                  "build-engine' builds it");
                 return;
             }
         }
         else
-            Console.WriteLine($"engine cache     {TensorRtProviderOptions.EngineCacheRoot(trt)} (unused: {(trtInBuild ? "tensorrt is not configured" : "no TensorRT execution provider in this build")})");
+            Console.WriteLine($"engine cache     {TensorRtProviderOptions.EngineCacheRoot(trt)} " +
+                              $"(unused: {(trtInBuild ? "tensorrt is not configured" : "no TensorRT execution provider in this build")})");
         try
         {
             using var session = SegmentationSession.Create(package, ModelRuntime.Settings(config));

@@ -27,8 +27,10 @@ internal static class ValidateModelCommand
             Console.WriteLine($"onnx            {m.OnnxFile}  sha256 {m.Sha256} (verified)");
             Console.WriteLine($"input           image uint8 [1, {m.Input.Height}, {m.Input.Width}, 3] BGR");
             Console.WriteLine($"outputs         {string.Join(", ", m.Outputs)} (embedding dim {m.EmbeddingDim})");
-            Console.WriteLine($"classes         {m.Classes.Count}: {string.Join(", ", m.Classes.Select(c => $"{c.Id} {c.Name}{(c.Drivable ? " (drivable)" : "")}"))}");
-            Console.WriteLine($"custom op       {(m.CustomOp is { } op ? $"{op.Domain} >= {op.MinVersion} from {session.CustomOpLibrary}" : "none")}");
+            Console.WriteLine($"classes         {m.Classes.Count}: " +
+                              $"{string.Join(", ", m.Classes.Select(c => $"{c.Id} {c.Name}{(c.Drivable ? " (drivable)" : "")}"))}");
+            Console.WriteLine($"custom op       " +
+                              $"{(m.CustomOp is { } op ? $"{op.Domain} >= {op.MinVersion} from {session.CustomOpLibrary}" : "none")}");
             Console.WriteLine($"architecture    {m.Architecture}");
             Console.WriteLine($"provider        {session.Provider} (node placement above)");
             Console.WriteLine($"warm-up         {warmup.TotalMilliseconds:F1} ms");

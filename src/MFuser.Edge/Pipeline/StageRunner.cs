@@ -87,7 +87,8 @@ public sealed class StageRunner
         var t1 = Stopwatch.GetTimestamp();
         var captureToPublish = Stopwatch.GetElapsedTime(frame.CaptureTimestamp, t1).TotalMilliseconds;
         var fix = _freshFix();
-        var json = _drivable.Write(new FrameStamp(frame.FrameId, frame.CapturedAt), summary, new FrameLatency(captureToPublish, frame.InferenceMs), fix);
+        var json = _drivable.Write(new FrameStamp(frame.FrameId, frame.CapturedAt), summary,
+            new FrameLatency(captureToPublish, frame.InferenceMs), fix);
         _context.Begin(frame, summary, fix, json, captureToPublish);
         Latencies.Add(StageLatencies.Preprocess, frame.PreprocessMs);
         Latencies.Add(StageLatencies.Inference, frame.InferenceMs);

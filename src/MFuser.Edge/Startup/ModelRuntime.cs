@@ -21,14 +21,16 @@ public static class ModelRuntime
 
     /// <summary>The session settings of <paramref name="config"/>, profiling the warm-up for the placement report.</summary>
     public static SessionSettings Settings(EdgeConfig config) =>
-        new(config.Inference.Providers, config.Inference.IntraOpThreads, config.Inference.CustomOpLibrary, config.Inference.TensorRt, ReportPlacement: true);
+        new(config.Inference.Providers, config.Inference.IntraOpThreads, config.Inference.CustomOpLibrary, config.Inference.TensorRt,
+            ReportPlacement: true);
 
     /// <param name="report">Receives one line per provider that failed, then the one in use (and its engine cache).</param>
     /// <param name="notifier">systemd notifier; null outside the daemon.</param>
     /// <param name="create">Creates the session (tests inject a slow one); default <see cref="SegmentationSession.Create"/>.</param>
     /// <param name="keepAliveInterval">Defaults to <see cref="KeepAliveInterval"/>.</param>
-    public static SegmentationSession Open(PackageDirectory package, SessionSettings settings, Action<string> report, SystemdNotifier? notifier = null,
-        Func<PackageDirectory, SessionSettings, SegmentationSession>? create = null, TimeSpan? keepAliveInterval = null)
+    public static SegmentationSession Open(PackageDirectory package, SessionSettings settings, Action<string> report,
+        SystemdNotifier? notifier = null, Func<PackageDirectory, SessionSettings, SegmentationSession>? create = null,
+        TimeSpan? keepAliveInterval = null)
     {
         var phase = settings.Providers.Contains("tensorrt")
             ? "creating the model session (a TensorRT engine build can take minutes)"
@@ -36,7 +38,8 @@ public static class ModelRuntime
         var session = WhileAlive(phase, report, notifier, keepAliveInterval, () => (create ?? SegmentationSession.Create)(package, settings));
         foreach (var a in session.Attempts.Where(a => !a.Succeeded))
             report($"execution provider {a.Provider} unavailable: {a.Detail}");
-        report($"execution provider in use: {session.Provider} ({session.Model.File}, sha256 {session.Model.Sha256[..12]}…, {session.Model.Verified})");
+        report($"execution provider in use: {session.Provider} ({session.Model.File}, " +
+               $"sha256 {session.Model.Sha256[..12]}…, {session.Model.Verified})");
         if (session.EngineCache is { } cache)
             report($"TensorRT engine cache {cache.Directory} (key {cache.Key.Key}; inputs in {EngineCacheKey.FileName})");
         return session;

@@ -58,7 +58,8 @@ public sealed class ModelStack : IDisposable
         }
     }
 
-    private static DrivableAnalyzer CreateAnalyzer(EdgeConfig config, PackageDirectory package, SegmentationSession session, CameraCalibration? calibration)
+    private static DrivableAnalyzer CreateAnalyzer(EdgeConfig config, PackageDirectory package, SegmentationSession session,
+        CameraCalibration? calibration)
     {
         try
         {

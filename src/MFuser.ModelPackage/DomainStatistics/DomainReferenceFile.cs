@@ -69,7 +69,8 @@ public static class DomainReferenceFile
                     else if (emb.TryGetProperty("covariance", out _))
                     {
                         var shrinkage = emb.TryGetProperty("shrinkage", out var sh)
-                            ? sh.ValueKind == JsonValueKind.Number ? sh.GetDouble() : throw Fail("$.embedding.shrinkage", "a number", sh.ValueKind.ToString())
+                            ? sh.ValueKind == JsonValueKind.Number ? sh.GetDouble()
+                                : throw Fail("$.embedding.shrinkage", "a number", sh.ValueKind.ToString())
                             : EmbeddingReference.DefaultShrinkage;
                         var cov = Floats(emb, "covariance", "$.embedding.covariance", Fail, e * e);
                         embedding = EmbeddingReference.FromCovariance(mean, Array.ConvertAll(cov, v => (double)v), shrinkage);
@@ -99,9 +100,11 @@ public static class DomainReferenceFile
                     if (!ShiftSignals.TryParse(p.Name, out var signal))
                         throw Fail(key, $"one of {string.Join(", ", ShiftSignals.All.Select(x => x.Name()))}", $"\"{p.Name}\"");
                     double Number(string name) =>
-                        p.Value.ValueKind == JsonValueKind.Object && p.Value.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && double.IsFinite(v.GetDouble())
+                        p.Value.ValueKind == JsonValueKind.Object && p.Value.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number
+                            && double.IsFinite(v.GetDouble())
                             ? v.GetDouble()
-                            : throw Fail($"{key}.{name}", "a finite number", p.Value.ValueKind == JsonValueKind.Object && p.Value.TryGetProperty(name, out var w) ? w.GetRawText() : "nothing");
+                            : throw Fail($"{key}.{name}", "a finite number",
+                                p.Value.ValueKind == JsonValueKind.Object && p.Value.TryGetProperty(name, out var w) ? w.GetRawText() : "nothing");
                     var std = Number("std");
                     if (std < 0)
                         throw Fail($"{key}.std", "≥ 0", std.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -156,7 +159,8 @@ public static class DomainReferenceFile
         w.WriteEndObject();
     }
 
-    private static float[] Floats(JsonElement parent, string name, string key, Func<string, string, string, FormatException> fail, int expectedLength = -1)
+    private static float[] Floats(JsonElement parent, string name, string key, Func<string, string, string, FormatException> fail,
+        int expectedLength = -1)
     {
         if (!parent.TryGetProperty(name, out var array) || array.ValueKind != JsonValueKind.Array)
             throw fail(key, "an array of numbers", parent.TryGetProperty(name, out var a) ? a.ValueKind.ToString() : "nothing");

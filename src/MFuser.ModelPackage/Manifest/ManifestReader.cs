@@ -59,7 +59,8 @@ public static class ManifestReader
         private string Str(JsonElement obj, string key, string path)
         {
             var v = Get(obj, key, path);
-            return v.ValueKind == JsonValueKind.String && v.GetString()!.Length > 0 ? v.GetString()! : throw Fail($"{path}.{key}", "a non-empty string", Show(v));
+            return v.ValueKind == JsonValueKind.String && v.GetString()!.Length > 0 ? v.GetString()!
+                : throw Fail($"{path}.{key}", "a non-empty string", Show(v));
         }
 
         private int Int(JsonElement obj, string key, string path, int min, int max)
@@ -73,7 +74,8 @@ public static class ManifestReader
         private string FileInside(JsonElement obj, string key, string path)
         {
             var name = Str(obj, key, path);
-            return Path.IsPathRooted(name) || name.Contains("..") ? throw Fail($"{path}.{key}", "a file name inside the package", $"\"{name}\"") : name;
+            return Path.IsPathRooted(name) || name.Contains("..")
+                ? throw Fail($"{path}.{key}", "a file name inside the package", $"\"{name}\"") : name;
         }
 
         private string Sha256(JsonElement obj, string path)
@@ -126,7 +128,8 @@ public static class ManifestReader
             string? stats = null;
             if (root.TryGetProperty("domain_statistics", out var ds) && ds.ValueKind != JsonValueKind.Null)
             {
-                stats = ds.ValueKind == JsonValueKind.String && ds.GetString()!.Length > 0 ? ds.GetString() : throw Fail("$.domain_statistics", "a file name or null", Show(ds));
+                stats = ds.ValueKind == JsonValueKind.String && ds.GetString()!.Length > 0 ? ds.GetString()
+                    : throw Fail("$.domain_statistics", "a file name or null", Show(ds));
                 if (Path.IsPathRooted(stats!) || stats!.Contains(".."))
                     throw Fail("$.domain_statistics", "a file name inside the package", $"\"{stats}\"");
             }

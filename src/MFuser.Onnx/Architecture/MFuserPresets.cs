@@ -17,7 +17,8 @@ public static class MFuserPresets
         _ => throw new ArgumentException($"unknown preset '{name}': expected one of {string.Join(", ", Names)}"),
     };
 
-    /// <summary>Baselines of equal budget: <c>mfuser</c> (unchanged), <c>vfm-only</c>, <c>vlm-only</c>, <c>attention</c> (fusion by self-attention).</summary>
+    /// <summary>Baselines of equal budget: <c>mfuser</c> (unchanged), <c>vfm-only</c>, <c>vlm-only</c>, <c>attention</c> (fusion by
+    /// self-attention).</summary>
     public static IReadOnlyList<string> Baselines { get; } = ["mfuser", "vfm-only", "vlm-only", "attention"];
 
     public static MFuserConfig WithBaseline(MFuserConfig c, string baseline) => (baseline switch

@@ -55,7 +55,8 @@ internal sealed class DecodeHeadWriter(ModuleWriter m, MFuserConfig cfg, Action<
                     Classes, h * w, Feat, d.Heads, attnMask);
                 q = m.LayerNorm(G.Add(q, cross), $"{prefix}.norms.0", Feat, 1e-5f);
                 var s = G.Add(q, qPos);
-                q = m.LayerNorm(G.Add(q, m.MmcvMha(s, s, q, $"{prefix}.attentions.1", Classes, Classes, Feat, d.Heads)), $"{prefix}.norms.1", Feat, 1e-5f);
+                q = m.LayerNorm(G.Add(q, m.MmcvMha(s, s, q, $"{prefix}.attentions.1", Classes, Classes, Feat, d.Heads)),
+                    $"{prefix}.norms.1", Feat, 1e-5f);
                 q = m.LayerNorm(G.Add(q, m.MmcvFfn(q, $"{prefix}.ffns.0", Feat, d.TransformerFfn)), $"{prefix}.norms.2", Feat, 1e-5f);
             }
             (cls, mask) = Predict(q, maskFeatures, h0, w0);
@@ -159,7 +160,8 @@ internal sealed class DecodeHeadWriter(ModuleWriter m, MFuserConfig cfg, Action<
         var offsetsW = m.Param($"{prefix}.sampling_offsets.weight", [heads * levels * points * 2, Feat], new WeightInit.Normal(0.01));
         var offsetsB = m.Param($"{prefix}.sampling_offsets.bias", [heads * levels * points * 2], new WeightInit.Normal(1.5));
         var offsets = G.Reshape(m.Linear(query, offsetsW, offsetsB), nq, heads, levels, points, 2);
-        var weights = G.Softmax(G.Reshape(m.Linear(query, $"{prefix}.attention_weights", Feat, heads * levels * points), nq, heads, levels * points), -1);
+        var weights = G.Softmax(G.Reshape(m.Linear(query, $"{prefix}.attention_weights", Feat, heads * levels * points), nq, heads,
+            levels * points), -1);
         var sampled = new Value[levels];
         long start = 0;
         for (var l = 0; l < levels; l++)

@@ -6,7 +6,8 @@ namespace MFuser.Onnx.Export;
 /// <summary>Helpers for ONNX external-data initializers.</summary>
 public static class ExternalData
 {
-    /// <summary>Reads every external initializer of <paramref name="model"/> (files relative to <paramref name="baseDirectory"/>) into raw_data.</summary>
+    /// <summary>Reads every external initializer of <paramref name="model"/> (files relative to <paramref name="baseDirectory"/>) into
+    /// raw_data.</summary>
     public static void Inline(ModelProto model, string baseDirectory)
     {
         var handles = new Dictionary<string, FileStream>(StringComparer.Ordinal);

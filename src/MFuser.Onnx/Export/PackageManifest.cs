@@ -12,7 +12,8 @@ public static class PackageManifest
         bool includeLogits, bool usesCustomOp, string provenance, ExternalWeights? externalWeights = null)
     {
         if (cfg.NumClasses != Cityscapes.Classes.Count)
-            throw new ArgumentException($"config '{cfg.Name}' has {cfg.NumClasses} classes; the package class table is Cityscapes' {Cityscapes.Classes.Count}");
+            throw new ArgumentException($"config '{cfg.Name}' has {cfg.NumClasses} classes; the package class table is " +
+                                        $"Cityscapes' {Cityscapes.Classes.Count}");
         IReadOnlyList<string> outputs = includeLogits ? [.. ModelManifest.RequiredOutputs, ModelIo.Logits] : ModelManifest.RequiredOutputs;
         return new ModelManifest(name, version, onnxFile, sha256, new InputSpec(ModelIo.Image, cfg.ImageHeight, cfg.ImageWidth), outputs,
             cfg.EmbedDim, Cityscapes.Classes,

@@ -188,7 +188,8 @@ public sealed partial class GraphBuilder
         var outputs = new Value[outputCount];
         for (var k = 0; k < outputCount; k++)
         {
-            var outName = name is not null && k == 0 ? Claim(name) : FreshName(outputCount == 1 ? opType.ToLowerInvariant() : $"{opType.ToLowerInvariant()}_{k}");
+            var outName = name is not null && k == 0 ? Claim(name)
+                : FreshName(outputCount == 1 ? opType.ToLowerInvariant() : $"{opType.ToLowerInvariant()}_{k}");
             outputs[k] = new Value(outName, type);
             node.Output.Add(outName);
         }

@@ -43,7 +43,8 @@ public sealed class CheckpointWeights(SafetensorsFile file) : IWeightSource
         var same = entry.Shape.SequenceEqual(shape) || (entry.ElementCount == 1 && shape.Aggregate(1L, (a, d) => a * d) == 1);
         if (!same)
             throw new InvalidDataException(
-                $"{file.Path}: parameter '{key}' has shape [{string.Join(", ", entry.Shape)}], the architecture expects [{string.Join(", ", shape)}]");
+                $"{file.Path}: parameter '{key}' has shape [{string.Join(", ", entry.Shape)}], the architecture expects " +
+                $"[{string.Join(", ", shape)}]");
         return file.ReadFloat32(key);
     }
 }

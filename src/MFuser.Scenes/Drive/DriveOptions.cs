@@ -22,8 +22,10 @@ public sealed record DriveOptions
     /// the key, the value and what was expected.</exception>
     public static DriveOptions FromUri(Uri uri)
     {
-        if (!string.Equals(uri.Scheme, "synthetic", StringComparison.OrdinalIgnoreCase) || !string.Equals(uri.Host, "drive", StringComparison.OrdinalIgnoreCase))
-            throw new ArgumentException($"'{uri}' is not a synthetic drive URI; expected synthetic://drive?seed=7&fps=15&schedule=clear:60,fog:30&size=512x256", nameof(uri));
+        if (!string.Equals(uri.Scheme, "synthetic", StringComparison.OrdinalIgnoreCase)
+            || !string.Equals(uri.Host, "drive", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"'{uri}' is not a synthetic drive URI; expected " +
+                                        $"synthetic://drive?seed=7&fps=15&schedule=clear:60,fog:30&size=512x256", nameof(uri));
         var options = new DriveOptions();
         foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -35,10 +37,12 @@ public sealed record DriveOptions
                 options = key switch
                 {
                     "seed" => options with { Seed = int.Parse(value, NumberStyles.Integer, CultureInfo.InvariantCulture) },
-                    "fps" => options with { Fps = InRange(double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture), 0, 240, exclusiveMin: true) },
+                    "fps" => options with { Fps = InRange(double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture), 0, 240,
+                        exclusiveMin: true) },
                     "schedule" => options with { Schedule = WeatherSchedule.Parse(value) },
                     "size" => options with { Size = ImageSize.Parse(value) },
-                    "speed" => options with { Speed = (float)InRange(double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture), 0, 40, exclusiveMin: false) },
+                    "speed" => options with { Speed = (float)InRange(double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture), 0, 40,
+                        exclusiveMin: false) },
                     _ => throw new ArgumentException($"unknown key '{key}' in '{uri}'; known keys: {string.Join(", ", Keys)}", nameof(uri)),
                 };
             }

@@ -40,7 +40,8 @@ public sealed class WeatherSchedule
         {
             var kv = parts[i].Split(':', 2, StringSplitOptions.TrimEntries);
             if (!Domains.TryParse(kv[0], out var domain))
-                throw new FormatException($"schedule entry '{parts[i]}': unknown domain '{kv[0]}'; expected one of: {string.Join(", ", Domains.Names)}");
+                throw new FormatException($"schedule entry '{parts[i]}': unknown domain '{kv[0]}'; expected one " +
+                                          $"of: {string.Join(", ", Domains.Names)}");
             if (kv.Length == 1)
             {
                 if (i != parts.Length - 1)
@@ -49,7 +50,8 @@ public sealed class WeatherSchedule
                 open = true;
                 continue;
             }
-            if (!double.TryParse(kv[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || !(seconds > 0) || double.IsInfinity(seconds))
+            if (!double.TryParse(kv[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || !(seconds > 0)
+                || double.IsInfinity(seconds))
                 throw new FormatException($"schedule entry '{parts[i]}': duration '{kv[1]}' is not a positive number of seconds");
             list[i] = (domain, seconds);
         }

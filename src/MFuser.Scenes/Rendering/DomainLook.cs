@@ -128,7 +128,8 @@ public sealed class DomainLook
                     if (s.CloudCover > 0)
                     {
                         var cx = (x - cam.Cx) / cam.Focal; var cy = elevation * 2.5f + 0.2f;
-                        var cloud = NoiseTexture.Smooth(cx * 3 / cy + 50, 4 / cy, seed ^ 0xC10D) * 0.65f + NoiseTexture.Smooth(cx * 9 / cy, 12 / cy, seed) * 0.35f;
+                        var cloud = NoiseTexture.Smooth(cx * 3 / cy + 50, 4 / cy, seed ^ 0xC10D) * 0.65f +
+                            NoiseTexture.Smooth(cx * 9 / cy, 12 / cy, seed) * 0.35f;
                         var amount = Math.Clamp((cloud - (1 - s.CloudCover)) * 3f, 0, 1);
                         c = Col.Lerp(c, s.CloudColour, amount);
                     }

@@ -142,7 +142,8 @@ public static class Materials
         var floor = (int)(b / floorH);
         var fb = b / floorH - floor;
         var tex = pal.Brick
-            ? ((Frac(b / 0.25f) < 0.12f || Frac(a / 0.5f + (((int)(b / 0.25f)) & 1) * 0.5f) < 0.06f) ? 0.72f : 0.95f + 0.1f * Hash.Unit((int)(a * 2), (int)(b * 4), seed))
+            ? ((Frac(b / 0.25f) < 0.12f || Frac(a / 0.5f + (((int)(b / 0.25f)) & 1) * 0.5f) < 0.06f) ? 0.72f
+                : 0.95f + 0.1f * Hash.Unit((int)(a * 2), (int)(b * 4), seed))
             : 0.9f + 0.12f * NoiseTexture.Smooth(a * 1.5f, b * 1.5f, seed) + 0.05f * Hash.Unit((int)(a * 25), (int)(b * 25), seed);
         albedo = baseCol * tex;
         if (b > h - 0.45f) { albedo = baseCol * 0.7f; return true; } // cornice

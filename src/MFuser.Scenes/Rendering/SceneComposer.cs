@@ -136,7 +136,8 @@ public sealed class SceneComposer
         if (road.LanesPerDirection < 2) return;
         // Overhead mast arm with a second signal above the lanes.
         var armEnd = view.ToX(o.S, o.D - side * road.LaneWidth * 1.3f);
-        AddBillboard((x + armEnd) * 0.5f, z, MathF.Abs(armEnd - x) * 0.5f, o.Height + 0.6f, o.Height + 0.75f, TrainIds.Pole, Material.Pole, 0.7f, o.Seed);
+        AddBillboard((x + armEnd) * 0.5f, z, MathF.Abs(armEnd - x) * 0.5f, o.Height + 0.6f, o.Height + 0.75f, TrainIds.Pole,
+            Material.Pole, 0.7f, o.Seed);
         AddBillboard(x, z, o.Width * 0.5f, o.Height, o.Height + 0.75f, TrainIds.Pole, Material.Pole, 0.7f, o.Seed);
         AddBillboard(armEnd, z - 0.1f, 0.17f, o.Height - 0.35f, o.Height + 0.6f, TrainIds.TrafficLight, Material.TrafficLight, 0.6f, o.Seed);
     }
@@ -170,7 +171,8 @@ public sealed class SceneComposer
                 Box(view, o.S, o.Length, o.D, half, 0, body, label, Material.VehicleSide, end, sideSun, o.Seed, sideD);
                 var cabinS = o.S + o.Length * (towards ? 0.3f : 0.22f);
                 var cabinL = o.Length * 0.5f;
-                Box(view, cabinS, cabinL, o.D, half - 0.1f, body, o.Height, label, Material.Glass, Material.Glass, sideSun, o.Seed, sideD + (xn > 0 ? 0.1f : -0.1f));
+                Box(view, cabinS, cabinL, o.D, half - 0.1f, body, o.Height, label, Material.Glass, Material.Glass, sideSun, o.Seed,
+                    sideD + (xn > 0 ? 0.1f : -0.1f));
                 break;
             }
             case ObjectKind.Truck:
@@ -179,7 +181,8 @@ public sealed class SceneComposer
                 var cargoS = towards ? o.S + cab + 0.2 : o.S;
                 var cabS = towards ? o.S : o.S + o.Length - cab;
                 Box(view, cargoS, o.Length - cab - 0.2f, o.D, half, 0.5f, o.Height, label, Material.Cargo, Material.Cargo, sideSun, o.Seed, sideD);
-                Box(view, cargoS, o.Length - cab - 0.2f, o.D, half, 0, 0.5f, label, Material.VehicleSide, Material.VehicleSide, sideSun, o.Seed, sideD);
+                Box(view, cargoS, o.Length - cab - 0.2f, o.D, half, 0, 0.5f, label, Material.VehicleSide, Material.VehicleSide,
+                    sideSun, o.Seed, sideD);
                 Box(view, cabS, cab, o.D, half - 0.05f, 0, o.Height * 0.8f, label, Material.VehicleSide, end, sideSun, o.Seed, sideD);
                 break;
             }

@@ -26,17 +26,20 @@ public static class TrainCli
     private static Command TrainCommand()
     {
         var preset = PresetOption();
-        var baseline = new Option<string>("--baseline") { Description = "mfuser | vfm-only | vlm-only | attention", DefaultValueFactory = _ => "mfuser" };
+        var baseline = new Option<string>("--baseline") { Description = "mfuser | vfm-only | vlm-only | attention",
+            DefaultValueFactory = _ => "mfuser" };
         var steps = new Option<int>("--steps") { Description = "optimizer steps (the schedule length)", DefaultValueFactory = _ => 2000 };
         var batch = new Option<int>("--batch") { Description = "frames per step", DefaultValueFactory = _ => 4 };
         var lr = new Option<double>("--lr") { Description = "peak AdamW learning rate", DefaultValueFactory = _ => 6e-4 };
         var wd = new Option<double>("--weight-decay") { DefaultValueFactory = _ => 1e-4 };
         var warmup = new Option<int>("--warmup") { Description = "warm-up steps (0 = 5% of --steps)" };
-        var freeze = new Option<bool>("--freeze-encoders") { Description = "train only fusers, pyramid, context decoder and head (official parameter-efficient recipe)" };
+        var freeze = new Option<bool>("--freeze-encoders") { Description = "train only fusers, pyramid, context decoder and head (official " +
+                                                                           "parameter-efficient recipe)" };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 2023 };
         var threads = new Option<int>("--threads") { Description = "torch intra-op threads (0 = all cores)" };
         var every = new Option<int>("--checkpoint-every") { DefaultValueFactory = _ => 200 };
-        var outDir = new Option<string>("--out") { Description = "run folder: checkpoints, config.json, metrics.jsonl, loss.png; resumes when it holds a checkpoint", Required = true };
+        var outDir = new Option<string>("--out") { Description = "run folder: checkpoints, config.json, metrics.jsonl, loss.png; resumes when it " +
+                                                                 "holds a checkpoint", Required = true };
         var augment = new Option<string>("--augment")
         {
             Description = "data pipeline: official (resize, crop, flip, photometric, rare-class sampling) | flip (flips only)",
@@ -78,13 +81,16 @@ public static class TrainCli
 
     private static Command EvalCommand()
     {
-        var runs = new Option<string[]>("--run") { Description = "run folder(s) (config.json + model.safetensors); repeat for baselines", Required = true, AllowMultipleArgumentsPerToken = true };
+        var runs = new Option<string[]>("--run") { Description = "run folder(s) (config.json + model.safetensors); repeat for baselines",
+            Required = true, AllowMultipleArgumentsPerToken = true };
         var frames = new Option<int>("--frames") { Description = "held-out frames per domain", DefaultValueFactory = _ => 48 };
-        var domains = new Option<string>("--domains") { Description = "comma-separated domain names (default: all)", DefaultValueFactory = _ => string.Join(",", MFuser.Scenes.Domains.Names) };
+        var domains = new Option<string>("--domains") { Description = "comma-separated domain names (default: all)",
+            DefaultValueFactory = _ => string.Join(",", MFuser.Scenes.Domains.Names) };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 4 };
         var threads = new Option<int>("--threads");
         var outDir = new Option<string>("--out") { Description = "folder for eval.json and eval.md", Required = true };
-        var cmd = new Command("eval", "mIoU per class and per domain on held-out seeds; JSON + Markdown") { runs, frames, domains, batch, threads, outDir };
+        var cmd = new Command("eval", "mIoU per class and per domain on held-out seeds; JSON + Markdown") { runs, frames, domains,
+            batch, threads, outDir };
         cmd.SetAction(r =>
         {
             if (r.GetValue(threads) > 0) set_num_threads(r.GetValue(threads));
@@ -139,7 +145,8 @@ public static class TrainCli
                 var loss = Learning.Losses.Compute(o, y, cfg.NumClasses, new Learning.LossWeights());
                 loss.Total.backward();
                 opt.step();
-                Console.WriteLine($"step {i}: forward {fwd:F2}s, forward+loss+backward+AdamW {sw.Elapsed.TotalSeconds:F2}s, loss {loss.Total.item<float>():F3}, threads {get_num_threads()}");
+                Console.WriteLine($"step {i}: forward {fwd:F2}s, forward+loss+backward+AdamW {sw.Elapsed.TotalSeconds:F2}s, " +
+                                  $"loss {loss.Total.item<float>():F3}, threads {get_num_threads()}");
                 var sw2 = System.Diagnostics.Stopwatch.StartNew();
                 using (no_grad()) model.Backbone.call(x);
                 double bbT = sw2.Elapsed.TotalSeconds; sw2.Restart();
@@ -157,8 +164,10 @@ public static class TrainCli
     private static Command DescribeCommand()
     {
         var preset = PresetOption();
-        var baseline = new Option<string>("--baseline") { Description = "mfuser | vfm-only | vlm-only | attention", DefaultValueFactory = _ => "mfuser" };
-        var frozen = new Option<bool?>("--frozen-encoders") { Description = "count encoder weights as frozen (default: true for paper-l, false otherwise)" };
+        var baseline = new Option<string>("--baseline") { Description = "mfuser | vfm-only | vlm-only | attention",
+            DefaultValueFactory = _ => "mfuser" };
+        var frozen = new Option<bool?>("--frozen-encoders") { Description = "count encoder weights as frozen (default: true for " +
+                                                                            "paper-l, false otherwise)" };
         var cmd = new Command("describe", "print trainable and frozen parameter counts per module") { preset, baseline, frozen };
         cmd.SetAction(r =>
         {

@@ -68,7 +68,8 @@ public static class Evaluator
     {
         try
         {
-            return JsonSerializer.Deserialize<List<EvalReport>>(json, Json) ?? throw new FormatException($"{origin}: expected a list of eval reports, found null");
+            return JsonSerializer.Deserialize<List<EvalReport>>(json, Json)
+                ?? throw new FormatException($"{origin}: expected a list of eval reports, found null");
         }
         catch (JsonException e)
         {
@@ -86,7 +87,8 @@ public static class Evaluator
         foreach (var r in reports)
         {
             var targets = r.Domains.Where(d => d.Domain != Domains.Source.Name()).Select(d => d.MeanIoU).ToList();
-            sb.AppendLine($"| {r.Model} | {string.Join(" | ", r.Domains.Select(d => Pct(d.MeanIoU)))} | {Pct(targets.Count > 0 ? targets.Average() : double.NaN)} |");
+            sb.AppendLine($"| {r.Model} | {string.Join(" | ", r.Domains.Select(d => Pct(d.MeanIoU)))} " +
+                          $"| {Pct(targets.Count > 0 ? targets.Average() : double.NaN)} |");
         }
         sb.AppendLine();
         sb.AppendLine($"Per-class IoU on `{Domains.Source.Name()}` ({reports[0].Frames} held-out frames per domain):");

@@ -126,7 +126,8 @@ internal sealed class ProgressLine(TextWriter log, long total, long start)
         smoothed = double.IsNaN(smoothed) ? loss : 0.9 * smoothed + 0.1 * loss;
         var eta = TimeSpan.FromSeconds((total - step) / Math.Max(1e-9, StepsPerSecond));
         int filled = (int)(30 * step / Math.Max(1, total));
-        string line = $"[{new string('#', filled)}{new string('-', 30 - filled)}] {step}/{total} loss {smoothed:F3} lr {lr:E2} {StepsPerSecond:F2} it/s ETA {eta:hh\\:mm\\:ss}";
+        string line = $"[{new string('#', filled)}{new string('-', 30 - filled)}] {step}/{total} loss {smoothed:F3} lr {lr:E2} {StepsPerSecond:F2} " +
+                      $"it/s ETA {eta:hh\\:mm\\:ss}";
         if (interactive) log.Write("\r" + line);
         else if (step == total || step - lastPrinted >= Math.Max(1, total / 20)) { log.WriteLine(line); lastPrinted = step; }
     }

@@ -161,7 +161,8 @@ public sealed class Backbone : nn.Module<Tensor, BackboneOutput>
             Layers.TruncNormal(pos_embed, 0.02);
             using (no_grad()) nn.init.normal_(cls_token, 0, 1e-6);
             patch_embed = new PatchEmbed(w, cfg.PatchSize);
-            blocks = new ModuleList<DinoBlock>(Enumerable.Range(0, vfm.Depth).Select(_ => new DinoBlock(w, vfm.Heads, vfm.MlpHidden, vfm.LayerScaleInit)).ToArray());
+            blocks = new ModuleList<DinoBlock>(Enumerable.Range(0, vfm.Depth)
+                .Select(_ => new DinoBlock(w, vfm.Heads, vfm.MlpHidden, vfm.LayerScaleInit)).ToArray());
             Layers.InitLinears(blocks);
             norm = nn.LayerNorm(w, 1e-6);
             register_parameter("cls_token", cls_token);

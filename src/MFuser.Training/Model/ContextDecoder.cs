@@ -22,7 +22,8 @@ public sealed class ContextDecoder : nn.Module
         int e = cfg.EmbedDim, w = c.Width;
         memory_proj = Layers.Seq(("0", nn.LayerNorm(e)), ("1", nn.Linear(e, w)), ("2", nn.LayerNorm(w)));
         text_proj = Layers.Seq(("0", nn.LayerNorm(e)), ("1", nn.Linear(e, w)));
-        decoder = new ModuleList<MTEnhancer>(Enumerable.Range(0, c.Layers).Select(_ => new MTEnhancer(w, c.Heads, c.MlpRatio, c.DState, cfg.Fusion)).ToArray());
+        decoder = new ModuleList<MTEnhancer>(Enumerable.Range(0, c.Layers)
+            .Select(_ => new MTEnhancer(w, c.Heads, c.MlpRatio, c.DState, cfg.Fusion)).ToArray());
         out_proj = Layers.Seq(("0", nn.LayerNorm(w)), ("1", nn.Linear(w, e)));
         register_module("memory_proj", memory_proj);
         register_module("text_proj", text_proj);

@@ -83,7 +83,8 @@ public sealed class DecodeHead : nn.Module
         Tensor attnMask;
         using (no_grad())
         {
-            var small = nn.functional.interpolate(mask, [nextLevel.shape[2], nextLevel.shape[3]], mode: InterpolationMode.Bilinear, align_corners: false);
+            var small = nn.functional.interpolate(mask, [nextLevel.shape[2], nextLevel.shape[3]], mode: InterpolationMode.Bilinear,
+                align_corners: false);
             var blocked = small.sigmoid().flatten(2) < 0.5;                         // (B, K, HW)
             var full = blocked.all(-1, keepdim: true);
             blocked = blocked.logical_and(full.logical_not());
@@ -92,7 +93,8 @@ public sealed class DecodeHead : nn.Module
         return (cls, mask, attnMask);
     }
 
-    /// <summary>Mask2Former transformer decoder: <c>layers.i</c> (attentions.0 cross, attentions.1 self, ffns.0, norms.0-2) + <c>post_norm</c>.</summary>
+    /// <summary>Mask2Former transformer decoder: <c>layers.i</c> (attentions.0 cross, attentions.1 self, ffns.0, norms.0-2) +
+    /// <c>post_norm</c>.</summary>
     private sealed class TransformerDecoder : nn.Module
     {
         private readonly ModuleList<DecoderLayer> layers;
@@ -106,7 +108,8 @@ public sealed class DecodeHead : nn.Module
         }
         public int Count => layers.Count;
         public Tensor PostNorm(Tensor q) => post_norm.call(q);
-        public Tensor Layer(int i, Tensor q, Tensor qPos, Tensor mem, Tensor memPos, Tensor attnMask) => layers[i].call(q, qPos, mem, memPos, attnMask);
+        public Tensor Layer(int i, Tensor q, Tensor qPos, Tensor mem, Tensor memPos, Tensor attnMask) =>
+            layers[i].call(q, qPos, mem, memPos, attnMask);
     }
 
     private sealed class DecoderLayer : nn.Module

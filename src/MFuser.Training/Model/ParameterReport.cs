@@ -53,8 +53,10 @@ public static class ParameterReport
     public static string Format(MFuserConfig cfg, IReadOnlyList<ParameterGroup> groups, bool frozenEncoders)
     {
         var sb = new System.Text.StringBuilder();
-        sb.AppendLine($"preset {cfg.Name}: {cfg.ImageHeight}x{cfg.ImageWidth}, patch {cfg.PatchSize} (grid {cfg.GridH}x{cfg.GridW}), width {cfg.Width}, depth {cfg.Depth}, " +
-                      $"streams {(cfg.Vfm is null ? "" : "VFM ")}{(cfg.Vlm is null ? "" : "VLM")}, fusion {cfg.Fusion.Kind}, encoders {(frozenEncoders ? "frozen" : "trained")}");
+        sb.AppendLine($"preset {cfg.Name}: {cfg.ImageHeight}x{cfg.ImageWidth}, patch {cfg.PatchSize} (grid {cfg.GridH}x{cfg.GridW}), " +
+                      $"width {cfg.Width}, depth {cfg.Depth}, " +
+                      $"streams {(cfg.Vfm is null ? "" : "VFM ")}{(cfg.Vlm is null ? "" : "VLM")}, fusion {cfg.Fusion.Kind}, " +
+                      $"encoders {(frozenEncoders ? "frozen" : "trained")}");
         sb.AppendLine($"{"module",-36} {"trainable",14} {"frozen",14}");
         foreach (var g in groups) sb.AppendLine($"{g.Module,-36} {g.Trainable,14:N0} {g.Frozen,14:N0}");
         if (cfg.TextEmbeddings == TextEmbeddingSource.Constant && cfg.EmbedDim == 768)
@@ -62,8 +64,10 @@ public static class ParameterReport
             // Official modules this model replaces by the precomputed constant T0 (buffer text_embeddings, K×E):
             // the frozen EVA02-CLIP-L text tower (research §8) and the CoOp context / unused random_text parameters.
             sb.AppendLine($"not built: text_encoder (frozen in the official model; replaced by constant T0) {OfficialTextTower:N0} frozen");
-            sb.AppendLine($"not built: contexts (1x8x768) + random_text (19x768), official trainable, unused without the text tower: {OfficialTextExtras:N0} trainable");
-            sb.AppendLine($"official-equivalent: trainable={groups.Sum(g => g.Trainable) + OfficialTextExtras} frozen={groups.Sum(g => g.Frozen) + OfficialTextTower}");
+            sb.AppendLine($"not built: contexts (1x8x768) + random_text (19x768), official trainable, unused without the text " +
+                          $"tower: {OfficialTextExtras:N0} trainable");
+            sb.AppendLine($"official-equivalent: trainable={groups.Sum(g => g.Trainable) + OfficialTextExtras} " +
+                          $"frozen={groups.Sum(g => g.Frozen) + OfficialTextTower}");
         }
         sb.AppendLine($"total trainable={groups.Sum(g => g.Trainable)} frozen={groups.Sum(g => g.Frozen)}");
         return sb.ToString();

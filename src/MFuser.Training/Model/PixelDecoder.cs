@@ -112,7 +112,8 @@ public sealed class PixelDecoder : nn.Module
         private readonly ModuleList<LayerNorm> norms;
         public EncoderLayer(DecoderConfig d) : base("EncoderLayer")
         {
-            attentions = new ModuleList<nn.Module>(new MsDeformAttn(d.FeatChannels, d.Heads, 3, d.DeformPoints), new MmcvMha(d.FeatChannels, d.Heads));
+            attentions = new ModuleList<nn.Module>(new MsDeformAttn(d.FeatChannels, d.Heads, 3, d.DeformPoints),
+                new MmcvMha(d.FeatChannels, d.Heads));
             register_module("attentions", attentions);
             ffns = new ModuleList<MmcvFfn>(new MmcvFfn(d.FeatChannels, d.PixelEncoderFfn));
             norms = new ModuleList<LayerNorm>(Enumerable.Range(0, 3).Select(_ => nn.LayerNorm(d.FeatChannels)).ToArray());
@@ -183,7 +184,8 @@ public sealed class MsDeformAttn : nn.Module
             var norm = tensor(new float[] { w, h }, device: query.device);
             var loc = reference.view(1, nq, 1, 1, 2) + offsets.select(3, l) / norm;      // (B, Q, H, P, 2)
             var grid = (loc * 2 - 1).permute(0, 2, 1, 3, 4).reshape(b * heads, nq, points, 2);
-            sampled[l] = nn.functional.grid_sample(vl, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false); // (B·H, hd, Q, P)
+            sampled[l] = nn.functional.grid_sample(vl, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros,
+                align_corners: false); // (B·H, hd, Q, P)
         }
         var all = stack(sampled, -2).flatten(-2);                                        // (B·H, hd, Q, L·P)
         var attn = weights.permute(0, 2, 1, 3, 4).reshape(b * heads, 1, nq, levels * points);

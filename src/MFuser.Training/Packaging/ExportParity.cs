@@ -17,7 +17,8 @@ public sealed record ParityResult(int Frames, double LogitsMaxAbs, double Embedd
     public string Variant { get; init; } = "";
 
     public override string ToString() =>
-        $"{Frames} frame(s): logits max-abs {LogitsMaxAbs:E1}, embedding max-abs {EmbeddingMaxAbs:E1}, labels agree on {LabelAgreement:P3} of pixels ({Classes} classes)";
+        $"{Frames} frame(s): logits max-abs {LogitsMaxAbs:E1}, embedding max-abs {EmbeddingMaxAbs:E1}, labels agree on {LabelAgreement:P3} of " +
+        $"pixels ({Classes} classes)";
 }
 
 /// <summary>
@@ -55,7 +56,8 @@ public static class ExportParity
             var embedding = results.First(r => r.Name == "embedding").AsTensor<float>().ToArray();
             var labels = results.First(r => r.Name == "labels").AsTensor<byte>().ToArray();
             if (logits.Length != torchLogits.Length || embedding.Length != torchEmbedding.Length || labels.Length != torchLabels.Length)
-                throw new InvalidOperationException($"output sizes differ: logits {logits.Length} vs {torchLogits.Length}, embedding {embedding.Length} vs {torchEmbedding.Length}");
+                throw new InvalidOperationException($"output sizes differ: logits {logits.Length} vs {torchLogits.Length}, " +
+                                                    $"embedding {embedding.Length} vs {torchEmbedding.Length}");
             logitsError = Math.Max(logitsError, MaxAbs(logits, torchLogits));
             embeddingError = Math.Max(embeddingError, MaxAbs(embedding, torchEmbedding));
             for (var i = 0; i < labels.Length; i++)

@@ -15,7 +15,8 @@ public sealed partial record ExportSource(MFuserConfig Config, string? RunDirect
         if (run is not null && randomSeed is not null)
             throw new ArgumentException("give either --run (trained weights) or --preset with --random-weights, not both");
         if (randomSeed is { } seed)
-            return new ExportSource(MFuserPresets.Get(preset ?? throw new ArgumentException("--random-weights needs --preset")), null, null, null, seed);
+            return new ExportSource(MFuserPresets.Get(preset ?? throw new ArgumentException("--random-weights needs --preset")),
+                null, null, null, seed);
         if (run is null)
             throw new ArgumentException("give --run <run folder> (optionally --checkpoint <file>) or --preset <name> --random-weights <seed>");
         if (!Directory.Exists(run))

@@ -31,11 +31,14 @@ public static class ModelCard
         sb.AppendLine("## Architecture").AppendLine();
         sb.AppendLine("| part | configuration |").AppendLine("|---|---|");
         sb.AppendLine($"| input | uint8 BGR NHWC 1×{cfg.ImageHeight}×{cfg.ImageWidth}×3, normalised inside the graph |");
-        if (cfg.Vfm is { } f) sb.AppendLine($"| VFM encoder (DINOv2-style) | width {f.Width}, depth {f.Depth}, {f.Heads} heads, patch {cfg.PatchSize} |");
+        if (cfg.Vfm is { } f) sb.AppendLine($"| VFM encoder (DINOv2-style) | width {f.Width}, depth {f.Depth}, {f.Heads} heads, " +
+                                            $"patch {cfg.PatchSize} |");
         if (cfg.Vlm is { } v) sb.AppendLine($"| VLM encoder (EVA02-CLIP-style) | width {v.Width}, depth {v.Depth}, {v.Heads} heads, RoPE |");
-        sb.AppendLine($"| fusion | {cfg.Fusion.Kind}, d_state {cfg.Fusion.DState}, d_conv {cfg.Fusion.DConv}, expand {cfg.Fusion.Expand}, at layers {string.Join(", ", cfg.PyramidLayers)} |");
+        sb.AppendLine($"| fusion | {cfg.Fusion.Kind}, d_state {cfg.Fusion.DState}, d_conv {cfg.Fusion.DConv}, expand {cfg.Fusion.Expand}, at " +
+                      $"layers {string.Join(", ", cfg.PyramidLayers)} |");
         sb.AppendLine($"| text queries / MTEnhancer | {TextQueries(cfg)}, width {cfg.ContextDecoder.Width}, {cfg.ContextDecoder.Layers} layer(s) |");
-        sb.AppendLine($"| decoder | Mask2Former-style, {cfg.Decoder.TransformerLayers} layers, {cfg.Decoder.FeatChannels} channels, {cfg.NumClasses} classes (Cityscapes train ids) |");
+        sb.AppendLine($"| decoder | Mask2Former-style, {cfg.Decoder.TransformerLayers} layers, {cfg.Decoder.FeatChannels} " +
+                      $"channels, {cfg.NumClasses} classes (Cityscapes train ids) |");
         sb.AppendLine($"| outputs | {string.Join(", ", manifest.Outputs)}; embedding {manifest.EmbeddingDim} floats |");
         sb.AppendLine($"| weights | {export.WeightBytes / 4:N0} fp32 values ({export.WeightBytes / 1e6:F1} MB) |").AppendLine();
 
@@ -48,11 +51,13 @@ public static class ModelCard
         sb.AppendLine("## Evaluation (mIoU per domain)").AppendLine();
         if (input.Eval is { } eval)
         {
-            sb.AppendLine($"Held-out seeds (≥ 1 000 000 000, never seen in training), {eval.Origin}. Source domain: `{Domains.Source.Name()}`.").AppendLine();
+            sb.AppendLine($"Held-out seeds (≥ 1 000 000 000, never seen in training), {eval.Origin}. Source domain: " +
+                          $"`{Domains.Source.Name()}`.").AppendLine();
             sb.AppendLine("| domain | mIoU % |").AppendLine("|---|---:|");
             foreach (var d in eval.Report.Domains)
                 sb.AppendLine($"| {d.Domain}{(d.Domain == Domains.Source.Name() ? " (source)" : "")} | {Pct(d.MeanIoU)} |");
-            var targets = eval.Report.Domains.Where(d => d.Domain != Domains.Source.Name() && double.IsFinite(d.MeanIoU)).Select(d => d.MeanIoU).ToList();
+            var targets = eval.Report.Domains.Where(d => d.Domain != Domains.Source.Name()
+                && double.IsFinite(d.MeanIoU)).Select(d => d.MeanIoU).ToList();
             if (targets.Count > 0) sb.AppendLine($"| mean of unseen domains | {Pct(targets.Average())} |");
             sb.AppendLine();
         }
@@ -69,7 +74,8 @@ public static class ModelCard
         sb.AppendLine("## Domain statistics").AppendLine();
         if (input.Reference is { } reference)
         {
-            sb.AppendLine($"`{SourceDomainStatistics.FileName}` ({DomainReferenceFile.Format}), the daemon's default in-domain reference for the domain-shift monitor " +
+            sb.AppendLine($"`{SourceDomainStatistics.FileName}` ({DomainReferenceFile.Format}), the daemon's default in-domain reference for " +
+                          $"the domain-shift monitor " +
                           $"when no per-vehicle `calibrate-domain` baseline exists: {reference.Source}.").AppendLine();
             sb.AppendLine("| signal | mean | std |").AppendLine("|---|---:|---:|");
             foreach (var s in ShiftSignals.All)
@@ -86,7 +92,9 @@ public static class ModelCard
             sb.AppendLine($"| `{file}` | `{sha}` |");
         sb.AppendLine().AppendLine("`model.onnx` needs the fused selective-scan operator `libmfuser_ops.so` (`./build.sh native`); " +
                                    "`model.portable.onnx` runs on any ONNX runtime; `model.trt.onnx` is for a TensorRT build with the MFuser plugin" +
-                                   (export.ExternalWeights is null ? "." : "; all three read their weights from the shared `model.weights` (ONNX external data): keep it beside them.")).AppendLine();
+                                   (export.ExternalWeights is null ? "."
+                                       : "; all three read their weights from the shared `model.weights` (ONNX external data): keep it " +
+                                         "beside them.")).AppendLine();
 
         sb.AppendLine("## Reproduce").AppendLine();
         sb.AppendLine("```sh");
@@ -98,13 +106,17 @@ public static class ModelCard
         sb.AppendLine("```").AppendLine();
         if (request.Source.Step is { } step && request.Source.RunDirectory is { } r2 && ReadJson(Path.Combine(r2, "train_options.json")) is { } o2
             && o2.TryGetProperty("steps", out var total) && total.GetInt64() != step)
-            sb.AppendLine($"The package is the checkpoint of step {step} of a {total.GetInt64()}-step schedule (the learning-rate schedule is that of {total.GetInt64()} steps).").AppendLine();
-        sb.AppendLine("Frame seeds and initialisation are a pure function of `--seed`; floating-point results can differ slightly across CPUs and thread counts.").AppendLine();
+            sb.AppendLine($"The package is the checkpoint of step {step} of a {total.GetInt64()}-step schedule (the learning-rate schedule is that " +
+                          $"of {total.GetInt64()} steps).").AppendLine();
+        sb.AppendLine("Frame seeds and initialisation are a pure function of `--seed`; floating-point results can differ slightly across CPUs and " +
+                      "thread counts.").AppendLine();
 
         sb.AppendLine("## Known limits").AppendLine();
-        sb.AppendLine("- Trained only on the procedural synthetic drives of `MFuser.Scenes` (source domain `clear`), with randomly initialised encoders: " +
+        sb.AppendLine("- Trained only on the procedural synthetic drives of `MFuser.Scenes` (source domain `clear`), with randomly " +
+                      "initialised encoders: " +
                       "a demonstration model for the runtime, not a road-scene segmenter for real cameras.");
-        sb.AppendLine($"- Small capacity and resolution ({cfg.ImageHeight}×{cfg.ImageWidth}, patch {cfg.PatchSize}): thin classes (poles, signs, people) are mostly missed.");
+        sb.AppendLine($"- Small capacity and resolution ({cfg.ImageHeight}×{cfg.ImageWidth}, patch {cfg.PatchSize}): thin classes (poles, signs, " +
+                      $"people) are mostly missed.");
         sb.AppendLine("- The mIoU figures come from few held-out frames; treat differences of a few points as noise.");
         sb.AppendLine("- `model.trt.onnx` needs the TensorRT plugin, which is not verified by this export.");
         return sb.ToString();
@@ -122,7 +134,8 @@ public static class ModelCard
         {
             var first = InitRun(restart);
             sb.AppendLine($"Warm restart: the run started from `{init}`" +
-                          (first is { } f ? $" (the final weights of a complete {Num(f, "steps")}-step schedule, seed {Num(f, "seed")}, lr {Num(f, "learning_rate")})" : "") +
+                          (first is { } f ? $" (the final weights of a complete {Num(f, "steps")}-step schedule, seed {Num(f, "seed")}, " +
+                                            $"lr {Num(f, "learning_rate")})" : "") +
                           " with a fresh optimizer and a complete schedule of its own; both commands are under \"Reproduce\".").AppendLine();
         }
         if (options is { } o)
@@ -141,8 +154,11 @@ public static class ModelCard
             {
                 var first = lines[0];
                 var last = lines[^1];
-                sb.AppendLine(FormattableString.Invariant(
-                    $"Loss {first.GetProperty("loss").GetDouble():F2} at step {first.GetProperty("step").GetInt64()} → {last.GetProperty("loss").GetDouble():F2} at step {last.GetProperty("step").GetInt64()} (metrics.jsonl; {last.GetProperty("elapsed_seconds").GetDouble() / 60:F0} min of CPU training to that step)."));
+                sb.AppendLine(
+                    FormattableString.Invariant($"Loss {first.GetProperty("loss").GetDouble():F2} at step {first.GetProperty("step").GetInt64()} ") +
+                    FormattableString.Invariant($"→ {last.GetProperty("loss").GetDouble():F2} at step {last.GetProperty("step").GetInt64()} ") +
+                    FormattableString.Invariant(
+                        $"(metrics.jsonl; {last.GetProperty("elapsed_seconds").GetDouble() / 60:F0} min of CPU training to that step)."));
                 sb.AppendLine();
             }
         }

@@ -15,7 +15,8 @@ public static class OpsLibrary
         var given = !string.IsNullOrEmpty(explicitPath) ? explicitPath : Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrEmpty(given))
             return File.Exists(given) ? Path.GetFullPath(given)
-                : throw new FileNotFoundException($"the selective-scan operator library {given} does not exist (from {(explicitPath is null ? EnvironmentVariable : "--ops-library")})", given);
+                : throw new FileNotFoundException($"the selective-scan operator library {given} does not exist " +
+                                                  $"(from {(explicitPath is null ? EnvironmentVariable : "--ops-library")})", given);
         foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {

@@ -143,11 +143,13 @@ public static class PackageBuilder
             File.WriteAllText(Path.Combine(request.OutputDirectory, "eval.json"), Evaluator.ToJson([report]));
             return new EvalSource(report, $"evaluated at export on {request.EvalFrames} held-out frames per domain (eval.json)");
         }
-        var file = request.EvalFile ?? (source.RunDirectory is { } run && File.Exists(Path.Combine(run, "eval", "eval.json")) ? Path.Combine(run, "eval", "eval.json") : null);
+        var file = request.EvalFile ?? (source.RunDirectory is { } run && File.Exists(Path.Combine(run, "eval", "eval.json"))
+            ? Path.Combine(run, "eval", "eval.json") : null);
         if (file is null) return null;
         var reports = Evaluator.FromJson(File.ReadAllText(file), file);
         var match = reports.FirstOrDefault(r => r.Model == source.Config.Name)
-                    ?? throw new FormatException($"{file}: no report for model '{source.Config.Name}' (has {string.Join(", ", reports.Select(r => r.Model))})");
+                    ?? throw new FormatException($"{file}: no report for model '{source.Config.Name}' " +
+                                                 $"(has {string.Join(", ", reports.Select(r => r.Model))})");
         say($"mIoU table from {file}");
         return new EvalSource(match, $"from {file} ({match.Frames} held-out frames per domain)");
     }

@@ -88,7 +88,8 @@ public class DrivableAnalyzerTests
         Assert.Equal([Sidewalk, Sidewalk], strict.FreeSpace.ClassIds.ToArray());
         Assert.Equal(3, strict.EgoCorridor.Row);
 
-        var tolerant = Analyzer(4, 6, new DrivableAnalyzerOptions { FreeSpaceBins = 2, MinObstacleRows = 2 }).Analyze(LabelMaps.Parse(lane), confidence);
+        var tolerant = Analyzer(4, 6,
+            new DrivableAnalyzerOptions { FreeSpaceBins = 2, MinObstacleRows = 2 }).Analyze(LabelMaps.Parse(lane), confidence);
         Assert.Equal([1, 1], tolerant.FreeSpace.Rows.ToArray());
         Assert.Equal([Car, Car], tolerant.FreeSpace.ClassIds.ToArray());
         Assert.Equal((1, 4, (int)Car), (tolerant.EgoCorridor.Row, tolerant.EgoCorridor.ClearRows, tolerant.EgoCorridor.ClassId));
@@ -108,7 +109,8 @@ public class DrivableAnalyzerTests
     public void Ignore_labels_are_unknown_and_block_free_space()
     {
         string[] map = ["kkkk", "....", "rr..", "rrrr"];
-        var s = Analyzer(4, 4, new DrivableAnalyzerOptions { FreeSpaceBins = 2, CorridorWidthFraction = 1 }).Analyze(LabelMaps.Parse(map), LabelMaps.Filled(4, 4, 255));
+        var s = Analyzer(4, 4, new DrivableAnalyzerOptions { FreeSpaceBins = 2, CorridorWidthFraction = 1 }).Analyze(LabelMaps.Parse(map),
+            LabelMaps.Filled(4, 4, 255));
         Assert.Equal(6.0 / 16, s.UnknownFraction, 12);
         Assert.Equal([1, 2], s.FreeSpace.Rows.ToArray());
         Assert.Equal([255, 255], s.FreeSpace.ClassIds.ToArray());

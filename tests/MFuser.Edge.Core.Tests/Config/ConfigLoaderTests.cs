@@ -141,7 +141,8 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Equal(("/dev/ttyUSB0", 4800, "/dev/ttyTHS1", 115200), (c.Serial.GpsPort, c.Serial.GpsBaud, c.Serial.McuPort, c.Serial.McuBaud));
         Assert.Equal(TimeSpan.FromSeconds(1.5), c.Serial.MaxFixAge);
         Assert.True(c.ControlEnabled);
-        Assert.Equal((6.0, 2.0, TimeSpan.FromSeconds(30)), (c.DomainShift.Options.OpenThreshold, c.DomainShift.Options.CloseThreshold, c.DomainShift.Options.Warmup));
+        Assert.Equal((6.0, 2.0, TimeSpan.FromSeconds(30)),
+            (c.DomainShift.Options.OpenThreshold, c.DomainShift.Options.CloseThreshold, c.DomainShift.Options.Warmup));
         Assert.Equal(("/var/lib/mfuser/logs", 100L << 20), (c.FieldLog.Directory, c.FieldLog.QuotaBytes));
         Assert.Equal(("/var/lib/mfuser/spool", 64L << 20), (c.Spool.Directory, c.Spool.MaxBytes));
     }

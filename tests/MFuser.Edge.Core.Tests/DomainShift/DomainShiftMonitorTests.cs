@@ -76,7 +76,8 @@ public sealed class DomainShiftMonitorTests
         signals[(int)ShiftSignal.Brightness] = 0.12;
         var z = (double[])signals.Clone();
         z[(int)ShiftSignal.Brightness] = 9.5;
-        var e = new EpisodeEvent(EpisodeEventKind.End, "abc", 4, new FrameStamp(77, T0.AddSeconds(30)), T0.AddSeconds(10), T0.AddSeconds(30), 1.1, 9.5,
+        var e = new EpisodeEvent(EpisodeEventKind.End, "abc", 4, new FrameStamp(77, T0.AddSeconds(30)), T0.AddSeconds(10),
+            T0.AddSeconds(30), 1.1, 9.5,
             ShiftSignal.Brightness, signals, z);
         var fix = new GeoFix(48.137, 11.575, 519.5, GeoFixQuality.RtkFixed, T0.AddSeconds(29.9), 14, 0.6);
         var json = JsonDocument.Parse(EpisodeEventJson.Serialize(e, fix)).RootElement;
@@ -103,7 +104,8 @@ public sealed class DomainShiftMonitorTests
         new Random(4).NextBytes(frame);
         var stats = new ImageStatistics(w, h);
         // image signals and the distance statistics are learned in the warm-up; the embedding reference is given
-        var monitor = new DomainShiftMonitor(new DomainShiftOptions { Warmup = TimeSpan.FromSeconds(1) }, new DomainReference { Embedding = Baseline().Embedding });
+        var monitor = new DomainShiftMonitor(new DomainShiftOptions { Warmup = TimeSpan.FromSeconds(1) },
+            new DomainReference { Embedding = Baseline().Embedding });
         var writer = new ShiftSignalsWriter();
         var embedding = Gaussian(new Random(8), 8, 0);
         void Step(int i)

@@ -12,9 +12,11 @@ namespace MFuser.Edge.Core.Tests.Geo;
 /// <see cref="GeoFixJson"/>, the same shape as the episode events').</summary>
 public sealed class GeoFixJsonTests
 {
-    private static readonly GeoFix Fix = new(48.1173, 11.566667, 519.5, GeoFixQuality.Gps, new DateTimeOffset(2026, 11, 26, 17, 0, 0, TimeSpan.Zero), 9, 0.9);
+    private static readonly GeoFix Fix = new(48.1173, 11.566667, 519.5, GeoFixQuality.Gps,
+        new DateTimeOffset(2026, 11, 26, 17, 0, 0, TimeSpan.Zero), 9, 0.9);
     private static readonly FrameStamp Stamp = new(7, new DateTimeOffset(2026, 11, 26, 17, 0, 1, TimeSpan.Zero));
-    private static readonly DrivableSummary Summary = new DrivableAnalyzer(Cityscapes.Classes, 8, 4, new DrivableAnalyzerOptions { FreeSpaceBins = 2 })
+    private static readonly DrivableSummary Summary = new DrivableAnalyzer(Cityscapes.Classes, 8, 4,
+        new DrivableAnalyzerOptions { FreeSpaceBins = 2 })
         .Analyze(LabelMaps.Filled(8, 4, 0), LabelMaps.Filled(8, 4, 200));
 
     private static JsonElement Drivable(DrivablePayloadWriter writer, GeoFix? fix) =>
@@ -28,7 +30,8 @@ public sealed class GeoFixJsonTests
         Assert.Equal("gps", json.EnumerateObject().Last().Name);
         var gps = json.GetProperty("gps");
         Assert.Equal((48.1173, 11.566667, 519.5, 1, 9, 0.9), (gps.GetProperty("lat").GetDouble(), gps.GetProperty("lon").GetDouble(),
-            gps.GetProperty("alt_m").GetDouble(), gps.GetProperty("fix_quality").GetInt32(), gps.GetProperty("satellites").GetInt32(), gps.GetProperty("hdop").GetDouble()));
+            gps.GetProperty("alt_m").GetDouble(), gps.GetProperty("fix_quality").GetInt32(), gps.GetProperty("satellites").GetInt32(),
+                gps.GetProperty("hdop").GetDouble()));
         Assert.Equal("2026-11-26T17:00:00.000Z", gps.GetProperty("time").GetString());
     }
 

@@ -58,7 +58,8 @@ public class PayloadTests
     [Fact]
     public void Drivable_payload_with_calibration_writes_a_laserscan_in_counter_clockwise_order()
     {
-        var camera = new CameraCalibration { Source = "t", ImageWidth = 64, ImageHeight = 48, Fx = 32, Fy = 32, Cx = 31.5, Cy = 23.5, MountHeightM = 1 };
+        var camera = new CameraCalibration { Source = "t", ImageWidth = 64, ImageHeight = 48, Fx = 32, Fy = 32, Cx = 31.5,
+            Cy = 23.5, MountHeightM = 1 };
         var labels = LabelMaps.Filled(64, 48, 0);
         LabelMaps.Fill(labels, 64, 0, 64, 0, 11, 10);   // sky
         LabelMaps.Fill(labels, 64, 0, 18, 30, 36, 13);  // a car in the leftmost bin only
@@ -109,7 +110,8 @@ public class PayloadTests
         Assert.Equal("2026-11-26T16:02:48.123Z", json.GetProperty("started_at").GetString());
         Assert.Equal("ab12", json.GetProperty("model").GetProperty("sha256").GetString());
         var road = json.GetProperty("classes")[0];
-        Assert.Equal((0, "road", true), (road.GetProperty("id").GetInt32(), road.GetProperty("name").GetString(), road.GetProperty("drivable").GetBoolean()));
+        Assert.Equal((0, "road", true),
+            (road.GetProperty("id").GetInt32(), road.GetProperty("name").GetString(), road.GetProperty("drivable").GetBoolean()));
         Assert.Equal([128, 64, 128], road.GetProperty("color").EnumerateArray().Select(e => e.GetInt32()));
         Assert.Equal(512, json.GetProperty("input").GetProperty("width").GetInt32());
         Assert.Equal(120, json.GetProperty("execution").GetProperty("node_placement").GetProperty("cpu").GetInt32());

@@ -74,7 +74,8 @@ public sealed class FieldLogRecorderTests : IDisposable
         Assert.Equal(["new", "update", "end"], events);
 
         var js = McapJs.Summarize(path);
-        var jsCounts = js.GetProperty("channels").EnumerateArray().ToDictionary(c => c.GetProperty("topic").GetString()!, c => (long)c.GetProperty("messages").GetInt32());
+        var jsCounts = js.GetProperty("channels").EnumerateArray().ToDictionary(c => c.GetProperty("topic").GetString()!,
+            c => (long)c.GetProperty("messages").GetInt32());
         Assert.Equal(expected.OrderBy(p => p.Key), jsCounts.OrderBy(p => p.Key));
         var jsChannels = js.GetProperty("channels").EnumerateArray().ToDictionary(c => c.GetProperty("topic").GetString()!);
         Assert.Equal("foxglove.CompressedImage", jsChannels["/camera/image"].GetProperty("schema").GetString());

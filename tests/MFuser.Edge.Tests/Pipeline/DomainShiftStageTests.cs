@@ -39,7 +39,8 @@ public sealed class DomainShiftStageTests
         await using var probe = await MqttProbe.StartAsync(broker.Host, broker.Port, link.Topics.DomainShift);
         var recorder = new Recorder();
         var options = new DomainShiftOptions { Warmup = TimeSpan.FromSeconds(2) };
-        var stage = new DomainShiftStage(options, null, harness.Width, harness.Height, new EpisodePublisher(link, null, NullLogger.Instance), recorder,
+        var stage = new DomainShiftStage(options, null, harness.Width, harness.Height,
+            new EpisodePublisher(link, null, NullLogger.Instance), recorder,
             () => null, NullLogger.Instance);
 
         // 10 frames/s of synthetic time: 3 s of road and sky (the warm-up learns them), then 3 s of black.

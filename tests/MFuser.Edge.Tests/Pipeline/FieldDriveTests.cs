@@ -80,14 +80,18 @@ public sealed class FieldDriveTests : IDisposable
         Assert.Equal(["2"], probe.On("mfuser/fo1/segmentation_hz/state").Select(m => m.Text));
 
         // The fog opens an episode and the clear weather after it closes it; both events carry the GPS fix.
-        var opened = Json(await probe.WaitForAsync(m => m.Topic == "mfuser/fo1/domain_shift" && m.Text.Contains("\"new\""), TimeSpan.FromSeconds(40)));
+        var opened = Json(await probe.WaitForAsync(m => m.Topic == "mfuser/fo1/domain_shift" && m.Text.Contains("\"new\""),
+            TimeSpan.FromSeconds(40)));
         await Publish(broker.Port, "mfuser/fo1/cmd/mark_event", """{"label":"fog test","note":"entering fog","id":"r1"}""");
-        var marked = Json(await probe.WaitForAsync(m => m.Topic == "mfuser/fo1/cmd/mark_event/result" && m.Text.Contains("\"r1\""), TimeSpan.FromSeconds(10)));
+        var marked = Json(await probe.WaitForAsync(m => m.Topic == "mfuser/fo1/cmd/mark_event/result" && m.Text.Contains("\"r1\""),
+            TimeSpan.FromSeconds(10)));
         Assert.True(marked.GetProperty("ok").GetBoolean(), marked.ToString());
         Assert.Equal("r1", marked.GetProperty("id").GetString());
-        var closed = Json(await probe.WaitForAsync(m => m.Topic == "mfuser/fo1/domain_shift" && m.Text.Contains("\"end\""), TimeSpan.FromSeconds(40)));
+        var closed = Json(await probe.WaitForAsync(m => m.Topic == "mfuser/fo1/domain_shift" && m.Text.Contains("\"end\""),
+            TimeSpan.FromSeconds(40)));
         // Manual recording once the episode's file is finished (post-trigger 0), so it gets a file of its own.
-        await edge.WaitForOutputAsync(l => l.Contains("Field log: finished") && l.Contains("-episode-"), "the episode file finished", TimeSpan.FromSeconds(10));
+        await edge.WaitForOutputAsync(l => l.Contains("Field log: finished") && l.Contains("-episode-"), "the episode file finished",
+            TimeSpan.FromSeconds(10));
         await Publish(broker.Port, "mfuser/fo1/recording/set", "on");
         await probe.WaitForAsync("mfuser/fo1/recording/state", "ON", TimeSpan.FromSeconds(10));
         await Task.Delay(1000);
@@ -95,7 +99,8 @@ public sealed class FieldDriveTests : IDisposable
         await Publish(broker.Port, "mfuser/fo1/recording/set", "OFF");
         await probe.WaitForAsync("mfuser/fo1/recording/state", "OFF", TimeSpan.FromSeconds(10), skip: before);
         await Publish(broker.Port, "mfuser/fo1/cmd/snapshot", """{"reason":"pothole ahead"}""");
-        Assert.True(Json(await probe.WaitForAsync(m => m.Topic == "mfuser/fo1/cmd/snapshot/result", TimeSpan.FromSeconds(10))).GetProperty("ok").GetBoolean());
+        Assert.True(Json(await probe.WaitForAsync(m => m.Topic == "mfuser/fo1/cmd/snapshot/result",
+            TimeSpan.FromSeconds(10))).GetProperty("ok").GetBoolean());
         var stats = Json(await probe.WaitForAsync(m => m.Topic == "mfuser/fo1/stats", TimeSpan.FromSeconds(5), skip: probe.Messages.Count));
         await edge.TerminateAsync(TimeSpan.FromSeconds(30));
         Assert.True(edge.ExitCode == 0, edge.ToString());
@@ -130,7 +135,8 @@ public sealed class FieldDriveTests : IDisposable
         foreach (var topic in new[] { "/camera/image", "/segmentation/labels", "/drivable", "/domain_shift/signals", "/gps" })
             Assert.True(episode.On(topic).Any(), $"{topic} has no messages");
         // The file records exactly the events published for this episode, from its new to its end.
-        var recorded = episode.On("/domain_shift/events").Select(m => JsonDocument.Parse(m.Data).RootElement.GetProperty("event_id").GetString()).ToList();
+        var recorded = episode.On("/domain_shift/events").Select(m =>
+            JsonDocument.Parse(m.Data).RootElement.GetProperty("event_id").GetString()).ToList();
         var published = probe.On("mfuser/fo1/domain_shift").Select(Json)
             .Where(e => e.GetProperty("episode_id").GetString() == opened.GetProperty("episode_id").GetString())
             .Select(e => e.GetProperty("event_id").GetString()).ToList();
@@ -233,18 +239,21 @@ public sealed class FieldDriveTests : IDisposable
         Assert.True(calibrate.ExitCode == 0, calibrate.ToString());
         var loaded = DomainReferenceFile.Load(reference);
         Assert.Equal(12, loaded.Count);
-        foreach (var signal in new[] { ShiftSignal.Brightness, ShiftSignal.Contrast, ShiftSignal.Sharpness, ShiftSignal.ConfidenceMean, ShiftSignal.EmbeddingDistance })
+        foreach (var signal in new[] { ShiftSignal.Brightness, ShiftSignal.Contrast, ShiftSignal.Sharpness, ShiftSignal.ConfidenceMean,
+            ShiftSignal.EmbeddingDistance })
             Assert.NotNull(loaded[signal]);
         Assert.InRange(loaded[ShiftSignal.Brightness]!.Value.Mean, 0.05, 0.95);
         Assert.Equal(3, loaded.Embedding!.Mean.Length);
 
         await using var broker = await MosquittoBroker.StartAsync();
-        var run = await EdgeProcess.RunAsync(Run(Drive("clear:60"), broker.Port, "fo3", maxFrames: 3), Env(("MFUSER_DOMAIN_SHIFT_REFERENCE", reference)));
+        var run = await EdgeProcess.RunAsync(Run(Drive("clear:60"), broker.Port, "fo3", maxFrames: 3),
+            Env(("MFUSER_DOMAIN_SHIFT_REFERENCE", reference)));
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains($"per-vehicle baseline {reference}", run.Stdout);
 
         File.WriteAllText(reference, """{"format":"mfuser-domain-reference/1","signals":{"brightness":{"mean":0.5}}}""");
-        var broken = await EdgeProcess.RunAsync(Run(Drive("clear:60"), broker.Port, "fo3", maxFrames: 3), Env(("MFUSER_DOMAIN_SHIFT_REFERENCE", reference)));
+        var broken = await EdgeProcess.RunAsync(Run(Drive("clear:60"), broker.Port, "fo3", maxFrames: 3),
+            Env(("MFUSER_DOMAIN_SHIFT_REFERENCE", reference)));
         Assert.Equal(2, broken.ExitCode);
         Assert.Contains("domain_shift.reference", broken.Stderr);
         Assert.Contains("$.signals.brightness.std", broken.Stderr);
@@ -254,7 +263,8 @@ public sealed class FieldDriveTests : IDisposable
 
     private static async Task Publish(int port, string topic, string payload)
     {
-        using var p = Process.Start(new ProcessStartInfo("mosquitto_pub", ["-h", "127.0.0.1", "-p", port.ToString(), "-q", "1", "-t", topic, "-m", payload])
+        using var p = Process.Start(new ProcessStartInfo("mosquitto_pub",
+            ["-h", "127.0.0.1", "-p", port.ToString(), "-q", "1", "-t", topic, "-m", payload])
             { UseShellExecute = false })!;
         await p.WaitForExitAsync();
         Assert.Equal(0, p.ExitCode);

@@ -46,7 +46,8 @@ public sealed class InferenceLoopTests(ITestOutputHelper output)
             ("broker.url", $"mqtt://127.0.0.1:{broker.Port}", "test"), ("publish.segmentation_hz", "0", "test"),
             ("inference.providers", "cpu", "test"), ("web.enabled", console ? "true" : "false", "test"), ("web.listen", "127.0.0.1:0", "test"),
         ]);
-        using var session = SegmentationSession.Create(PackageDirectory.Load(RepoPaths.FixturePackage), SessionSettings.CpuOnly with { IntraOpThreads = 1 });
+        using var session = SegmentationSession.Create(PackageDirectory.Load(RepoPaths.FixturePackage),
+            SessionSettings.CpuOnly with { IntraOpThreads = 1 });
         await using var link = new MqttLink(new MqttLinkOptions { Host = "127.0.0.1", Port = broker.Port, DeviceId = "alloc" });
         var analyzer = new Core.Analysis.DrivableAnalyzer(session.Package.Manifest.Classes, session.Width, session.Height, new());
         using var notifier = new SystemdNotifier(null);
@@ -83,7 +84,8 @@ public sealed class InferenceLoopTests(ITestOutputHelper output)
             }
             var published = link.Counters.Published - publishedBefore;
             output.WriteLine($"{what}: inference thread {inference:F1} B/frame, stage thread {stage:F1} B/frame (least of 3 windows of 200 frames)");
-            Assert.True(inference < InferenceBytesPerFrameBound, $"{what}: the inference thread allocated {inference:F0} B/frame, bound {InferenceBytesPerFrameBound}");
+            Assert.True(inference < InferenceBytesPerFrameBound,
+                $"{what}: the inference thread allocated {inference:F0} B/frame, bound {InferenceBytesPerFrameBound}");
             Assert.True(stage < StageBytesPerFrameBound, $"{what}: the stage thread allocated {stage:F0} B/frame, bound {StageBytesPerFrameBound}");
             Assert.True(published > processed / 2, $"only {published} of {processed} frames' drivable payloads were published");
         }
@@ -111,7 +113,8 @@ public sealed class InferenceLoopTests(ITestOutputHelper output)
     [Fact]
     public void A_camera_frame_is_area_resized_into_the_bound_model_input()
     {
-        using var session = SegmentationSession.Create(PackageDirectory.Load(RepoPaths.FixturePackage), SessionSettings.CpuOnly with { IntraOpThreads = 1 });
+        using var session = SegmentationSession.Create(PackageDirectory.Load(RepoPaths.FixturePackage),
+            SessionSettings.CpuOnly with { IntraOpThreads = 1 });
         using var slot = new FrameSlot();
         using var handoff = new FrameHandoff(session);
         var frame = slot.WriteBuffer;

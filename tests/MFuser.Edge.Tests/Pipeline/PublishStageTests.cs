@@ -31,7 +31,8 @@ public sealed class PublishStageTests : IAsyncLifetime
         harness.Run([stage], 8);
 
         Wait.Until(() => probe.On(link.Topics.Drivable).Count == 8, () => $"{probe.On(link.Topics.Drivable).Count} of 8 drivable payloads");
-        var frames = probe.On(link.Topics.Drivable).Select(m => System.Text.Json.JsonDocument.Parse(m.Payload).RootElement.GetProperty("frame").GetInt64());
+        var frames = probe.On(link.Topics.Drivable).Select(m =>
+            System.Text.Json.JsonDocument.Parse(m.Payload).RootElement.GetProperty("frame").GetInt64());
         Assert.Equal(Enumerable.Range(0, 8).Select(i => (long)i), frames.Order());
         var png = probe.On(link.Topics.Segmentation).First();
         Assert.Equal("image/png", png.ContentType);
@@ -70,7 +71,8 @@ public sealed class PublishStageTests : IAsyncLifetime
     private static void ApplyOverlay(RuntimeSettings settings, double hz)
     {
         var router = new ControlRouter(settings, new Dictionary<string, CommandHandler>());
-        var reply = router.Handle("overlay_hz/set", new(System.Text.Encoding.UTF8.GetBytes(hz.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+        var reply = router.Handle("overlay_hz/set",
+            new(System.Text.Encoding.UTF8.GetBytes(hz.ToString(System.Globalization.CultureInfo.InvariantCulture))));
         Assert.True(reply?.Accepted, reply?.Error);
     }
 }

@@ -39,7 +39,8 @@ public sealed class StageRunnerTests
         Assert.Equal(first.Frames, failing.Frames);
         Assert.Equal(5, runner.StageErrors);
         Assert.Equal((1, 1, 1), (first.Ends, failing.Ends, last.Ends));
-        Assert.Equal(["preprocess", "inference", "analysis", "capture_to_publish", "first", "failing", "last"], runner.Latencies.Summarise(true).Keys);
+        Assert.Equal(["preprocess", "inference", "analysis", "capture_to_publish", "first", "failing", "last"],
+            runner.Latencies.Summarise(true).Keys);
         Assert.All(last.Drivable, json => Assert.Contains("\"drivable_fraction\":0.5", json));
         Assert.Equal(0.5f, runner.LastDrivableFraction);
     }

@@ -21,7 +21,8 @@ public sealed class WatchdogStageTests
 
         var after = System.Diagnostics.Stopwatch.GetTimestamp();
         Assert.NotNull(watchdog.SinceProgress(after));
-        Assert.True(watchdog.SinceProgress(after) <= System.Diagnostics.Stopwatch.GetElapsedTime(before, after), "progress was recorded during the run");
+        Assert.True(watchdog.SinceProgress(after) <= System.Diagnostics.Stopwatch.GetElapsedTime(before, after),
+            "progress was recorded during the run");
         Assert.True(watchdog.ShouldPet(after));
         var stats = stage.AddStats(DomainShiftStageTests.Empty).Watchdog!;
         Assert.Equal((0.0, 0L), (stats.IntervalS, stats.Pets));

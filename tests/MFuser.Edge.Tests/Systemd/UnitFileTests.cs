@@ -59,7 +59,8 @@ public class UnitFileTests
         var entries = Entries();
         Assert.Equal("closed", Single("DevicePolicy"));
         var allowed = entries.Where(e => e.Key == "DeviceAllow").Select(e => e.Value).ToList();
-        foreach (var device in new[] { "char-video4linux rw", "char-ttyUSB rw", "char-ttyACM rw", "char-ttyTHS rw", "char-nvhost* rw", "/dev/nvmap rw", "char-nvgpu* rw" })
+        foreach (var device in new[] { "char-video4linux rw", "char-ttyUSB rw", "char-ttyACM rw", "char-ttyTHS rw", "char-nvhost* rw",
+            "/dev/nvmap rw", "char-nvgpu* rw" })
             Assert.Contains(device, allowed);
         // settings that would break the daemon: hidden devices, no JIT, unmapped supplementary groups
         foreach (var key in new[] { "PrivateDevices", "MemoryDenyWriteExecute", "PrivateUsers", "ProcSubset" })

@@ -54,7 +54,8 @@ public class ConsoleInstrumentsTests
         Assert.Equal(0, scrape.Sum("mfuser_edge_stage_duration_seconds_bucket", ("stage", "publish"), ("le", "0.01")));
         Assert.Equal(0.012, scrape.Sum("mfuser_edge_stage_duration_seconds_sum", ("stage", "publish")), 6);
         Assert.Equal(4096, scrape.Sum("mfuser_edge_capture_bytes_total"));
-        Assert.Equal(["0.1", "1", "+Inf"], scrape.Samples.Where(s => s.Name == "mfuser_edge_capture_wait_seconds_bucket").Select(s => s.Labels["le"]));
+        Assert.Equal(["0.1", "1", "+Inf"],
+            scrape.Samples.Where(s => s.Name == "mfuser_edge_capture_wait_seconds_bucket").Select(s => s.Labels["le"]));
         Assert.DoesNotContain(scrape.Samples, s => s.Name.StartsWith("some_library", StringComparison.Ordinal));
     }
 

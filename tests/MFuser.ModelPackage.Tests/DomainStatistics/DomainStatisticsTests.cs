@@ -87,7 +87,8 @@ public sealed class DomainStatisticsTests
             File.Delete(path);
         }
 
-        static string Error(string json) => Assert.Throws<FormatException>(() => DomainReferenceFile.Parse(Encoding.UTF8.GetBytes(json), "cal.json")).Message;
+        static string Error(string json) =>
+            Assert.Throws<FormatException>(() => DomainReferenceFile.Parse(Encoding.UTF8.GetBytes(json), "cal.json")).Message;
         Assert.Contains("$.format", Error("""{"format":"v0"}"""));
         Assert.Contains("$.embedding.precision: expected 4 numbers, found 3", Error("""{"format":"mfuser-domain-reference/1","embedding":{"mean":[0,0],"precision":[1,0,1]}}"""));
         Assert.Contains("$.signals.glare", Error("""{"format":"mfuser-domain-reference/1","signals":{"glare":{"mean":1,"std":1}}}"""));

@@ -46,7 +46,8 @@ public class MFuserGraphTests(ITestOutputHelper output)
         for (var y = 0; y < cfg.ImageHeight; y++)
         for (var x = 0; x < cfg.ImageWidth; x++)
         for (var c = 0; c < 3; c++)
-            image[(y * cfg.ImageWidth + x) * 3 + c] = (byte)Math.Clamp(128 + 100 * Math.Sin((x * (c + 1) + y * (3 - c)) / 40.0) + rng.Next(-20, 21), 0, 255);
+            image[(y * cfg.ImageWidth + x) * 3 + c] =
+                (byte)Math.Clamp(128 + 100 * Math.Sin((x * (c + 1) + y * (3 - c)) / 40.0) + rng.Next(-20, 21), 0, 255);
         return image;
     }
 
@@ -95,7 +96,8 @@ public class MFuserGraphTests(ITestOutputHelper output)
         var logitsError = fused.Logits.Zip(portable.Logits, (a, b) => Math.Abs(a - b)).Max();
         var labelAgreement = fused.Labels.Zip(portable.Labels, (a, b) => a == b ? 1.0 : 0.0).Average();
         var embeddingError = fused.Embedding.Zip(portable.Embedding, (a, b) => Math.Abs(a - b)).Max();
-        output.WriteLine($"fused vs portable (tiny, random weights): logits max-abs {logitsError:E2}, labels agree {labelAgreement:P4}, embedding max-abs {embeddingError:E2}");
+        output.WriteLine($"fused vs portable (tiny, random weights): logits max-abs {logitsError:E2}, labels agree {labelAgreement:P4}, embedding " +
+                         $"max-abs {embeddingError:E2}");
         Assert.True(logitsError <= 1e-4, $"logits max-abs difference {logitsError:E2} > 1e-4");
         Assert.True(labelAgreement >= 0.999, $"labels agree on {labelAgreement:P3} of pixels (< 99.9%)");
         Assert.True(embeddingError <= 1e-4, $"embedding max-abs difference {embeddingError:E2}");

@@ -30,7 +30,8 @@ public class WeightMathTests
         var input = g.Input("x", ElementType.Float, rows, dim);
         var normed = g.LayerNorm(input, g.Initializer<float>("scale", scale, dim), g.Initializer<float>("bias", bias, dim), 1e-5f);
         g.Output(normed, "normed", rows, dim);
-        g.Output(g.Gemm(normed, g.Initializer<float>("w", w, outDim, dim), g.Initializer<float>("b", b, outDim), transB: true), "linear", rows, outDim);
+        g.Output(g.Gemm(normed, g.Initializer<float>("w", w, outDim, dim), g.Initializer<float>("b", b, outDim), transB: true),
+            "linear", rows, outDim);
 
         var ort = OrtRunner.Run<float>(g.ToModel(), OrtRunner.Input("x", x, rows, dim));
 

@@ -23,7 +23,8 @@ public class AttributePresenceTests
     private static void AssertEveryValuePresent(IReadOnlyCollection<AttributeWireScan.Attribute> attributes)
     {
         var missing = MissingValues(attributes);
-        Assert.True(missing.Count == 0, $"{missing.Count} of {attributes.Count} attributes have no value field: {string.Join("; ", missing.Take(5))}");
+        Assert.True(missing.Count == 0,
+            $"{missing.Count} of {attributes.Count} attributes have no value field: {string.Join("; ", missing.Take(5))}");
     }
 
     [Fact]
@@ -59,7 +60,8 @@ public class AttributePresenceTests
         // what a proto3 writer emits for axis = 0: the type, and no `i` field
         var g = new GraphBuilder("absent");
         var a = g.Input("a", ElementType.Float, 1, 2);
-        g.Output(g.Node("Concat", [a, a], attributes: new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int }), "y", 2, 2);
+        g.Output(g.Node("Concat", [a, a],
+            attributes: new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int }), "y", 2, 2);
 
         var attribute = Assert.Single(AttributeWireScan.Scan(ModelFile.ToBytes(g.ToModel())));
         Assert.Null(attribute.Int);

@@ -11,7 +11,8 @@ public class FusedScanTests
     [InlineData(1, 1, 1, 5, 4, 17, (int)Optional.All)]
     [InlineData(2, 2, 4, 7, 16, 300, (int)(Optional.D | Optional.DeltaBias))]
     [InlineData(3, 1, 1, 33, 8, 1026, (int)(Optional.D | Optional.DeltaBias))]  // the tiny preset's backbone scan
-    public void Fused_and_portable_variants_agree_with_each_other_and_the_oracle(int seed, int batch, int groups, int perGroup, int state, int length, int optional)
+    public void Fused_and_portable_variants_agree_with_each_other_and_the_oracle(int seed, int batch, int groups, int perGroup, int state,
+        int length, int optional)
     {
         var c = RoundedTo(Random(seed, batch, groups * perGroup, length, state, groups, (Optional)optional), ElementType.Float);
         var library = NativeOps.LibraryPath();

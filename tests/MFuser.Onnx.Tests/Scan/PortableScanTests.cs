@@ -33,7 +33,8 @@ public class PortableScanTests
 
     [Theory]
     [MemberData(nameof(Matrix))]
-    public void Matches_the_fp64_oracle_within_1e5_of_scale(int seed, int batch, int groups, int perGroup, int state, int length, int optional, bool softplus)
+    public void Matches_the_fp64_oracle_within_1e5_of_scale(int seed, int batch, int groups, int perGroup, int state, int length,
+        int optional, bool softplus)
     {
         var c = RoundedTo(Random(seed, batch, groups * perGroup, length, state, groups, (Optional)optional, softplus), ElementType.Float);
         var (y, last) = ScanCases.Run(Model(ScanVariant.Portable, c, wantLastState: true), c);

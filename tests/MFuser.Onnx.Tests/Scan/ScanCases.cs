@@ -51,7 +51,8 @@ internal static class ScanCases
         return g.ToModel();
     }
 
-    /// <summary>Runs <paramref name="model"/> on the case (inputs rounded to <paramref name="ioType"/>); returns y and last_state (or null).</summary>
+    /// <summary>Runs <paramref name="model"/> on the case (inputs rounded to <paramref name="ioType"/>); returns y and last_state (or
+    /// null).</summary>
     public static (float[] Y, float[]? LastState) Run(ModelProto model, ScanReference.Case c, string? customOpLibrary = null,
         ElementType ioType = ElementType.Float)
     {

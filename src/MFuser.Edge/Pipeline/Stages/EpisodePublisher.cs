@@ -29,7 +29,8 @@ public sealed class EpisodePublisher : IAsyncDisposable
                 if (!link.EnqueueMustDeliver(link.Topics.DomainShift, payload))
                 {
                     Interlocked.Increment(ref _refused);
-                    log.LogError("domain_shift event refused by the must-deliver store (full: raise spool.max_mb); {Refused} refused so far", Refused);
+                    log.LogError("domain_shift event refused by the must-deliver store (full: raise spool.max_mb); {Refused} " +
+                                 "refused so far", Refused);
                     continue;
                 }
                 Interlocked.Increment(ref _stored);

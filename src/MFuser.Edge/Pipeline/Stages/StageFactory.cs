@@ -59,7 +59,8 @@ public static class StageFactory
             stages.Add(fieldLog);
         if (config.Serial.McuPort.Length > 0)
         {
-            var mcu = Checked("serial.mcu", () => new McuLink(new SerialLinkOptions { Path = config.Serial.McuPort, BaudRate = config.Serial.McuBaud },
+            var mcu = Checked("serial.mcu",
+                () => new McuLink(new SerialLinkOptions { Path = config.Serial.McuPort, BaudRate = config.Serial.McuBaud },
                 logger: x.Loggers.CreateLogger<McuLink>()));
             stages.Add(new McuStage(mcu, shift is null ? null : () => shift.Monitor.InEpisode));
         }
@@ -68,7 +69,8 @@ public static class StageFactory
             stages.Add(console); // an observer: after the watchdog, so its encoding never delays what counts a frame done
         foreach (var listener in stages.OfType<IRuntimeSettingsListener>())
             x.Settings.Changed += listener.SettingChanged;
-        var description = $"domain shift {(shift is null ? "off" : "on")} (reference: {x.Reference.Origin}); field log {(fieldLog is null ? "off" : "on")}; "
+        var description = $"domain shift {(shift is null ? "off" : "on")} (reference: {x.Reference.Origin}); field " +
+                          $"log {(fieldLog is null ? "off" : "on")}; "
                           + $"MCU {(config.Serial.McuPort.Length > 0 ? "on" : "off")}; web console {(console is null ? "off" : "on")}";
         return new FrameStages(stages, fieldLog?.Commands() ?? new Dictionary<string, CommandHandler>(), description);
     }
