@@ -184,12 +184,14 @@ public sealed record EdgeConfig(
                 DomainShift.Options.CloseThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 $"must be at most domain_shift.open_threshold ({DomainShift.Options.OpenThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture)})");
         if (Serial.GpsPort.Length > 0 && Serial.GpsPort == Serial.McuPort)
-            yield return new ConfigProblem(originOf("serial.mcu.port"), "serial.mcu.port", Serial.McuPort, "the GPS and the MCU cannot share one serial port");
+            yield return new ConfigProblem(originOf("serial.mcu.port"), "serial.mcu.port", Serial.McuPort,
+                "the GPS and the MCU cannot share one serial port");
         if ((Broker.ClientKey.Length > 0) != (Broker.ClientCert.Length > 0))
             yield return new ConfigProblem(originOf("broker.client_cert"), "broker.client_cert", Broker.ClientCert,
                 "broker.client_cert and broker.client_key go together: give both or neither");
         if (!Broker.Endpoint.Tls && (Broker.CaFile.Length > 0 || Broker.ClientCert.Length > 0))
-            yield return new ConfigProblem(originOf("broker.url"), "broker.url", Broker.Endpoint.ToString(), "broker.ca_file / broker.client_cert need an mqtts:// broker");
+            yield return new ConfigProblem(originOf("broker.url"), "broker.url", Broker.Endpoint.ToString(),
+                "broker.ca_file / broker.client_cert need an mqtts:// broker");
     }
 
     /// <summary>Why <paramref name="path"/> is not an existing file (naming what it is instead), or null.</summary>
