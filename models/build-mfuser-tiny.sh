@@ -2,7 +2,9 @@
 # Reproducible build of the bundled default model, models/mfuser-tiny-synth (MFuser 'tiny' on the synthetic drives).
 #
 #   models/build-mfuser-tiny.sh train  [RUN]   train the tiny preset into RUN (default runs/tiny-official; resumes there),
-#                                              then, with RESTART_STEPS > 0, a warm restart from its weights into RUN-restart
+#                                              then, with RESTART_STEPS > 0, a warm restart from its weights into RUN-restart,
+#                                              then, with ALIGN_STEPS > 0, a warm restart of that with input alignment into
+#                                              RUN-aligned
 #   models/build-mfuser-tiny.sh export [RUN]   package RUN's newest step-NNNNNN.safetensors (a run stopped before the
 #                                              end of its schedule is fine) into models/mfuser-tiny-synth, with a fresh
 #                                              mIoU table, then check it with `mfuser-edge validate-model`
@@ -14,6 +16,8 @@
 #   RESTART_STEPS (4500; 0: none), RESTART_LR (3e-4), RESTART_SEED (2024), RESTART_THREADS (1): a second complete poly
 #   schedule started from the first run's final weights with a fresh optimizer and fresh training frames (export then
 #   packages RUN-restart; the bundled model's restart ran with one thread, which holds up better on a busy machine);
+#   ALIGN_STEPS (4500; 0: none), ALIGN_LR (3e-4), ALIGN_SEED (2025), ALIGN_THREADS (2): a third complete schedule from the
+#   restart's final weights with per-frame input alignment (--input-align source; docs/training.md), exported instead;
 #   CHECKPOINT: export this weights file instead of the newest checkpoint;
 #   EVAL_FRAMES (24): held-out frames per domain for the model card's mIoU table (0: no evaluation, empty table);
 #   EXPORT_THREADS (1: with a training run on the same cores, more threads oversubscribe them and run ~50x slower);
@@ -30,8 +34,10 @@ STEPS=${STEPS:-8000} BATCH=${BATCH:-4} SEED=${SEED:-2023} THREADS=${THREADS:-2} 
 AUGMENT=${AUGMENT:-official} RCS_POOL=${RCS_POOL:-8192} TEXT_PRIOR=${TEXT_PRIOR:-minilm}
 EXPORT_THREADS=${EXPORT_THREADS:-1} EVAL_FRAMES=${EVAL_FRAMES:-24} STATS_FRAMES=${STATS_FRAMES:-64} VERSION=${VERSION:-0.1.0}
 RESTART_STEPS=${RESTART_STEPS:-4500} RESTART_LR=${RESTART_LR:-3e-4} RESTART_SEED=${RESTART_SEED:-2024} RESTART_THREADS=${RESTART_THREADS:-1}
+ALIGN_STEPS=${ALIGN_STEPS:-4500} ALIGN_LR=${ALIGN_LR:-3e-4} ALIGN_SEED=${ALIGN_SEED:-2025} ALIGN_THREADS=${ALIGN_THREADS:-2}
 OUT=${OUT:-models/mfuser-tiny-synth}
-FINAL=$RUN; [ "$RESTART_STEPS" -gt 0 ] && FINAL=$RUN-restart
+RESTART=$RUN; [ "$RESTART_STEPS" -gt 0 ] && RESTART=$RUN-restart
+FINAL=$RESTART; [ "$ALIGN_STEPS" -gt 0 ] && FINAL=$RUN-aligned
 OPS=native/selective_scan/build/libmfuser_ops.so
 TRAIN=build/mfuser-train/mfuser-train
 EDGE=src/MFuser.Edge/bin/Release/net10.0/linux-x64/mfuser-edge
@@ -48,11 +54,17 @@ train() {
   log "training tiny: $STEPS steps, batch $BATCH, lr $LR, seed $SEED, --augment $AUGMENT, --text-prior $TEXT_PRIOR, into $RUN"
   "$TRAIN" train --preset tiny --steps "$STEPS" --batch "$BATCH" --lr "$LR" --seed "$SEED" --threads "$THREADS" \
     --augment "$AUGMENT" --rcs-pool "$RCS_POOL" --text-prior "$TEXT_PRIOR" --checkpoint-every 100 --out "$RUN"
-  [ "$RESTART_STEPS" -gt 0 ] || return 0
-  log "warm restart: $RESTART_STEPS steps, lr $RESTART_LR, seed $RESTART_SEED, from $RUN/model.safetensors into $FINAL"
-  "$TRAIN" train --preset tiny --steps "$RESTART_STEPS" --batch "$BATCH" --lr "$RESTART_LR" --seed "$RESTART_SEED" --threads "$RESTART_THREADS" \
-    --augment "$AUGMENT" --rcs-pool "$RCS_POOL" --text-prior "$TEXT_PRIOR" --checkpoint-every 100 --out "$FINAL" \
-    --init-from "$RUN/model.safetensors"
+  restart "$RESTART_STEPS" "$RESTART_LR" "$RESTART_SEED" "$RESTART_THREADS" "$RUN" "$RESTART" none
+  restart "$ALIGN_STEPS" "$ALIGN_LR" "$ALIGN_SEED" "$ALIGN_THREADS" "$RESTART" "$FINAL" source
+}
+
+# restart STEPS LR SEED THREADS FROM INTO INPUT_ALIGN: a complete schedule from FROM's final weights (skipped at 0 steps)
+restart() {
+  [ "$1" -gt 0 ] || return 0
+  log "warm restart: $1 steps, lr $2, seed $3, --input-align $7, from $5/model.safetensors into $6"
+  "$TRAIN" train --preset tiny --steps "$1" --batch "$BATCH" --lr "$2" --seed "$3" --threads "$4" \
+    --augment "$AUGMENT" --rcs-pool "$RCS_POOL" --text-prior "$TEXT_PRIOR" --input-align "$7" --checkpoint-every 100 --out "$6" \
+    --init-from "$5/model.safetensors"
 }
 
 export_package() {

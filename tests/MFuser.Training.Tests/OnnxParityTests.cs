@@ -26,12 +26,15 @@ public sealed class OnnxParityTests(ITestOutputHelper output)
     private const int TrainingSteps = 40;
 
     [Theory]
-    [InlineData("none")]
-    [InlineData("minilm")]   // the text prior's table and projection fold into the constant T0
-    public void TorchSharp_forward_and_the_fused_ONNX_model_agree(string textPrior)
+    [InlineData("none", "none")]
+    [InlineData("minilm", "none")]   // the text prior's table and projection fold into the constant T0
+    [InlineData("minilm", "source")] // per-frame input alignment: computed in the graph, on the CPU for TorchSharp
+    public void TorchSharp_forward_and_the_fused_ONNX_model_agree(string textPrior, string inputAlign)
     {
         // the micro variant of the tiny preset (same modules, 64×128 input, narrower), cheap enough to overfit in a test
-        var cfg = TextPriorProjection.Apply(TrainingTests.Micro() with { Fusion = MFuserPresets.Tiny().Fusion with { Dropout = 0 } }, textPrior);
+        var cfg = SourceAlignment.Apply(TextPriorProjection.Apply(
+            TrainingTests.Micro() with { Fusion = MFuserPresets.Tiny().Fusion with { Dropout = 0 } }, textPrior), inputAlign, new PatternScenes());
+        Assert.Equal(inputAlign == "source", cfg.InputAlignment is not null);
         int h = cfg.ImageHeight, w = cfg.ImageWidth;
         var opsLibrary = OpsLibrary.Find();
         set_num_threads(2);

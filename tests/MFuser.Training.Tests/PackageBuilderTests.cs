@@ -127,6 +127,18 @@ public sealed class PackageBuilderTests
             Assert.Contains("--text-prior minilm", lines[1]);
             Assert.Single(ModelCard.TrainCommands(first));
             Assert.Empty(ModelCard.TrainCommands(root));
+
+            // a restart of the restart: the whole chain, oldest first, with the third run's input alignment
+            var third = Directory.CreateDirectory(Path.Combine(root, "third")).FullName;
+            File.WriteAllText(Path.Combine(third, "train_options.json"), JsonSerializer.Serialize(new Learning.TrainOptions
+                { Steps = 4500, Seed = 2025, Augment = "official", TextPrior = "minilm", InputAlign = "source",
+                  InitFrom = Path.Combine(restart, "model.safetensors"), Out = third }, SnakeCase));
+            var chain = ModelCard.TrainCommands(third);
+            Assert.Equal(3, chain.Count);
+            Assert.Equal(lines, chain.Take(2));
+            Assert.Contains("--seed 2025", chain[2]);
+            Assert.Contains("--input-align source", chain[2]);
+            Assert.DoesNotContain("--input-align", chain[1]);
         }
         finally
         {

@@ -118,6 +118,8 @@ public sealed record MFuserConfig
     /// <summary>Input normalisation (RGB, 0–255 scale): OpenAI-CLIP statistics, as the official data pipeline.</summary>
     public double[] PixelMean { get; init; } = [122.771, 116.746, 104.094];
     public double[] PixelStd { get; init; } = [68.501, 66.632, 70.323];
+    /// <summary>Per-frame alignment of the input statistics to the source domain's before normalisation; null = off.</summary>
+    public Contract.InputAlignment? InputAlignment { get; init; }
     /// <summary>DINO branch re-normalisation (RGB, 0–255 scale): ImageNet statistics.</summary>
     public double[] VfmPixelMean { get; init; } = [123.675, 116.28, 103.53];
     public double[] VfmPixelStd { get; init; } = [58.395, 57.12, 57.375];
@@ -159,6 +161,8 @@ public sealed record MFuserConfig
         Check(Decoder.FeatChannels % Decoder.GroupNormGroups == 0, "Decoder.FeatChannels not divisible by GroupNormGroups");
         Check(PixelMean.Length == 3 && PixelStd.Length == 3 && VfmPixelMean.Length == 3 && VfmPixelStd.Length == 3,
             "pixel statistics need 3 channels");
+        try { InputAlignment?.Validate(); }
+        catch (ArgumentException e) { Check(false, e.Message); }
         return this;
     }
 

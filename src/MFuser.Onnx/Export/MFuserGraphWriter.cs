@@ -23,7 +23,7 @@ public static class MFuserGraphWriter
         var m = new ModuleWriter(g, weights);
 
         var x = ImagePreprocessing.Emit(g, cfg.ImageHeight, cfg.ImageWidth,
-            cfg.PixelMean.Select(v => (float)v).ToArray(), cfg.PixelStd.Select(v => (float)v).ToArray());
+            cfg.PixelMean.Select(v => (float)v).ToArray(), cfg.PixelStd.Select(v => (float)v).ToArray(), cfg.InputAlignment);
         var backbone = new BackboneWriter(m, cfg, variant, progress).Write(x);
 
         progress("context decoder");

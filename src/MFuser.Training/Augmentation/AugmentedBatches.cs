@@ -1,3 +1,4 @@
+using MFuser.Onnx.Contract;
 using MFuser.Onnx.Architecture;
 using MFuser.Scenes;
 using MFuser.Training.Learning;
@@ -82,19 +83,19 @@ public static class FrameTensors
         int h = cfg.ImageHeight, w = cfg.ImageWidth, plane = h * w;
         var img = new float[frames.Count * 3 * plane];
         var lab = new long[frames.Count * plane];
-        var mean = cfg.PixelMean.Select(v => (float)v).ToArray();
-        var inv = cfg.PixelStd.Select(v => 1f / (float)v).ToArray();
         for (int b = 0; b < frames.Count; b++)
         {
             var f = frames[b];
             if (f.Width != w || f.Height != h) throw new ArgumentException($"frame {b} is {f.Width}x{f.Height}, the model takes {w}x{h}");
-            int baseImg = b * 3 * plane, baseLab = b * plane;
+            var (scale, shift) = PixelNormalisation.Of(f.Bgr, w, f.Content.Width, f.Content.Height, cfg.PixelMean, cfg.PixelStd,
+                cfg.InputAlignment);
+            var planes = img.AsSpan(b * 3 * plane, 3 * plane);
+            PixelNormalisation.ToPlanes(f.Bgr, plane, planes, scale, shift);
             for (int p = 0; p < plane; p++)
             {
-                img[baseImg + p] = (f.Bgr[p * 3 + 2] - mean[0]) * inv[0];
-                img[baseImg + plane + p] = (f.Bgr[p * 3 + 1] - mean[1]) * inv[1];
-                img[baseImg + 2 * plane + p] = (f.Bgr[p * 3] - mean[2]) * inv[2];
-                lab[baseLab + p] = f.Labels[p];
+                lab[b * plane + p] = f.Labels[p];
+                if (p % w >= f.Content.Width || p / w >= f.Content.Height)  // mmseg pads after Normalize with 0
+                    planes[p] = planes[plane + p] = planes[2 * plane + p] = 0;
             }
         }
         return (tensor(img).view(frames.Count, 3, h, w), tensor(lab).view(frames.Count, h, w));

@@ -14,6 +14,17 @@ public sealed class Frame
     public byte[] Bgr { get; }
     public byte[] Labels { get; }
 
+    /// <summary>Size of the real image at the top-left; the rest is padding (<see cref="Pad"/>). The whole frame by default.</summary>
+    public (int Width, int Height) Content
+    {
+        get => _content ?? (Width, Height);
+        init => _content = value.Width >= 1 && value.Height >= 1 && value.Width <= Width && value.Height <= Height
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(Content), $"content {value.Width}x{value.Height} outside the {Width}x{Height} frame");
+    }
+
+    private readonly (int Width, int Height)? _content;
+
     public Frame(int width, int height) : this(width, height, new byte[width * height * 3], new byte[width * height]) { }
 
     /// <exception cref="ArgumentException">The buffers do not hold width·height pixels.</exception>

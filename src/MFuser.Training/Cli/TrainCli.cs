@@ -52,13 +52,16 @@ public static class TrainCli
             Description = "class queries: none (learned T0) | minilm (pretrained MiniLM class-name table + trainable projection)",
             DefaultValueFactory = _ => "none",
         };
+        var inputAlign = InputAlignOption("per-frame input alignment: none | source (each frame's channel statistics moved to the " +
+                                          "source domain's, in the exported graph too)");
         var initFrom = new Option<string?>("--init-from")
         {
             Description = "start a fresh run from these weights (same preset and options) instead of random initialisation: warm restart",
         };
         var cmd = new Command("train", "train on synthetic drives (source domain 'clear')")
         {
-            preset, baseline, steps, batch, lr, wd, warmup, freeze, seed, threads, every, outDir, augment, noRcs, rcsPool, textPrior, initFrom,
+            preset, baseline, steps, batch, lr, wd, warmup, freeze, seed, threads, every, outDir, augment, noRcs, rcsPool, textPrior, inputAlign,
+            initFrom,
         };
         cmd.SetAction((r, cancel) =>
         {
@@ -68,7 +71,7 @@ public static class TrainCli
                 LearningRate = r.GetValue(lr), WeightDecay = r.GetValue(wd), WarmupSteps = r.GetValue(warmup), FreezeEncoders = r.GetValue(freeze),
                 Seed = r.GetValue(seed), Threads = r.GetValue(threads), CheckpointEvery = r.GetValue(every), Out = r.GetValue(outDir)!,
                 Augment = r.GetValue(augment)!, RareClassSampling = !r.GetValue(noRcs), RcsPool = r.GetValue(rcsPool),
-                TextPrior = r.GetValue(textPrior)!, InitFrom = r.GetValue(initFrom),
+                TextPrior = r.GetValue(textPrior)!, InputAlign = r.GetValue(inputAlign)!, InitFrom = r.GetValue(initFrom),
             };
             var trainer = new Learning.Trainer(o, new Learning.RendererSource(), Console.Error);
             Console.Error.WriteLine($"training {trainer.Config.Name} for {o.Steps} steps (batch {o.BatchSize}) into {o.Out}");
@@ -89,8 +92,10 @@ public static class TrainCli
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 4 };
         var threads = new Option<int>("--threads");
         var outDir = new Option<string>("--out") { Description = "folder for eval.json and eval.md", Required = true };
+        var align = InputAlignOption("none: as each run was trained | source: align inputs to the source domain at test time " +
+                                     "(an experiment on weights trained without it)");
         var cmd = new Command("eval", "mIoU per class and per domain on held-out seeds; JSON + Markdown") { runs, frames, domains,
-            batch, threads, outDir };
+            batch, threads, outDir, align };
         cmd.SetAction(r =>
         {
             if (r.GetValue(threads) > 0) set_num_threads(r.GetValue(threads));
@@ -99,7 +104,10 @@ public static class TrainCli
             foreach (var run in r.GetValue(runs)!)
             {
                 using var model = Checkpoints.CheckpointStore.LoadModel(run);
-                var data = new Learning.SceneData(new Learning.RendererSource(), model.Config);
+                var scenes = new Learning.RendererSource();
+                var data = new Learning.SceneData(scenes, r.GetValue(align) == "none" || model.Config.InputAlignment is not null
+                    ? model.Config
+                    : Learning.SourceAlignment.Apply(model.Config, r.GetValue(align)!, scenes));
                 var results = new List<Learning.DomainResult>();
                 foreach (var d in doms)
                 {
@@ -119,6 +127,11 @@ public static class TrainCli
         });
         return cmd;
     }
+
+    private static Option<string> InputAlignOption(string description) => new Option<string>("--input-align")
+    {
+        Description = description, DefaultValueFactory = _ => "none",
+    }.AcceptOnlyFromAmong("none", "source");
 
     private static Command BenchCommand()
     {

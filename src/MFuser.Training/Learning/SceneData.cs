@@ -1,4 +1,5 @@
 using MFuser.Onnx.Architecture;
+using MFuser.Onnx.Contract;
 using MFuser.Scenes;
 using static TorchSharp.torch;
 using MFuser.ModelPackage.Classes;
@@ -42,20 +43,13 @@ public sealed class SceneData(ISceneSource source, MFuserConfig cfg)
         int h = cfg.ImageHeight, w = cfg.ImageWidth;
         var img = new float[seeds.Count * 3 * h * w];
         var lab = new long[seeds.Count * h * w];
-        var mean = cfg.PixelMean.Select(v => (float)v).ToArray();
-        var inv = cfg.PixelStd.Select(v => 1f / (float)v).ToArray();
         for (int b = 0; b < seeds.Count; b++)
         {
             source.Render(seeds[b], domain, w, h, bgr, labels);
-            int plane = h * w, baseImg = b * 3 * plane, baseLab = b * plane;
-            for (int p = 0; p < plane; p++)
-            {
-                // BGR bytes → RGB planes, CLIP normalisation
-                img[baseImg + p] = (bgr[p * 3 + 2] - mean[0]) * inv[0];
-                img[baseImg + plane + p] = (bgr[p * 3 + 1] - mean[1]) * inv[1];
-                img[baseImg + 2 * plane + p] = (bgr[p * 3] - mean[2]) * inv[2];
-                lab[baseLab + p] = labels[p];
-            }
+            int plane = h * w;
+            var (scale, shift) = PixelNormalisation.Of(bgr, w, w, h, cfg.PixelMean, cfg.PixelStd, cfg.InputAlignment);
+            PixelNormalisation.ToPlanes(bgr, plane, img.AsSpan(b * 3 * plane, 3 * plane), scale, shift);
+            for (int p = 0; p < plane; p++) lab[b * plane + p] = labels[p];
         }
         return (tensor(img).view(seeds.Count, 3, h, w), tensor(lab).view(seeds.Count, h, w));
     }

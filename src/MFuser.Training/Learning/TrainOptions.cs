@@ -31,6 +31,8 @@ public sealed record TrainOptions
     public int RcsPool { get; init; } = 4096;
     /// <summary>Class-query text prior: <c>none</c> (learned T0) or <c>minilm</c> (pretrained table + trainable projection).</summary>
     public string TextPrior { get; init; } = "none";
+    /// <summary>Per-frame input alignment: <c>none</c>, or <c>source</c> (to the source domain's statistics; <see cref="SourceAlignment"/>).</summary>
+    public string InputAlign { get; init; } = "none";
     /// <summary>Weights (.safetensors of the same architecture) a fresh run starts from instead of random
     /// initialisation: a warm restart with a new optimizer and a full schedule of its own. Ignored on resume.</summary>
     public string? InitFrom { get; init; }

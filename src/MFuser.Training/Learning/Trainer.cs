@@ -19,8 +19,8 @@ public sealed record StepMetrics(long Step, double Loss, double ClassLoss, doubl
 /// </summary>
 public sealed class Trainer(TrainOptions options, ISceneSource scenes, TextWriter log)
 {
-    public MFuserConfig Config { get; } = options.ConfigOverride ?? MFuser.Training.TextPrior.TextPriorProjection.Apply(
-        MFuserPresets.WithBaseline(MFuserPresets.Get(options.Preset), options.Baseline), options.TextPrior);
+    public MFuserConfig Config { get; } = options.ConfigOverride ?? SourceAlignment.Apply(MFuser.Training.TextPrior.TextPriorProjection.Apply(
+        MFuserPresets.WithBaseline(MFuserPresets.Get(options.Preset), options.Baseline), options.TextPrior), options.InputAlign, scenes);
 
     /// <summary>Runs to <see cref="TrainOptions.Steps"/>; returns the trained model (caller disposes).</summary>
     public MFuserModel Run(CancellationToken cancel = default) => RunUntil(options.Steps, cancel);

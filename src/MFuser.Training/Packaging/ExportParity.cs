@@ -1,4 +1,5 @@
 using MFuser.Onnx.Architecture;
+using MFuser.Onnx.Contract;
 using MFuser.Training.Model;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -71,13 +72,10 @@ public static class ExportParity
 
     private static float[] Normalise(byte[] bgr, MFuserConfig cfg)
     {
-        var n = cfg.ImageHeight * cfg.ImageWidth;
+        int w = cfg.ImageWidth, n = cfg.ImageHeight * w;
         var input = new float[3 * n];
-        for (var c = 0; c < 3; c++)
-        {
-            float scale = 1f / (float)cfg.PixelStd[c], shift = -(float)cfg.PixelMean[c] / (float)cfg.PixelStd[c];
-            for (var i = 0; i < n; i++) input[c * n + i] = bgr[i * 3 + (2 - c)] * scale + shift;
-        }
+        var (scale, shift) = PixelNormalisation.Of(bgr, w, w, cfg.ImageHeight, cfg.PixelMean, cfg.PixelStd, cfg.InputAlignment);
+        PixelNormalisation.ToPlanes(bgr, n, input, scale, shift);
         return input;
     }
 

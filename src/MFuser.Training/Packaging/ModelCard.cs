@@ -30,7 +30,7 @@ public static class ModelCard
 
         sb.AppendLine("## Architecture").AppendLine();
         sb.AppendLine("| part | configuration |").AppendLine("|---|---|");
-        sb.AppendLine($"| input | uint8 BGR NHWC 1×{cfg.ImageHeight}×{cfg.ImageWidth}×3, normalised inside the graph |");
+        sb.AppendLine($"| input | uint8 BGR NHWC 1×{cfg.ImageHeight}×{cfg.ImageWidth}×3, normalised inside the graph{Alignment(cfg)} |");
         if (cfg.Vfm is { } f) sb.AppendLine($"| VFM encoder (DINOv2-style) | width {f.Width}, depth {f.Depth}, {f.Heads} heads, " +
                                             $"patch {cfg.PatchSize} |");
         if (cfg.Vlm is { } v) sb.AppendLine($"| VLM encoder (EVA02-CLIP-style) | width {v.Width}, depth {v.Depth}, {v.Heads} heads, RoPE |");
@@ -136,7 +136,7 @@ public static class ModelCard
             sb.AppendLine($"Warm restart: the run started from `{init}`" +
                           (first is { } f ? $" (the final weights of a complete {Num(f, "steps")}-step schedule, seed {Num(f, "seed")}, " +
                                             $"lr {Num(f, "learning_rate")})" : "") +
-                          " with a fresh optimizer and a complete schedule of its own; both commands are under \"Reproduce\".").AppendLine();
+                          " with a fresh optimizer and a complete schedule of its own; the commands of the whole chain are under \"Reproduce\".").AppendLine();
         }
         if (options is { } o)
         {
@@ -164,13 +164,18 @@ public static class ModelCard
         }
     }
 
-    /// <summary>The <c>mfuser-train train</c> commands that produced a run folder (train_options.json): the run a warm
-    /// restart started from first, when its folder is still there.</summary>
+    /// <summary>The <c>mfuser-train train</c> commands that produced a run folder (train_options.json), oldest first: a
+    /// warm restart is preceded by the run it started from (and that run's own, and so on) while their folders are there.</summary>
     public static IReadOnlyList<string> TrainCommands(string runDirectory)
     {
-        if (ReadJson(Path.Combine(runDirectory, "train_options.json")) is not { } o) return [];
-        return InitRun(o) is { } first ? [TrainCommand(first), TrainCommand(o)] : [TrainCommand(o)];
+        var commands = new List<string>();
+        for (var o = ReadJson(Path.Combine(runDirectory, "train_options.json")); o is { } run && commands.Count < MaxRestartChain; o = InitRun(run))
+            commands.Insert(0, TrainCommand(run));
+        return commands;
     }
+
+    /// <summary>Longest chain of warm restarts followed back (a guard against a chain that loops).</summary>
+    private const int MaxRestartChain = 8;
 
     /// <summary>The <c>mfuser-train train</c> command line recorded in a run's train_options.json.</summary>
     private static string TrainCommand(JsonElement o) =>
@@ -208,7 +213,14 @@ public static class ModelCard
         (o.TryGetProperty("rare_class_sampling", out var r) && !r.GetBoolean() ? " --no-rcs" : "") +
         (a.ValueKind == JsonValueKind.String && a.GetString() == "official" && o.TryGetProperty("rcs_pool", out var p)
             ? $" --rcs-pool {p.GetRawText()}" : "") +
-        (o.TryGetProperty("text_prior", out var t) && t.GetString() != "none" ? $" --text-prior {t.GetString()}" : "");
+        (o.TryGetProperty("text_prior", out var t) && t.GetString() != "none" ? $" --text-prior {t.GetString()}" : "") +
+        (o.TryGetProperty("input_align", out var i) && i.GetString() != "none" ? $" --input-align {i.GetString()}" : "");
+
+    /// <summary>The input alignment of the architecture row, in words.</summary>
+    private static string Alignment(MFuserConfig cfg) => cfg.InputAlignment is { } a
+        ? FormattableString.Invariant($"; each frame's channel mean/std first moved to the source domain's (RGB mean ") +
+          FormattableString.Invariant($"{a.Mean[0]:F1}/{a.Mean[1]:F1}/{a.Mean[2]:F1}, std {a.Std[0]:F1}/{a.Std[1]:F1}/{a.Std[2]:F1}, floor {a.Floor:F0})")
+        : "";
 
     private static JsonElement? ReadJson(string path) => File.Exists(path) ? JsonDocument.Parse(File.ReadAllText(path)).RootElement.Clone() : null;
     private static string Str(JsonElement o, string key) => o.TryGetProperty(key, out var v) ? v.ToString() : "?";
