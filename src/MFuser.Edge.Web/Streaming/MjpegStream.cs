@@ -44,7 +44,10 @@ internal static class MjpegStream
             response.Headers["X-Accel-Buffering"] = "no";
             await response.StartAsync(aborted);
             await response.BodyWriter.FlushAsync(aborted);
-            using var stall = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+            // The stall timer is its own source: when it fires, Kestrel aborts the connection under the canceled write,
+            // so "the request was aborted" cannot tell a stalled viewer from one that left.
+            using var stallTimer = new CancellationTokenSource();
+            using var stall = CancellationTokenSource.CreateLinkedTokenSource(ending.Token, stallTimer.Token);
             long lastSentAt = 0;
             while (true)
             {
@@ -66,17 +69,17 @@ internal static class MjpegStream
                 if (lastVersion > 0)
                     CountDropped(feed, viewer, lease.Version - lastVersion - 1);
                 lastVersion = lease.Version;
-                stall.CancelAfter(stallTimeout);
+                stallTimer.CancelAfter(stallTimeout);
                 try
                 {
                     await WritePartAsync(response, lease, stall.Token);
                 }
-                catch (OperationCanceledException) when (!ending.IsCancellationRequested)
+                catch (OperationCanceledException) when (stallTimer.IsCancellationRequested && !stopping.IsCancellationRequested)
                 {
                     stalled = true;
                     throw;
                 }
-                stall.CancelAfter(Timeout.InfiniteTimeSpan);
+                stallTimer.CancelAfter(Timeout.InfiniteTimeSpan);
                 lastSentAt = feed.Time.GetTimestamp();
                 feed.Viewers.CountSent(viewer);
                 feed.Instruments.FrameSent(name, lease.Memory.Length);
