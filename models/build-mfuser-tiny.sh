@@ -21,7 +21,7 @@
 #   CHECKPOINT: export this weights file instead of the newest checkpoint;
 #   EVAL_FRAMES (24): held-out frames per domain for the model card's mIoU table (0: no evaluation, empty table);
 #   EXPORT_THREADS (1: with a training run on the same cores, more threads oversubscribe them and run ~50x slower);
-#   STATS_FRAMES (64): held-out source frames for the domain-shift statistics; VERSION (0.1.0); OUT (models/mfuser-tiny-synth).
+#   STATS_FRAMES (64): held-out source frames for the domain-shift statistics; VERSION (0.2.0); OUT (models/mfuser-tiny-synth).
 # mfuser-train is built into build/mfuser-train, so a training run going on from src/MFuser.Training/bin is not disturbed.
 # Once the tools are built, the export stage takes about a minute on 2 cores (EVAL_FRAMES=24 over 10 domains and the
 # TorchSharp-vs-ONNX parity check included).
@@ -32,7 +32,7 @@ STAGE=${1:-export}
 RUN=${2:-runs/tiny-official}
 STEPS=${STEPS:-8000} BATCH=${BATCH:-4} SEED=${SEED:-2023} THREADS=${THREADS:-2} LR=${LR:-6e-4}
 AUGMENT=${AUGMENT:-official} RCS_POOL=${RCS_POOL:-8192} TEXT_PRIOR=${TEXT_PRIOR:-minilm}
-EXPORT_THREADS=${EXPORT_THREADS:-1} EVAL_FRAMES=${EVAL_FRAMES:-24} STATS_FRAMES=${STATS_FRAMES:-64} VERSION=${VERSION:-0.1.0}
+EXPORT_THREADS=${EXPORT_THREADS:-1} EVAL_FRAMES=${EVAL_FRAMES:-24} STATS_FRAMES=${STATS_FRAMES:-64} VERSION=${VERSION:-0.2.0}
 RESTART_STEPS=${RESTART_STEPS:-4500} RESTART_LR=${RESTART_LR:-3e-4} RESTART_SEED=${RESTART_SEED:-2024} RESTART_THREADS=${RESTART_THREADS:-1}
 ALIGN_STEPS=${ALIGN_STEPS:-4500} ALIGN_LR=${ALIGN_LR:-3e-4} ALIGN_SEED=${ALIGN_SEED:-2025} ALIGN_THREADS=${ALIGN_THREADS:-2}
 OUT=${OUT:-models/mfuser-tiny-synth}

@@ -136,7 +136,8 @@ public static class ModelCard
             sb.AppendLine($"Warm restart: the run started from `{init}`" +
                           (first is { } f ? $" (the final weights of a complete {Num(f, "steps")}-step schedule, seed {Num(f, "seed")}, " +
                                             $"lr {Num(f, "learning_rate")})" : "") +
-                          " with a fresh optimizer and a complete schedule of its own; the commands of the whole chain are under \"Reproduce\".").AppendLine();
+                          " with a fresh optimizer and a complete schedule of its own; the commands of the whole chain are under " +
+                          "\"Reproduce\".").AppendLine();
         }
         if (options is { } o)
         {
@@ -219,7 +220,8 @@ public static class ModelCard
     /// <summary>The input alignment of the architecture row, in words.</summary>
     private static string Alignment(MFuserConfig cfg) => cfg.InputAlignment is { } a
         ? FormattableString.Invariant($"; each frame's channel mean/std first moved to the source domain's (RGB mean ") +
-          FormattableString.Invariant($"{a.Mean[0]:F1}/{a.Mean[1]:F1}/{a.Mean[2]:F1}, std {a.Std[0]:F1}/{a.Std[1]:F1}/{a.Std[2]:F1}, floor {a.Floor:F0})")
+          FormattableString.Invariant($"{a.Mean[0]:F1}/{a.Mean[1]:F1}/{a.Mean[2]:F1}, ") +
+          FormattableString.Invariant($"std {a.Std[0]:F1}/{a.Std[1]:F1}/{a.Std[2]:F1}, floor {a.Floor:F0})")
         : "";
 
     private static JsonElement? ReadJson(string path) => File.Exists(path) ? JsonDocument.Parse(File.ReadAllText(path)).RootElement.Clone() : null;
