@@ -23,6 +23,7 @@ namespace MFuser.Bench.Pipeline;
 /// probe inside the daemon (all threads), with a per-thread/type sample of where it went.
 /// Then the bundled MFuser-tiny on the synthetic drive and on the same drive pre-rendered to a looping video file
 /// (<c>mfuser_synthetic</c>, <c>mfuser_video</c>): 6,000 frames after a 300-frame warm-up each (1,500 with --quick).
+/// Each window also reports its slope over its first and second half (a leak keeps its slope; memory that settles flattens).
 /// Targets: ≤ 1 KB managed allocation per frame; RSS within ±2 % over 10k frames; an RSS slope near 0 MiB per 1k
 /// frames on every source (the campaign's growth was ~4 MiB per 1k frames).
 /// </summary>
@@ -93,6 +94,10 @@ public static class MemoryBenchmark
             ["rss_min_mib"] = Stats.Round(window.Min(s => s.RssMiB), 1), ["rss_max_mib"] = Stats.Round(window.Max(s => s.RssMiB), 1),
             ["rss_drift_percent"] = Stats.Round(drift, 2),
             ["rss_slope_mib_per_1k_frames"] = Stats.Round(slope, 3),
+            // a leak keeps its slope; memory that settles (allocator high-water marks, JIT code) flattens in the second half
+            ["rss_slope_halves_mib_per_1k_frames"] = new JsonArray(
+                Stats.Round(Slope(window[..(window.Count / 2)]) / run.SustainedFps * 1000, 3),
+                Stats.Round(Slope(window[(window.Count / 2)..]) / run.SustainedFps * 1000, 3)),
             ["rss_samples"] = new JsonArray(run.Rss.Select(s =>
                 (JsonNode?)new JsonArray(Stats.Round(s.Seconds, 1), Stats.Round(s.RssMiB, 1))).ToArray()),
         };

@@ -39,6 +39,8 @@ public sealed class EdgeDaemon(
 {
     /// <summary>How long start-up waits for the broker before processing frames regardless.</summary>
     private static readonly TimeSpan BrokerGrace = TimeSpan.FromSeconds(3);
+    /// <summary>How often glibc's free arena memory is handed back (<see cref="NativeHeapTrimmer"/>).</summary>
+    private static readonly TimeSpan HeapTrimInterval = TimeSpan.FromSeconds(30);
 
     private readonly ILogger _log = loggers.CreateLogger("mfuser-edge");
 
@@ -107,6 +109,7 @@ public sealed class EdgeDaemon(
         IStatsSource?[] parts = [.. stages.All, gps, control, spool is null ? null : new SpoolStatsSource(spool)];
         var reporter = new StatsReporter(capture, slot, handoff, runner, link, parts.OfType<IStatsSource>().ToList());
         using var metrics = new DaemonMetrics(reporter, session.Provider);
+        using var trimmer = NativeHeapTrimmer.Start(HeapTrimInterval);
 
         capture.Start();
         notifier.Ready($"capturing from {config.Source.Uri}; model {model.Package.Manifest.Name} on {session.Provider}");
