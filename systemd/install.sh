@@ -84,7 +84,10 @@ else
   run chmod 0640 "$ETC/config.json"
 fi
 
-# 4. the unit
+# 4. the unit (it preloads jemalloc: docs/deploy.md)
+if ! ldconfig -p 2>/dev/null | grep -q 'libjemalloc\.so\.2'; then
+  note "warning: libjemalloc.so.2 not found (apt install libjemalloc2): the daemon will run on glibc's malloc, whose RSS creeps on long runs"
+fi
 run install -m 0644 "$HERE/mfuser-edge.service" "$UNIT_DIR/mfuser-edge.service"
 run systemctl daemon-reload
 if [ "$ENABLE" -eq 1 ]; then

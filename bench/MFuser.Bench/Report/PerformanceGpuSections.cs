@@ -50,8 +50,11 @@ internal static class PerformanceGpuSections
                       "30 s (`Startup/NativeHeapTrimmer`): side by side, 0.18 MiB per 1k frames over 40k frames against 0.33 " +
                       "without, and ~5 MiB lower from the start (the untrimmed run's second half also flattened to 0.18: suggestive, " +
                       "not conclusive). Capping the arenas (`MALLOC_ARENA_MAX=2`: 0.21–0.23) or fixing the mmap threshold (0.32) " +
-                      "did not stop it. What remains (~0.15 MiB per 1k frames in the second half of the trimmed run, ≈ 0.4 GiB a day " +
-                      "at 30 frames/s if it never settles) is not root-caused; the unit's `MemoryMax=` is the backstop. Runs: " +
+                      "did not stop it. With jemalloc instead of glibc's malloc (`LD_PRELOAD=libjemalloc.so.2`, as the systemd unit now " +
+                      "sets) RSS stays flat: +0.055 MiB per 1k frames over 28.6k frames (halves −0.065/+0.013, RSS within 150.9–155.3 " +
+                      "MiB) against +0.186 (0.177/0.134) for glibc with the trim, side by side. So the creep is glibc's malloc keeping " +
+                      "freed memory resident, not the daemon holding it; without jemalloc, the unit's `MemoryMax=` is the backstop. " +
+                      "Runs: " +
                       "bench/results/2026-12-07-vm-memory-native-series.json.");
         md.AppendLine();
     }

@@ -51,6 +51,7 @@ public class UnitFileTests
         Assert.Equal("3G", Single("MemoryMax"));
         Assert.Equal("256", Single("TasksMax"));
         Assert.Contains("ORT_DISABLE_TELEMETRY=1", Single("Environment").Split(' '));
+        Assert.Contains("LD_PRELOAD=libjemalloc.so.2", Single("Environment").Split(' '));  // RSS stays flat on long runs
     }
 
     [Fact]
