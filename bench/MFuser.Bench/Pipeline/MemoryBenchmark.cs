@@ -24,6 +24,7 @@ namespace MFuser.Bench.Pipeline;
 /// Then the bundled MFuser-tiny on the synthetic drive and on the same drive pre-rendered to a looping video file
 /// (<c>mfuser_synthetic</c>, <c>mfuser_video</c>): 6,000 frames after a 300-frame warm-up each (1,500 with --quick).
 /// Each window also reports its slope over its first and second half (a leak keeps its slope; memory that settles flattens).
+/// The daemon runs on jemalloc when libjemalloc2 is installed, as the systemd unit runs it (glibc's malloc creeps).
 /// Targets: ≤ 1 KB managed allocation per frame; RSS within ±2 % over 10k frames; an RSS slope near 0 MiB per 1k
 /// frames on every source (the campaign's growth was ~4 MiB per 1k frames).
 /// </summary>
@@ -71,7 +72,11 @@ public static class MemoryBenchmark
     private static JsonObject Measure(string model, string source, int warmUpFrames, int measured, TimeSpan limit, string broker,
         IReadOnlyDictionary<string, string>? environment)
     {
-        var run = DaemonRun.Start(model, source, warmUpFrames + measured, limit, new DaemonRun.Options(broker, environment));
+        // The allocator as deployed: the systemd unit preloads jemalloc (docs/deploy.md); glibc's malloc where it is missing.
+        var jemalloc = Directory.Exists("/usr/lib") && Directory.EnumerateFiles("/usr/lib", "libjemalloc.so.2", SearchOption.AllDirectories).Any();
+        var settings = new Dictionary<string, string>(environment ?? new Dictionary<string, string>());
+        if (jemalloc) settings["LD_PRELOAD"] = "libjemalloc.so.2";
+        var run = DaemonRun.Start(model, source, warmUpFrames + measured, limit, new DaemonRun.Options(broker, settings));
         var warmUp = Math.Min(0.5, warmUpFrames / (double)Math.Max(1, run.FramesProcessed));
         var windowStart = (run.RunningAt - run.StartedAt).TotalSeconds + warmUp * (run.SummaryAt - run.RunningAt).TotalSeconds;
         var window = run.Rss.Where(s => s.Seconds >= windowStart).ToList();
@@ -88,6 +93,7 @@ public static class MemoryBenchmark
             ["frames"] = run.FramesProcessed, ["completed"] = run.Completed, ["fps"] = Stats.Round(run.SustainedFps, 1),
             ["frames_dropped"] = run.FramesDropped, ["load_average_1min"] = ResultFile.LoadAverage(),
             ["gc_gen0_size"] = Environment.GetEnvironmentVariable("DOTNET_GCgen0size") ?? "runtime default",
+            ["malloc"] = jemalloc ? "jemalloc (LD_PRELOAD, as the systemd unit)" : "glibc (libjemalloc2 not installed)",
             ["warm_up_frames"] = Stats.Round(warmUp * run.FramesProcessed, 0),
             ["rss_window_frames"] = Stats.Round(windowFrames, 0),
             ["rss_steady_start_mib"] = Stats.Round(window[0].RssMiB, 1), ["rss_end_mib"] = Stats.Round(window[^1].RssMiB, 1),
