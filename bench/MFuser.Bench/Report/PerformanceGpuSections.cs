@@ -55,7 +55,11 @@ internal static class PerformanceGpuSections
                       "MiB) against +0.186 (0.177/0.134) for glibc with the trim, side by side. So the creep is glibc's malloc keeping " +
                       "freed memory resident, not the daemon holding it; without jemalloc, the unit's `MemoryMax=` is the backstop. " +
                       "Runs: " +
-                      "bench/results/2026-12-07-vm-memory-native-series.json.");
+                      "bench/results/2026-12-07-vm-memory-native-series.json. `mfuser-bench memory` as deployed (jemalloc, " +
+                      "`DOTNET_GCgen0size=0x200000`; bench/results/2026-12-07-vm-memory-jemalloc.json): fixture 153.3 → 150.8 MiB " +
+                      "over 10.1k frames (band 150.7–157.3), bundled MFuser on the synthetic drive 167.1 → 166.9 MiB over 6.0k frames " +
+                      "(band 164.0–168.8), on the looping video 169.3 → 166.2 MiB over 6.0k frames (band 164.8–169.6): RSS stays in a " +
+                      "band of ~5 MiB and ends at or below its start on every source.");
         md.AppendLine();
     }
 
