@@ -17,7 +17,8 @@ internal static class PerformanceGpuSections
         md.AppendLine("- **Fused vs portable at tiny's shape.** D = 32, L = 258: the fused call is a few µs of kernel work and ORT's per-call " +
                       "dispatch and the op's input checks are a large share of it (ns per element 2–3× the large shapes'), while the portable " +
                       "graph's (D, L, N) tensors still fit in cache. At the small and paper-l shapes the ratio is far above 30×.");
-        md.AppendLine("- **Fused vs the exp bound.** The kernel alone runs at ~2–2.7× the bare exp2 loop (docs/selective-scan.md §5: the per-token " +
+        md.AppendLine("- **Fused vs the exp bound.** The kernel alone runs at ~2–2.7× the bare exp2 loop " +
+                      "(docs/selective-scan.md §5: the per-token " +
                       "softplus/silu exps and the tile transposes are ~40 % of the time at N = 16); the ORT op adds its dispatch on top. A " +
                       "larger N amortises the per-token part; nothing cheap is left in the state loop.");
         md.AppendLine("- **Daemon vs bare session.** With a pre-rendered video source the daemon's inference runs within a few % of the bare " +
