@@ -26,6 +26,7 @@ public sealed class DaemonIntegrationTests : IDisposable
         await using var broker = await MosquittoBroker.StartAsync();
         await using var probe = await MqttProbe.StartAsync(broker.Host, broker.Port, "mfuser/it1/#");
         // Every frame gets a segmentation map, so each one can be checked against the colour rule.
+        var run = System.Diagnostics.Stopwatch.StartNew();
         using var edge = EdgeProcess.Start(Args($"file://{video}", broker.Port, "it1", Frames),
             new Dictionary<string, string>
             {
@@ -40,6 +41,7 @@ public sealed class DaemonIntegrationTests : IDisposable
             Assert.Equal(("online", true), (online.Text, online.Retain));
         }
         await edge.WaitAsync(TimeSpan.FromSeconds(60));
+        var runSeconds = run.Elapsed.TotalSeconds;
         Assert.True(edge.ExitCode == 0, edge.ToString());
 
         await probe.WaitForAsync("mfuser/it1/available", "stopped", TimeSpan.FromSeconds(5));
@@ -76,8 +78,9 @@ public sealed class DaemonIntegrationTests : IDisposable
 
         var overlay = probe.On("mfuser/it1/overlay");
         Assert.NotEmpty(overlay);
-        var span = (overlay[^1].ReceivedAt - overlay[0].ReceivedAt).TotalSeconds;
-        Assert.True(overlay.Count - 1 <= 2 * span + 1, $"overlay is rate-limited to 2 Hz: {overlay.Count} images in {span:F1} s");
+        // Bounded by the process's whole life, not by arrival times: a loaded broker or client delivers in bunches.
+        Assert.True(overlay.Count <= 2 * runSeconds + 1, $"overlay is rate-limited to 2 Hz: {overlay.Count} images in {runSeconds:F1} s");
+        Assert.True(overlay.Count < drivable.Count, $"{overlay.Count} overlays for {drivable.Count} frames: the 2 Hz gate let all through");
         Assert.Equal("image/jpeg", overlay[0].ContentType);
         using (var jpeg = Cv2.ImDecode(overlay[0].Payload, ImreadModes.Color))
             Assert.Equal((_model.Width, _model.Height), (jpeg.Width, jpeg.Height));
