@@ -60,7 +60,7 @@ public sealed class ConsoleDaemonTests : IDisposable
         var port = FreePort.Next();
         // 120 frames at 10 fps, then the file ends and is not reopened for a minute: the source is away.
         using var edge = Start(Video(120), port, new() { ["MFUSER_SOURCE_REOPEN_INITIAL_MS"] = "60000", ["MFUSER_SOURCE_REOPEN_MAX_MS"] = "60000",
-            ["MFUSER_WATCHDOG_STALL_S"] = "2" });
+            ["MFUSER_WATCHDOG_STALL_S"] = "2", ["MFUSER_FIELD_LOG_DIR"] = _dir.File("field-log"), ["MFUSER_FIELD_LOG_MIN_FREE_MB"] = "0" });
         using var http = Client(port);
         var ready = await WaitReadyAsync(http, edge);
         Assert.Contains("frames flowing", ready);
@@ -77,7 +77,8 @@ public sealed class ConsoleDaemonTests : IDisposable
         Assert.True(b.Sum("mfuser_edge_stage_duration_seconds_count", ("stage", "inference")) > 0, "inference latency histogram");
         Assert.True(b.Sum("mfuser_edge_stage_duration_seconds_count", ("stage", "console")) > 0, "console stage latency histogram");
         Assert.True(b.Sum("mfuser_edge_process_memory_working_set_bytes") > 1e6, "resident set");
-        foreach (var name in new[] { "mfuser_edge_mqtt_connected", "mfuser_edge_mqtt_queue_depth", "mfuser_edge_domain_shift_events_total" })
+        foreach (var name in new[] { "mfuser_edge_mqtt_connected", "mfuser_edge_mqtt_queue_depth", "mfuser_edge_domain_shift_events_total",
+                     "mfuser_edge_field_log_size_bytes", "mfuser_edge_field_log_messages_written_total" })
             Assert.True(b.Has(name), $"{name} is exported\n{second}");
         Assert.Equal("counter", b.Types["mfuser_edge_frames_processed_total"]);
         Assert.Equal("histogram", b.Types["mfuser_edge_stage_duration_seconds"]);

@@ -117,9 +117,10 @@ public sealed record ControlStats(long Accepted, long Rejected, long Failed)
 /// <summary><c>stats.domain_shift</c>: the monitor and its must-deliver events.</summary>
 public sealed record DomainShiftStats(bool InEpisode, string? EpisodeId, double? Score, long Events, long EventsStored, long EventsRefused);
 
-/// <summary><c>stats.field_log</c>: the MCAP recorder.</summary>
+/// <summary><c>stats.field_log</c>: the MCAP recorder; <paramref name="DiskBytes"/> is what its files take on disk now
+/// (measured at the quota checks), against <c>field_log.quota_bytes</c>.</summary>
 public sealed record FieldLogStats(bool Recording, long Enqueued, long DroppedQueueFull, long MessagesWritten, int FilesWritten,
-    int FilesDeletedForQuota, int QuotaStops, long WriteErrors, int SnapshotsRefused);
+    int FilesDeletedForQuota, int QuotaStops, long WriteErrors, int SnapshotsRefused, long DiskBytes);
 
 /// <summary><c>stats.spool</c>: the must-deliver disk spool.</summary>
 public sealed record SpoolStats(long Pending, long Bytes, long Refused, long TornRecords, long Recovered);

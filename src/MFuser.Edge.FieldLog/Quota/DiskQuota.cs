@@ -15,9 +15,14 @@ namespace MFuser.Edge.FieldLog.Quota;
 internal sealed class DiskQuota(FieldLogOptions options, ILogger log)
 {
     private int _deleted;
+    private long _usedBytes;
 
     /// <summary>Files deleted to make room so far.</summary>
     public int FilesDeleted => Volatile.Read(ref _deleted);
+
+    /// <summary>Bytes of all <c>*.mcap</c> files in the directory, the open one included, as of the last
+    /// <see cref="MakeRoom"/> or <see cref="Measure"/>.</summary>
+    public long UsedBytes => Interlocked.Read(ref _usedBytes);
 
     /// <summary>Deletes what <paramref name="kind"/> may delete until the file <paramref name="currentPath"/> (null:
     /// a new file), now <paramref name="currentBytes"/> long, can grow by <paramref name="incoming"/> bytes within its
@@ -54,7 +59,21 @@ internal sealed class DiskQuota(FieldLogOptions options, ILogger log)
             Interlocked.Increment(ref _deleted);
             log.LogInformation("Field log: deleted {File} ({Bytes} bytes) to make room for a {Kind} file", oldest.Name, bytes, Name(kind));
         }
+        Interlocked.Exchange(ref _usedBytes, files.Sum(f => f.File.Length) + currentBytes);
         return true;
+    }
+
+    /// <summary>Sums the directory's <c>*.mcap</c> files into <see cref="UsedBytes"/> (after a file is finished).</summary>
+    public void Measure()
+    {
+        try
+        {
+            Interlocked.Exchange(ref _usedBytes, new DirectoryInfo(options.Directory).GetFiles("*.mcap").Sum(f => f.Length));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // the next MakeRoom measures again
+        }
     }
 
     private long FreeBytes()

@@ -50,7 +50,7 @@ internal sealed class RecorderLoop(FieldLogOptions options, ILogger log)
 
     public FieldLogCounters Counters(long enqueued, long dropped) => new(_recording, enqueued, dropped, Interlocked.Read(ref _written),
         Volatile.Read(ref _filesWritten), _quota.FilesDeleted, Volatile.Read(ref _quotaStops), Interlocked.Read(ref _errors),
-        Volatile.Read(ref _snapshotsRefused));
+        Volatile.Read(ref _snapshotsRefused), _quota.UsedBytes);
 
     /// <summary>What a file may still grow by before the next quota check: the bytes between checks, a chunk that
     /// may be flushed, and the summary written on close.</summary>
@@ -274,6 +274,7 @@ internal sealed class RecorderLoop(FieldLogOptions options, ILogger log)
         lock (_files)
             _files.Add(done);
         Interlocked.Increment(ref _filesWritten);
+        _quota.Measure();
         log.LogInformation("Field log: finished {File} ({Bytes} bytes)", file.Path, done.Bytes);
         return done;
     }

@@ -54,6 +54,8 @@ public sealed class DaemonMetrics : IDisposable
         Counter("field_log.messages.written", "{message}", "Messages written into MCAP field logs.", s => s.FieldLog?.MessagesWritten);
         Counter("field_log.messages.dropped", "{message}", "Field-log messages dropped because the recorder's queue was full.",
             s => s.FieldLog?.DroppedQueueFull);
+        Gauge("field_log.size", "By", "Bytes the MCAP field logs take on disk (field_log.dir, against field_log.quota_bytes).",
+            s => s.FieldLog?.DiskBytes);
         Gauge("gps.fix.age", "s", "Age of the latest GPS fix (absent without a receiver or a fix).", s => s.Gps?.FixAgeS);
         Gauge("process.memory.working_set", "By", "Resident set of the process.", s => s.Memory.WorkingSetMb * 1048576);
         Gauge("process.memory.managed_heap", "By", "Managed heap in use.", s => s.Memory.ManagedHeapMb * 1048576);

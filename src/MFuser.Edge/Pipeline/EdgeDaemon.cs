@@ -83,8 +83,8 @@ public sealed class EdgeDaemon(
         using var gps = GpsInput.Create(config.Serial, loggers);
         var watchdog = new FrameWatchdog(config.WatchdogStall);
         using var petter = new WatchdogPetter(notifier, watchdog);
-        await using var stages = StageFactory.Build(new StageInputs(config, session.Width, session.Height, link, domainReference, settings,
-            gps is null ? NoFix : gps.FreshFix, watchdog, petter, loggers));
+        await using var stages = StageFactory.Build(new StageInputs(config, session.Width, session.Height, model.Package.Manifest.Classes,
+            link, domainReference, settings, gps is null ? NoFix : gps.FreshFix, watchdog, petter, loggers));
         var console = stages.All.OfType<ConsoleStage>().FirstOrDefault();
         console?.Feed.PublishInfo(info);
         await using var web = console is null ? null : await console.StartHostAsync(loggers, stoppingToken);

@@ -67,8 +67,11 @@ public sealed class DiskQuotaTests : IDisposable
             }
             await r.FlushAsync();
             counters = r.Counters;
+            // stats.field_log.disk_bytes: what the directory holds, measured when the last snapshot was finished.
+            Assert.Equal(Directory.GetFiles(_dir, "*.mcap").Sum(f => new FileInfo(f).Length), counters.DiskBytes);
         }
 
+        Assert.InRange(counters.DiskBytes, 1, 8 << 20);
         Assert.Equal(episodes, Files(LogFileKind.Episode));
         foreach (var episode in episodes)
             Assert.NotEmpty(McapReader.Read(Path.Combine(_dir, episode)).On("/camera/image"));

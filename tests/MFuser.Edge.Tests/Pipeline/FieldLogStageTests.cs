@@ -5,6 +5,7 @@ using MFuser.Edge.Core.Control;
 using MFuser.Edge.FieldLog.Mcap;
 using MFuser.Edge.FieldLog.Recording;
 using MFuser.Edge.Pipeline.Stages;
+using MFuser.ModelPackage.Classes;
 using MFuser.TestSupport;
 using Microsoft.Extensions.Logging;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
@@ -26,7 +27,7 @@ public sealed class FieldLogStageTests : IDisposable
     public async Task A_snapshot_holds_every_frames_summary_and_the_rate_limited_images()
     {
         using var harness = new StageHarness();
-        var stage = new FieldLogStage(Config(imageHz: 60), new RuntimeSettings(0, 0, false), NullLoggerFactory.Instance);
+        var stage = new FieldLogStage(Config(imageHz: 60), Cityscapes.Classes, new RuntimeSettings(0, 0, false), NullLoggerFactory.Instance);
         stage.Start();
         harness.Run([stage], 6);
         var outcome = stage.Commands()["snapshot"](new CommandRequest("snapshot", "1", new Dictionary<string, string> { ["reason"] = "test" }));
@@ -43,11 +44,27 @@ public sealed class FieldLogStageTests : IDisposable
     }
 
     [Fact]
+    public async Task Every_file_carries_the_models_class_table_not_the_default_palette()
+    {
+        var classes = Cityscapes.Classes.Select(c => c with { Name = $"class{c.Id}", Color = new Rgb((byte)(c.Id * 7), 1, 2) }).ToList();
+        using var harness = new StageHarness();
+        var stage = new FieldLogStage(Config(imageHz: 60), classes, new RuntimeSettings(0, 0, false), NullLoggerFactory.Instance);
+        stage.Start();
+        harness.Run([stage], 3);
+        Assert.True(stage.Commands()["snapshot"](new CommandRequest("snapshot", "1", new Dictionary<string, string>())).Ok);
+        await stage.DisposeAsync();
+
+        // What `mfuser-edge episodes` colours the exported label maps with (the file keeps id, name and colour).
+        Assert.Equal(classes.Select(c => (c.Id, c.Name, c.Color)),
+            MFuser.Edge.Episodes.DriveLog.Load(_dir.Path).Classes.Select(c => (c.Id, c.Name, c.Color)));
+    }
+
+    [Fact]
     public async Task The_recording_setting_starts_a_file_and_image_hz_zero_records_no_images()
     {
         using var harness = new StageHarness();
         var settings = new RuntimeSettings(0, 0, false);
-        var stage = new FieldLogStage(Config(imageHz: 0), settings, NullLoggerFactory.Instance);
+        var stage = new FieldLogStage(Config(imageHz: 0), Cityscapes.Classes, settings, NullLoggerFactory.Instance);
         settings.Changed += stage.SettingChanged;
         stage.Start();
         var router = new ControlRouter(settings, stage.Commands());
@@ -70,7 +87,7 @@ public sealed class FieldLogStageTests : IDisposable
             PitchRad = 0.08, RollRad = 0,
         };
         using var harness = new StageHarness();
-        var stage = new FieldLogStage(Config(imageHz: 60), new RuntimeSettings(0, 0, false), NullLoggerFactory.Instance, camera);
+        var stage = new FieldLogStage(Config(imageHz: 60), Cityscapes.Classes, new RuntimeSettings(0, 0, false), NullLoggerFactory.Instance, camera);
         stage.Start();
         harness.Run([stage], 5, calibration: camera);
         Assert.True(stage.Commands()["snapshot"](new CommandRequest("snapshot", "1", new Dictionary<string, string>())).Ok);
@@ -105,7 +122,7 @@ public sealed class FieldLogStageTests : IDisposable
     public async Task Without_a_calibration_there_is_no_mount_and_no_scan_but_overlays_are_recorded()
     {
         using var harness = new StageHarness();
-        var stage = new FieldLogStage(Config(imageHz: 60), new RuntimeSettings(0, 0, false), NullLoggerFactory.Instance);
+        var stage = new FieldLogStage(Config(imageHz: 60), Cityscapes.Classes, new RuntimeSettings(0, 0, false), NullLoggerFactory.Instance);
         stage.Start();
         harness.Run([stage], 3);
         Assert.True(stage.Commands()["snapshot"](new CommandRequest("snapshot", "1", new Dictionary<string, string>())).Ok);
@@ -121,7 +138,7 @@ public sealed class FieldLogStageTests : IDisposable
     public async Task A_flood_of_snapshots_that_write_nothing_logs_a_bounded_number_of_warnings_with_the_count()
     {
         var log = new LogRecorder();
-        var stage = new FieldLogStage(Config(imageHz: 0), new RuntimeSettings(0, 0, false), log);
+        var stage = new FieldLogStage(Config(imageHz: 0), Cityscapes.Classes, new RuntimeSettings(0, 0, false), log);
         stage.Start();
         var snapshot = stage.Commands()["snapshot"];
         for (var i = 0; i < 50; i++) // no frame yet: the pre-trigger ring is empty, so no snapshot is written

@@ -52,7 +52,8 @@ public sealed class InferenceLoopTests(ITestOutputHelper output)
         var analyzer = new Core.Analysis.DrivableAnalyzer(session.Package.Manifest.Classes, session.Width, session.Height, new());
         using var notifier = new SystemdNotifier(null);
         using var petter = new WatchdogPetter(notifier, new FrameWatchdog(TimeSpan.FromSeconds(10)));
-        await using var stages = StageFactory.Build(new StageInputs(config, session.Width, session.Height, link, new ResolvedReference(null, "none"),
+        await using var stages = StageFactory.Build(new StageInputs(config, session.Width, session.Height, session.Package.Manifest.Classes, link,
+            new ResolvedReference(null, "none"),
             new RuntimeSettings(0, 0, false), () => null, new FrameWatchdog(TimeSpan.FromSeconds(10)), petter, NullLoggerFactory.Instance));
         Assert.Equal(console ? ["publish", "domain_shift", "watchdog", "console"] : ["publish", "domain_shift", "watchdog"],
             stages.All.Select(s => s.Name));

@@ -6,6 +6,7 @@ using MFuser.Edge.Core.Geo;
 using MFuser.Edge.Core.Payloads;
 using MFuser.Edge.FieldLog.Recording;
 using MFuser.Edge.Messaging;
+using MFuser.ModelPackage.Classes;
 using Microsoft.Extensions.Logging;
 
 namespace MFuser.Edge.Pipeline.Stages;
@@ -27,8 +28,10 @@ public sealed class FieldLogStage : IFrameStage, IEpisodeRecorder, IRuntimeSetti
     private GeoFix? _lastRecordedFix;
     private long _snapshotsNotWritten;
 
+    /// <param name="classes">The model's class table, written into every file so tools colour the label maps as the
+    /// model means them.</param>
     /// <param name="calibration">The camera calibration (<c>analysis.calibration</c>); null: no mount transform.</param>
-    public FieldLogStage(FieldLogConfig config, RuntimeSettings settings, ILoggerFactory loggers, CameraCalibration? calibration = null)
+    public FieldLogStage(FieldLogConfig config, IReadOnlyList<ClassInfo> classes, RuntimeSettings settings, ILoggerFactory loggers, CameraCalibration? calibration = null)
     {
         var maxFile = Math.Min(256L << 20, config.QuotaBytes / 2);
         _recorder = new FieldLogRecorder(new FieldLogOptions
@@ -40,6 +43,7 @@ public sealed class FieldLogStage : IFrameStage, IEpisodeRecorder, IRuntimeSetti
             ChunkSize = (int)Math.Min(1L << 20, maxFile / 4),
             PreTrigger = config.PreTrigger,
             PostTrigger = config.PostTrigger,
+            Classes = classes,
         }, loggers.CreateLogger<FieldLogRecorder>());
         _settings = settings;
         _images = new RateGate(config.ImageHz);
@@ -128,7 +132,7 @@ public sealed class FieldLogStage : IFrameStage, IEpisodeRecorder, IRuntimeSetti
         return stats with
         {
             FieldLog = new FieldLogStats(c.Recording, c.Enqueued, c.DroppedQueueFull, c.MessagesWritten, c.FilesWritten, c.FilesDeletedForQuota,
-                c.QuotaStops, c.WriteErrors, c.SnapshotsRefused),
+                c.QuotaStops, c.WriteErrors, c.SnapshotsRefused, c.DiskBytes),
         };
     }
 

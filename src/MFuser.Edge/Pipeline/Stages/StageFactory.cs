@@ -8,6 +8,7 @@ using MFuser.Edge.Serial.Mcu;
 using MFuser.Edge.Serial.Ports;
 using MFuser.Edge.Startup;
 using MFuser.Edge.Systemd;
+using MFuser.ModelPackage.Classes;
 using Microsoft.Extensions.Logging;
 
 namespace MFuser.Edge.Pipeline.Stages;
@@ -17,6 +18,7 @@ public sealed record StageInputs(
     EdgeConfig Config,
     int Width,
     int Height,
+    IReadOnlyList<ClassInfo> Classes,
     MqttLink Link,
     ResolvedReference Reference,
     RuntimeSettings Settings,
@@ -41,7 +43,7 @@ public static class StageFactory
         var log = x.Loggers.CreateLogger("mfuser-edge");
         var stages = new List<IFrameStage> { new PublishStage(x.Link, x.Settings) };
         var fieldLog = config.FieldLog.Directory.Length > 0
-            ? Checked("field_log", () => new FieldLogStage(config.FieldLog, x.Settings, x.Loggers,
+            ? Checked("field_log", () => new FieldLogStage(config.FieldLog, x.Classes, x.Settings, x.Loggers,
                 config.CalibrationFile.Length > 0 ? CalibrationYaml.Load(config.CalibrationFile) : null)) // checked at start-up by ModelStack
             : null;
         DomainShiftStage? shift = null;
