@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 
 namespace MFuser.Edge.Client.Payloads;
@@ -15,13 +16,13 @@ public sealed record DomainShiftEvent(
     EpisodeEventKind Event,
     string EventId,
     string EpisodeId,
-    int Seq,
-    long Frame,
+    [property: Range(0, int.MaxValue)] int Seq,
+    [property: Range(0, long.MaxValue)] long Frame,
     DateTimeOffset CapturedAt,
     DateTimeOffset StartedAt,
     DateTimeOffset? EndedAt,
     EpisodeEndReason? EndReason,
-    double DurationS,
+    [property: Range(0.0, double.MaxValue)] double DurationS,
     double Score,
     double PeakScore,
     string Dominant,

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -69,10 +70,13 @@ internal static class PayloadSchemas
         return options.GetTypeInfo(type);
     }
 
-    /// <summary>Closes objects (a member the schema does not name is drift, not an extension) and types the daemon's
-    /// custom-converted timestamps, which the exporter cannot see into.</summary>
+    /// <summary>Closes objects (a member the schema does not name is drift, not an extension), types the daemon's
+    /// custom-converted timestamps, which the exporter cannot see into, and bounds numbers: a client record's
+    /// <see cref="RangeAttribute"/> becomes <c>minimum</c>/<c>maximum</c>, and every integer of <c>info</c> and
+    /// <c>stats</c> (counts, sizes, dimensions) is ≥ 0.</summary>
     private static JsonNode Transform(JsonSchemaExporterContext context, JsonNode schema)
     {
+        Bound(context, schema);
         var type = Nullable.GetUnderlyingType(context.TypeInfo.Type) ?? context.TypeInfo.Type;
         if (type == typeof(DateTimeOffset))
         {
@@ -88,4 +92,27 @@ internal static class PayloadSchemas
             o["additionalProperties"] = false;
         return schema;
     }
+
+    private static void Bound(JsonSchemaExporterContext context, JsonNode schema)
+    {
+        if (context.PropertyInfo is not { } property || schema is not JsonObject o)
+            return;
+        var range = property.AttributeProvider?.GetCustomAttributes(typeof(RangeAttribute), true).OfType<RangeAttribute>().SingleOrDefault();
+        if (range is not null)
+        {
+            var (min, max) = (Convert.ToDouble(range.Minimum), Convert.ToDouble(range.Maximum));
+            o["minimum"] = min;
+            if (max < int.MaxValue) // the ends of int, long and double mean "no upper bound"
+                o["maximum"] = max;
+        }
+        else if (property.DeclaringType.Namespace == typeof(StatsPayload).Namespace && TypeNames(o).Contains("integer"))
+            o["minimum"] = 0;
+    }
+
+    private static IEnumerable<string> TypeNames(JsonObject schema) => schema["type"] switch
+    {
+        JsonValue v => [v.GetValue<string>()],
+        JsonArray a => a.Select(t => t!.GetValue<string>()),
+        _ => [],
+    };
 }

@@ -101,6 +101,10 @@ public sealed class PublishedPayloadTests : IDisposable
                  {
                      """{"extra": 1}""", """{"frame": "12"}""", """{"captured_at": "yesterday"}""",
                      """{"free_space": {"bins": 1, "rows": [1], "classes": [null]}}""",
+                     // out of range: the schema bounds numbers, not only types
+                     """{"drivable_fraction": 1.5}""", """{"frame": -1}""", """{"width": 0}""", """{"unknown_fraction": -0.1}""",
+                     """{"gps": {"lat": 91, "lon": 0, "fix_quality": 1, "time": "2026-01-01T00:00:00Z"}}""",
+                     """{"ego_corridor": {"row": -2, "clear_rows": 0, "class": null, "class_name": null, "range_m": null}}""",
                  })
         {
             var node = System.Text.Json.Nodes.JsonNode.Parse(valid.RootElement.GetRawText())!.AsObject();
