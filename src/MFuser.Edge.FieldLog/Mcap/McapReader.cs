@@ -30,13 +30,17 @@ public sealed record McapFile(string Profile, string Library, IReadOnlyList<Mcap
 /// A strict MCAP reader for whole files in memory (tests, tools): checks both magics, the Footer and its summary
 /// CRC, the record framing, each Chunk's CRC, the DataEnd data-section CRC, that every MessageIndex entry and
 /// ChunkIndex points at a record of the right kind, and that Statistics agree with what the data section holds.
-/// Throws <see cref="InvalidDataException"/> naming the check and the byte offset.
+/// Throws <see cref="InvalidDataException"/> naming the check and the byte offset. Records are parsed in place (no
+/// copies); only the kept messages' payloads are copied out, so a tool that asks for a few topics holds the file's
+/// bytes once, not three times.
 /// </summary>
 public static class McapReader
 {
-    public static McapFile Read(string path) => Read(File.ReadAllBytes(path));
+    /// <param name="topics">The topics whose messages are kept (all are checked); null: every topic.</param>
+    public static McapFile Read(string path, IReadOnlySet<string>? topics = null) => Read(File.ReadAllBytes(path), topics);
 
-    public static McapFile Read(byte[] file)
+    /// <param name="topics">The topics whose messages are kept (all are checked); null: every topic.</param>
+    public static McapFile Read(byte[] file, IReadOnlySet<string>? topics = null)
     {
         var magic = McapMagic.Bytes;
         if (file.Length < 2 * magic.Length + 9 + 20 || !file.AsSpan(0, 8).SequenceEqual(magic) || !file.AsSpan(file.Length - 8).SequenceEqual(magic))
@@ -52,14 +56,14 @@ public static class McapReader
 
         var schemas = new Dictionary<ushort, McapSchema>();
         var channels = new Dictionary<ushort, McapChannel>();
-        var messages = new List<McapMessage>();
+        var messages = new Messages(topics);
         string profile = "", library = "";
         var chunks = 0;
         var indexed = 0;
         var pos = 8;
         var first = true;
         var dataEnd = false;
-        var chunkRecords = new Dictionary<long, byte[]>(); // chunk file offset → records, for message index checks
+        var chunkRecords = new Dictionary<long, ArraySegment<byte>>(); // chunk file offset → records, for message index checks
         long lastChunkAt = -1;
         while (!dataEnd)
         {
@@ -83,13 +87,13 @@ public static class McapReader
                         throw new InvalidDataException($"MCAP: chunk at {pos} is compressed ({compression}); this reader reads " +
                                                        $"uncompressed chunks only");
                     var length = (int)U64(content, c2);
-                    var records = content.AsSpan(c2 + 8, length).ToArray();
+                    var records = content.Slice(c2 + 8, length);
                     if (crc != 0 && Crc32.HashToUInt32(records) != crc)
                         throw new InvalidDataException($"MCAP: chunk at {pos}: CRC mismatch");
                     var inner = 0;
-                    while (inner < records.Length)
+                    while (inner < records.Count)
                     {
-                        var (iop, icontent, inext) = Record(records, inner, records.Length);
+                        var (iop, icontent, inext) = Record(records, inner, records.Count);
                         Data(iop, icontent, schemas, channels, messages, inner);
                         inner = inext;
                     }
@@ -108,7 +112,7 @@ public static class McapReader
                     for (var e = 0; e < n; e += 16)
                     {
                         var offset = (int)U64(content, 6 + e + 8);
-                        if (offset >= records.Length || records[offset] != (byte)McapOpcode.Message || U16(records, offset + 9) != channel)
+                        if (offset < 0 || offset >= records.Count - 10 || records[offset] != (byte)McapOpcode.Message || U16(records, offset + 9) != channel)
                             throw new InvalidDataException($"MCAP: MessageIndex at {pos} points at byte {offset} of its chunk, which is no " +
                                                            $"message of channel {channel}");
                         indexed++;
@@ -155,17 +159,40 @@ public static class McapReader
                 }
                 pos = next;
             }
-            if (statistics is { } s && (s.MessageCount != (ulong)messages.Count || s.ChunkCount != chunks || s.ChannelCount != channels.Count))
+            if (statistics is { } s && (s.MessageCount != (ulong)messages.Seen || s.ChunkCount != chunks || s.ChannelCount != channels.Count))
                 throw new InvalidDataException($"MCAP: Statistics say {s.MessageCount} messages / {s.ChunkCount} chunks " +
                                                $"/ {s.ChannelCount} channels, " +
-                                               $"the data section has {messages.Count} / {chunks} / {channels.Count}");
+                                               $"the data section has {messages.Seen} / {chunks} / {channels.Count}");
         }
-        return new McapFile(profile, library, schemas.Values.OrderBy(s => s.Id).ToList(), channels.Values.OrderBy(c => c.Id).ToList(), messages,
-            statistics, chunks, indexed);
+        return new McapFile(profile, library, schemas.Values.OrderBy(s => s.Id).ToList(), channels.Values.OrderBy(c => c.Id).ToList(),
+            messages.Kept, statistics, chunks, indexed);
     }
 
-    private static void Data(McapOpcode op, byte[] content, Dictionary<ushort, McapSchema> schemas, Dictionary<ushort, McapChannel> channels,
-        List<McapMessage> messages, int at)
+    /// <summary>Every message is counted; those on a wanted topic are copied out and kept.</summary>
+    private sealed class Messages(IReadOnlySet<string>? topics)
+    {
+        private readonly HashSet<ushort> _wanted = [];
+        public List<McapMessage> Kept { get; } = [];
+        public long Seen { get; private set; }
+
+        public void Channel(McapChannel channel)
+        {
+            if (topics is null || topics.Contains(channel.Topic))
+                _wanted.Add(channel.Id);
+            else
+                _wanted.Remove(channel.Id);
+        }
+
+        public void Add(ushort channel, ArraySegment<byte> content)
+        {
+            Seen++;
+            if (_wanted.Contains(channel))
+                Kept.Add(new McapMessage(channel, U32(content, 2), U64(content, 6), U64(content, 14), content[22..].ToArray()));
+        }
+    }
+
+    private static void Data(McapOpcode op, ArraySegment<byte> content, Dictionary<ushort, McapSchema> schemas,
+        Dictionary<ushort, McapChannel> channels, Messages messages, int at)
     {
         var c = 0;
         switch (op)
@@ -177,7 +204,7 @@ public static class McapReader
                 var name = Str(content, ref c);
                 var encoding = Str(content, ref c);
                 var n = (int)U32(content, c);
-                schemas[id] = new McapSchema(id, name, encoding, content.AsSpan(c + 4, n).ToArray());
+                schemas[id] = new McapSchema(id, name, encoding, content.Slice(c + 4, n).ToArray());
                 break;
             }
             case McapOpcode.Channel:
@@ -195,6 +222,7 @@ public static class McapReader
                 if (schemaId != 0 && !schemas.ContainsKey(schemaId))
                     throw new InvalidDataException($"MCAP: channel {id} ({topic}) at {at} uses schema {schemaId}, not defined before it");
                 channels[id] = new McapChannel(id, schemaId, topic, encoding, metadata);
+                messages.Channel(channels[id]);
                 break;
             }
             case McapOpcode.Message:
@@ -202,31 +230,32 @@ public static class McapReader
                 var channel = U16(content, 0);
                 if (!channels.ContainsKey(channel))
                     throw new InvalidDataException($"MCAP: message at {at} on channel {channel}, not defined before it");
-                messages.Add(new McapMessage(channel, U32(content, 2), U64(content, 6), U64(content, 14), content.AsSpan(22).ToArray()));
+                messages.Add(channel, content);
                 break;
             }
         }
     }
 
-    private static (McapOpcode Op, byte[] Content, int Next) Record(byte[] data, int pos, int limit)
+    /// <summary>The record at <paramref name="pos"/> of <paramref name="data"/>: its content as a slice (no copy).</summary>
+    private static (McapOpcode Op, ArraySegment<byte> Content, int Next) Record(ArraySegment<byte> data, int pos, int limit)
     {
         if (pos + 9 > limit)
             throw new InvalidDataException($"MCAP: truncated record header at byte {pos}");
         var length = U64(data, pos + 1);
         if (length > (ulong)(limit - pos - 9))
             throw new InvalidDataException($"MCAP: record at byte {pos} claims {length} bytes, only {limit - pos - 9} remain");
-        return ((McapOpcode)data[pos], data.AsSpan(pos + 9, (int)length).ToArray(), pos + 9 + (int)length);
+        return ((McapOpcode)data[pos], data.Slice(pos + 9, (int)length), pos + 9 + (int)length);
     }
 
-    private static string Str(byte[] data, ref int c)
+    private static string Str(ArraySegment<byte> data, ref int c)
     {
         var n = (int)U32(data, c);
-        var s = Encoding.UTF8.GetString(data, c + 4, n);
+        var s = Encoding.UTF8.GetString(data.AsSpan(c + 4, n));
         c += 4 + n;
         return s;
     }
 
-    private static ushort U16(byte[] d, int at) => BinaryPrimitives.ReadUInt16LittleEndian(d.AsSpan(at));
-    private static uint U32(byte[] d, int at) => BinaryPrimitives.ReadUInt32LittleEndian(d.AsSpan(at));
-    private static ulong U64(byte[] d, int at) => BinaryPrimitives.ReadUInt64LittleEndian(d.AsSpan(at));
+    private static ushort U16(ArraySegment<byte> d, int at) => BinaryPrimitives.ReadUInt16LittleEndian(d.AsSpan(at));
+    private static uint U32(ArraySegment<byte> d, int at) => BinaryPrimitives.ReadUInt32LittleEndian(d.AsSpan(at));
+    private static ulong U64(ArraySegment<byte> d, int at) => BinaryPrimitives.ReadUInt64LittleEndian(d.AsSpan(at));
 }

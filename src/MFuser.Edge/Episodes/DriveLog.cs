@@ -77,7 +77,7 @@ internal sealed class DriveLog
         {
             try
             {
-                reader.Add(path, McapReader.Read(path));
+                reader.Add(path, McapReader.Read(path, Accumulator.Topics));
                 read.Add(path);
             }
             catch (Exception e) when (e is InvalidDataException or JsonException or IOException or FormatException or KeyNotFoundException
@@ -111,6 +111,9 @@ internal sealed class DriveLog
     /// <summary>Collects one file after another (JSON of the events, signals and GPS channels).</summary>
     private sealed class Accumulator
     {
+        /// <summary>The topics it reads: images stay on disk until an export asks for them.</summary>
+        public static readonly IReadOnlySet<string> Topics = new HashSet<string> { "/domain_shift/events", "/domain_shift/signals", "/gps" };
+
         private readonly Dictionary<string, List<(JsonElement Event, string File)>> _events = [];
         private readonly HashSet<string> _eventIds = [];
         private readonly HashSet<long> _scoreTimes = [], _fixTimes = [];

@@ -25,6 +25,8 @@ internal static class EpisodeImages
     private static readonly (string Topic, ImageKind Kind)[] Topics =
         [("/camera/image", ImageKind.Frame), ("/segmentation/overlay", ImageKind.Overlay), ("/segmentation/labels", ImageKind.Labels)];
 
+    private static readonly IReadOnlySet<string> ImageTopics = Topics.Select(t => t.Topic).ToHashSet();
+
     /// <summary>The images captured from the episode's start to its end, in time order (each once, though the
     /// pre-trigger ring may have written it into two files).</summary>
     public static List<RecordedImage> Read(Episode episode)
@@ -32,7 +34,7 @@ internal static class EpisodeImages
         var images = new Dictionary<(long, ImageKind), RecordedImage>();
         foreach (var path in episode.Files)
         {
-            var file = McapReader.Read(path);
+            var file = McapReader.Read(path, ImageTopics);
             foreach (var (topic, kind) in Topics)
                 foreach (var m in file.On(topic))
                 {

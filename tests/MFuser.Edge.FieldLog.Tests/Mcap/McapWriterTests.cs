@@ -12,7 +12,7 @@ public sealed class McapWriterTests : IDisposable
 
     /// <summary>Writes <paramref name="count"/> messages round-robin on three channels (one schemaless) and returns
     /// the path and the per-topic counts.</summary>
-    private string Write(int count, int chunkSize, out Dictionary<string, int> perTopic)
+    private string Write(int count, int chunkSize, out Dictionary<string, int> perTopic, int padding = 50)
     {
         var path = Path.Combine(_dir, $"test-{chunkSize}.mcap");
         perTopic = new Dictionary<string, int> { ["/a"] = 0, ["/b"] = 0, ["/raw"] = 0 };
@@ -26,7 +26,7 @@ public sealed class McapWriterTests : IDisposable
         for (var i = 0; i < count; i++)
         {
             var t = 1_700_000_000_000_000_000UL + (ulong)i * 1_000_000;
-            w.WriteMessage(ids[i % 3], t, t, Encoding.UTF8.GetBytes($$"""{"i":{{i}},"pad":"{{new string('x', i % 50)}}"}"""));
+            w.WriteMessage(ids[i % 3], t, t, Encoding.UTF8.GetBytes($$"""{"i":{{i}},"pad":"{{new string('x', i % padding)}}"}"""));
             perTopic[topics[i % 3]]++;
         }
         return path;
@@ -65,6 +65,27 @@ public sealed class McapWriterTests : IDisposable
         bytes[200] ^= 0x01; // inside the first chunk's records
         var e = Assert.Throws<InvalidDataException>(() => McapReader.Read(bytes));
         Assert.Contains("CRC", e.Message);
+    }
+
+    [Fact]
+    public void A_topic_filter_keeps_only_its_messages_checks_the_whole_file_and_copies_no_records()
+    {
+        var path = Write(300, 64 << 10, out var perTopic, padding: 4000);
+        var bytes = File.ReadAllBytes(path);
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        var file = McapReader.Read(bytes, new HashSet<string> { "/a" });
+        allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+
+        Assert.Equal(perTopic["/a"], file.Messages.Count);
+        Assert.All(file.Messages, m => Assert.Equal(file.Channels.Single(c => c.Topic == "/a").Id, m.ChannelId));
+        Assert.Equal(300UL, file.Statistics!.MessageCount); // the statistics check counted every message
+        Assert.Equal(3, file.Channels.Count);
+        // The kept third of the payloads, not copies of the chunks and records (which cost several times the file).
+        Assert.True(allocated < bytes.Length / 2, $"{allocated} bytes allocated to read {bytes.Length} bytes for one topic in three");
+
+        var last = Array.FindLastIndex(bytes, b => b == (byte)'x'); // inside the last chunk's records, whatever their topic
+        bytes[last] ^= 0x01;
+        Assert.Contains("CRC", Assert.Throws<InvalidDataException>(() => McapReader.Read(bytes, new HashSet<string> { "/a" })).Message);
     }
 
     [Theory]
