@@ -1,3 +1,4 @@
+using MFuser.ModelPackage.Files;
 using OpenCvSharp;
 
 namespace MFuser.Edge.Capture;
@@ -10,7 +11,8 @@ public sealed class ImageFolderSource(string folder) : IFrameSource
     private string[] _files = [];
     private int _next;
 
-    /// <summary>Files that could not be decoded as images (skipped).</summary>
+    /// <summary>Files that could not be decoded as images (skipped): not an image, beyond OpenCV's pixel limit, or a
+    /// FIFO whose read would block.</summary>
     public int Skipped { get; private set; }
 
     public void Open()
@@ -29,8 +31,8 @@ public sealed class ImageFolderSource(string folder) : IFrameSource
     {
         while (_next < _files.Length)
         {
-            using var image = Cv2.ImRead(_files[_next++], ImreadModes.Color);
-            if (image.Empty())
+            using var image = Decode(_files[_next++]);
+            if (image is null || image.Empty())
             {
                 Skipped++;
                 continue;
@@ -39,6 +41,20 @@ public sealed class ImageFolderSource(string folder) : IFrameSource
             return ReadResult.Frame;
         }
         return ReadResult.End;
+    }
+
+    private static Mat? Decode(string file)
+    {
+        if (BlockingFile.Problem(file) is not null)
+            return null;
+        try
+        {
+            return Cv2.ImRead(file, ImreadModes.Color);
+        }
+        catch (OpenCVException) // e.g. a header that claims more pixels than CV_IO_MAX_IMAGE_PIXELS
+        {
+            return null;
+        }
     }
 
     public void Dispose()

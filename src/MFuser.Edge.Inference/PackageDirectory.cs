@@ -35,28 +35,27 @@ public sealed class PackageDirectory
     {
         var manifest = ManifestReader.ReadPackage(directory);
         var onnxPath = Path.Combine(directory, manifest.OnnxFile);
-        if (!File.Exists(onnxPath))
-            throw new ModelPackageException(onnxPath, "ONNX file present",
-                $"the file named by $.onnx.file in {ModelManifest.FileName}", "no such file");
-        var bytes = File.ReadAllBytes(onnxPath);
+        PackageFile.Require(onnxPath, "ONNX file present", $"the file named by $.onnx.file in {ModelManifest.FileName}");
+        var bytes = PackageFile.Read(onnxPath, File.ReadAllBytes);
         var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
         if (actual != manifest.Sha256)
             throw new ModelPackageException(onnxPath, "SHA-256", $"{manifest.Sha256} (from {ModelManifest.FileName})", actual);
         if (manifest.Weights is { } weights)
         {
             var weightsPath = Path.Combine(directory, weights.File);
-            if (!File.Exists(weightsPath))
-                throw new ModelPackageException(weightsPath, "external weights present",
-                    $"the file named by $.onnx.external_data.file in {ModelManifest.FileName}", "no such file");
-            using var stream = File.OpenRead(weightsPath);
-            var weightsSha = Convert.ToHexStringLower(SHA256.HashData(stream));
+            PackageFile.Require(weightsPath, "external weights present",
+                $"the file named by $.onnx.external_data.file in {ModelManifest.FileName}");
+            var weightsSha = PackageFile.Read(weightsPath, path =>
+            {
+                using var stream = File.OpenRead(path);
+                return Convert.ToHexStringLower(SHA256.HashData(stream));
+            });
             if (weightsSha != weights.Sha256)
                 throw new ModelPackageException(weightsPath, "SHA-256", $"{weights.Sha256} (from {ModelManifest.FileName})", weightsSha);
         }
         var package = new PackageDirectory(directory, manifest, bytes);
-        if (package.DomainStatisticsPath is { } stats && !File.Exists(stats))
-            throw new ModelPackageException(stats, "domain statistics present",
-                $"the file named by $.domain_statistics in {ModelManifest.FileName}", "no such file");
+        if (package.DomainStatisticsPath is { } stats)
+            PackageFile.Require(stats, "domain statistics present", $"the file named by $.domain_statistics in {ModelManifest.FileName}");
         return package;
     }
 
@@ -64,6 +63,8 @@ public sealed class PackageDirectory
     /// then relative to the executable's directory.</summary>
     public static string Resolve(string path)
     {
+        if (path.Trim().Length == 0)
+            throw new ModelPackageException("(empty path)", "package directory", "the path of a model package directory", "an empty string");
         if (Path.IsPathRooted(path) || System.IO.Directory.Exists(path))
             return Path.GetFullPath(path);
         var besideExe = Path.Combine(AppContext.BaseDirectory, path);

@@ -78,6 +78,9 @@ public sealed class SegmentationSession : IDisposable
     /// <see cref="SessionSettings.ReportPlacement"/> was off.</summary>
     public NodePlacement? Placement { get; private set; }
 
+    /// <summary>Why <see cref="Placement"/> stayed null although it was asked for (the trace could not be read), or null.</summary>
+    public string? PlacementProblem { get; private set; }
+
     public int Height { get; }
     public int Width { get; }
 
@@ -109,11 +112,16 @@ public sealed class SegmentationSession : IDisposable
             Run();
             last = Stopwatch.GetElapsedTime(t);
         }
-        if (_profilePrefix is not null && Placement is null)
+        if (_profilePrefix is not null && Placement is null && PlacementProblem is null)
         {
             try
             {
                 Placement = NodePlacement.FromProfile(_session.EndProfiling());
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // TMPDIR missing or unwritable: ONNX Runtime wrote no trace. The report is a diagnostic, not a reason to stop.
+                PlacementProblem = $"no node placement report: the profiling trace could not be read ({e.Message})";
             }
             finally
             {

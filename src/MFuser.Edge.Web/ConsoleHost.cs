@@ -86,6 +86,8 @@ public sealed class ConsoleHost : IAsyncDisposable
         });
         builder.Logging.ClearProviders();
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // "Hosting failed to start" with Kestrel's stack trace: the daemon reports a bind failure itself (web.listen, exit 2).
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         if (loggerFactory is not null)
             builder.Logging.AddProvider(new ForwardingLoggerProvider(loggerFactory));
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>

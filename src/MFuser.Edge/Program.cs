@@ -76,8 +76,11 @@ public static class Program
         return Secrets.RedactUrls(string.Join(" <- ", parts).ReplaceLineEndings(" "));
     }
 
+    /// <summary>Prints the error: each of its lines made printable (a package's text or a decoded URI may hold control
+    /// characters) and cut, so hostile input cannot forge lines or drive the terminal.</summary>
     private static int Fail(int code, string message)
     {
+        message = string.Join(Environment.NewLine, message.Split('\n').Select(line => Secrets.Printable(line.TrimEnd('\r'), Secrets.MaxExplained)));
         Console.Error.WriteLine($"mfuser-edge: error: {message}");
         return code;
     }

@@ -63,6 +63,10 @@ public sealed class CaptureTests : IDisposable
             OpenCvSharp.Cv2.ImWrite(Path.Combine(folder, $"f{i}.png"), m);
         }
         await File.WriteAllTextAsync(Path.Combine(folder, "f9.png"), "not an image");
+        // A valid PNG header that claims 100000 x 100000 pixels (OpenCV throws rather than decode it) and a FIFO, whose
+        // read would block: skipped like any undecodable file, not the end of the source.
+        await File.WriteAllBytesAsync(Path.Combine(folder, "f4.png"), PngHeaderClaiming(100_000, 100_000));
+        Fifo.Create(Path.Combine(folder, "f5.png"));
         using var source = new ImageFolderSource(folder);
         source.Open();
         using var into = new OpenCvSharp.Mat();
@@ -72,7 +76,31 @@ public sealed class CaptureTests : IDisposable
             Assert.Equal(i * 50, into.At<OpenCvSharp.Vec3b>(0, 0).Item0);
         }
         Assert.Equal(ReadResult.End, source.Read(into));
-        Assert.Equal(1, source.Skipped);
+        Assert.Equal(3, source.Skipped);
+    }
+
+    /// <summary>The PNG signature and an IHDR chunk (8-bit RGB) with a correct CRC, and nothing after it.</summary>
+    private static byte[] PngHeaderClaiming(int width, int height)
+    {
+        var ihdr = new byte[17];
+        "IHDR"u8.CopyTo(ihdr);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), width);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(8), height);
+        ihdr[12] = 8; // bit depth
+        ihdr[13] = 2; // colour type RGB
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in ihdr)
+        {
+            crc ^= b;
+            for (var k = 0; k < 8; k++)
+                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+        }
+        var png = new byte[8 + 4 + 17 + 4];
+        new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }.CopyTo(png, 0);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(8), 13);
+        ihdr.CopyTo(png, 12);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), ~crc);
+        return png;
     }
 
     [Fact]

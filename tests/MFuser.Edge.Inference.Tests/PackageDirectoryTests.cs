@@ -41,6 +41,41 @@ public sealed class PackageDirectoryTests : IDisposable
         Assert.Equal(meanB, session.Buffers.Embedding[0], 4);
     }
 
+    [Theory]
+    [InlineData("model.onnx", "ONNX file present")]
+    [InlineData("model.json", "manifest present")]
+    public void A_fifo_or_a_directory_in_place_of_a_package_file_is_named_not_read(string file, string check)
+    {
+        var dir = Package();
+        File.Delete(Path.Combine(dir, file));
+        Fifo.Create(Path.Combine(dir, file)); // reading it would wait for a writer forever
+        var e = Assert.Throws<ModelPackageException>(() => PackageDirectory.Load(dir));
+        Assert.Equal(check, e.Check);
+        Assert.StartsWith("a FIFO or socket", e.Actual);
+        File.Delete(Path.Combine(dir, file));
+        Directory.CreateDirectory(Path.Combine(dir, file));
+        Assert.Equal("a directory", Assert.Throws<ModelPackageException>(() => PackageDirectory.Load(dir)).Actual);
+    }
+
+    [Fact]
+    public void A_lone_surrogate_in_the_manifest_is_a_package_error_not_a_crash()
+    {
+        var dir = Package();
+        var manifest = Path.Combine(dir, "model.json");
+        var text = File.ReadAllText(manifest);
+        var name = JsonNode.Parse(text)!["name"]!.GetValue<string>();
+        File.WriteAllText(manifest, text.Replace($"\"{name}\"", "\"\\ud800\""));
+        var e = Assert.Throws<ModelPackageException>(() => PackageDirectory.Load(dir));
+        Assert.Equal(("JSON text", "strings of valid Unicode"), (e.Check, e.Expected));
+    }
+
+    [Fact]
+    public void An_empty_package_path_is_refused_not_taken_for_the_executables_folder()
+    {
+        var e = Assert.Throws<ModelPackageException>(() => PackageDirectory.Resolve(""));
+        Assert.Equal("an empty string", e.Actual);
+    }
+
     [Fact]
     public void Missing_manifest_is_named()
     {
@@ -210,6 +245,11 @@ public sealed class PackageDirectoryTests : IDisposable
     [InlineData("classes", """[{"id":0,"name":"road","color":[1,2],"drivable":true}]""", "$.classes[0].color", "[R, G, B] with values 0-255")]
     [InlineData("training", """{"provenance":"x","miou":{"fog":1.5}}""", "$.training.miou.fog", "a number from 0 to 1")]
     [InlineData("colour", "1", "$.colour", "one of the keys")]
+    [InlineData("input", """{"name":"image","dtype":"uint8","shape":[1,"24",40,3],"color_order":"BGR"}""", "$.input.shape", "[1, H, W, 3]")]
+    // The library is looked up next to the executable: a package must not point the daemon at code of its choosing.
+    [InlineData("custom_op", """{"library":"/tmp/evil.so","domain":"com.mfuser","min_version":1}""", "$.custom_op.library", "a bare file name")]
+    [InlineData("custom_op", """{"library":"../../tmp/evil.so","domain":"com.mfuser","min_version":1}""", "$.custom_op.library",
+        "a bare file name")]
     public void Manifest_errors_name_the_field(string key, string json, string check, string expected)
     {
         var dir = Package(edit: m => m[key] = JsonNode.Parse(json));

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MFuser.ModelPackage.Files;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -37,6 +38,8 @@ public static class CalibrationYaml
     {
         if (Directory.Exists(path))
             throw new CalibrationException($"{path}: is a directory; expected a calibration YAML file");
+        if (BlockingFile.Problem(path) is { } blocking)
+            throw new CalibrationException($"{path}: is {blocking}");
         string text;
         try
         {

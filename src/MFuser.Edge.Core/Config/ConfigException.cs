@@ -4,7 +4,12 @@ namespace MFuser.Edge.Core.Config;
 /// kept as it may be shown: hidden for a secret key, URL passwords masked (<see cref="Secrets"/>).</summary>
 public sealed record ConfigProblem(string Origin, string Key, string? Value, string Problem)
 {
+    public string Origin { get; init; } = Secrets.Printable(Origin);
+    public string Key { get; init; } = Secrets.Printable(Key);
     public string? Value { get; init; } = Secrets.ForDisplay(Key, Value);
+
+    /// <summary>The explanation, on one line: it may quote text from the input (a decoded URI, a file's content).</summary>
+    public string Problem { get; init; } = Secrets.Printable(Problem, Secrets.MaxExplained);
 
     public override string ToString() =>
         Value is null ? $"{Origin}: {Key}: {Problem}" : $"{Origin}: {Key} = '{Value}' is not allowed: {Problem}";

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MFuser.ModelPackage.Files;
 
 namespace MFuser.Edge.Core.Config;
 
@@ -16,9 +17,19 @@ internal static class ConfigFile
     public static IReadOnlyList<(string Key, string Raw)> Read(string path, List<ConfigProblem> problems)
     {
         void Fail(string problem) => problems.Add(new ConfigProblem(path, "--config", null, problem));
+        if (path.Trim().Length == 0)
+        {
+            problems.Add(new ConfigProblem("--config", "--config", path, "expected the path of a JSON file, found an empty string"));
+            return [];
+        }
         if (Directory.Exists(path))
         {
             Fail("is a directory; expected a JSON file");
+            return [];
+        }
+        if (BlockingFile.Problem(path) is { } blocking)
+        {
+            Fail($"is {blocking}");
             return [];
         }
         byte[] bytes;

@@ -116,8 +116,9 @@ public static class ConfigSchema
     [
         Setting.Text("device_id", "", "1-64 characters from A-Z a-z 0-9 - _ (empty: the host name)",
             "Device id used in the topic base <prefix>/<device_id>.", s => s.Length == 0 || IsDeviceId(s)),
-        Setting.Text("model.path", DefaultModel, "a model package directory",
-            "Model package directory (model.json + ONNX). Relative paths are tried against the working directory, then the executable's directory."),
+        Setting.Text("model.path", DefaultModel, "a model package directory (not empty)",
+            "Model package directory (model.json + ONNX). Relative paths are tried against the working directory, then the executable's directory.",
+            s => s.Trim().Length > 0),
         Setting.CheckedText("source.uri", DefaultSource,
             "file://<path>, rtsp://..., rtsps://..., http(s)://..., /dev/videoN, a camera index, v4l2://N, gst:<pipeline>, dir://<folder>, " +
                 "synthetic://drive[?...]",

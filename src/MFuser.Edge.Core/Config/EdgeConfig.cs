@@ -1,5 +1,6 @@
 using MFuser.Edge.Core.DomainShift;
 using MFuser.ModelPackage.DomainStatistics;
+using MFuser.ModelPackage.Files;
 
 namespace MFuser.Edge.Core.Config;
 
@@ -194,9 +195,9 @@ public sealed record EdgeConfig(
                 "broker.ca_file / broker.client_cert need an mqtts:// broker");
     }
 
-    /// <summary>Why <paramref name="path"/> is not an existing file (naming what it is instead), or null.</summary>
+    /// <summary>Why <paramref name="path"/> is not an existing regular file (naming what it is instead), or null.</summary>
     internal static string? FileProblem(string path, string what) =>
-        File.Exists(path) ? null
+        File.Exists(path) ? BlockingFile.Problem(path) is { } blocking ? $"{Path.GetFullPath(path)} is {blocking} ({what})" : null
         : Directory.Exists(path) ? $"{Path.GetFullPath(path)} is a directory; expected a {what}"
         : $"no such {what}: {Path.GetFullPath(path)}";
 

@@ -18,16 +18,23 @@ public static partial class Secrets
     /// secret key (an empty one shows as empty: nothing to hide, and it tells the user it is unset); otherwise URL passwords masked, control characters and lone surrogates escaped as <c>\uXXXX</c>
     /// (so a hostile value cannot drive the terminal) and cut after <see cref="MaxShown"/> characters.</summary>
     public static string? ForDisplay(string key, string? value) =>
-        value is null ? null : ConfigSchema.Find(key) is { Secret: true } ? (value.Length == 0 ? "" : Mask) : Printable(RedactUrls(value));
+        value is null ? null : ConfigSchema.Find(key) is { Secret: true } ? (value.Length == 0 ? "" : Mask) : Printable(value);
 
     /// <summary>Longest value shown in a message.</summary>
     public const int MaxShown = 200;
 
-    private static string Printable(string text)
+    /// <summary>Longest explanation of a problem shown in a message (it may quote a value in its own words).</summary>
+    public const int MaxExplained = 1000;
+
+    /// <summary><paramref name="text"/> made safe for one line of a terminal or log: URL passwords masked, control
+    /// characters (newlines included) and lone surrogates escaped as <c>\uXXXX</c>, cut after
+    /// <paramref name="max"/> characters.</summary>
+    public static string Printable(string text, int max = MaxShown)
     {
-        var shown = new System.Text.StringBuilder(Math.Min(text.Length, MaxShown) + 32);
+        text = RedactUrls(text);
+        var shown = new System.Text.StringBuilder(Math.Min(text.Length, max) + 32);
         var i = 0;
-        for (; i < text.Length && shown.Length < MaxShown; i++)
+        for (; i < text.Length && shown.Length < max; i++)
         {
             var c = text[i];
             if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using MFuser.Edge.Core.Calibration;
 using MFuser.ModelPackage.DomainStatistics;
+using MFuser.ModelPackage.Files;
 
 namespace MFuser.Edge.Core.Config;
 
@@ -129,6 +130,8 @@ public static class StartupChecks
         text = "";
         if (Directory.Exists(path))
             return $"{Path.GetFullPath(path)} is a directory; expected a PEM file";
+        if (BlockingFile.Problem(path) is { } blocking)
+            return $"{path}: is {blocking}";
         try
         {
             using var stream = File.OpenRead(path);

@@ -36,6 +36,12 @@ internal static class CalibrateDomainCommand
             var path = parse.GetValue(output) ?? config.DomainShift.Reference;
             if (path.Length == 0)
                 throw new ConfigException([new ConfigProblem("command line", "--output", path, "give --output or set domain_shift.reference")]);
+            // Checked before the drive is recorded, not after: a calibration drive is not lost to a bad path.
+            var full = Path.GetFullPath(path);
+            var problem = Directory.Exists(full) ? $"{full} is a directory; expected a file to write"
+                : WritableDirectory.Problem(Path.GetDirectoryName(full) ?? "/");
+            if (problem is not null)
+                throw new ConfigException([new ConfigProblem("command line", "--output", path, problem)]);
 
             using var model = ModelStack.Open(config, Console.WriteLine);
             var baseline = new DomainBaseline(maxFrames: n);

@@ -70,7 +70,7 @@ public sealed class EdgeDaemon(
     {
         var started = DateTimeOffset.UtcNow;
         var session = model.Session;
-        await using var broker = config.Broker.Endpoint.Embedded ? await EmbeddedBroker.StartAsync(config.Broker.Endpoint.Port) : null;
+        await using var broker = config.Broker.Endpoint.Embedded ? await StartEmbeddedBrokerAsync() : null;
         if (broker is not null)
             _log.LogInformation("embedded MQTT broker listening on {Uri}", broker.Uri);
         using var spool = OpenSpool();
@@ -199,6 +199,20 @@ public sealed class EdgeDaemon(
         await link.StopAsync(CancellationToken.None);
         lifetime.StopApplication();
         return false;
+    }
+
+    /// <summary>The in-process broker; a port another program holds is a configuration error (exit 2), not a crash.</summary>
+    private async Task<EmbeddedBroker> StartEmbeddedBrokerAsync()
+    {
+        try
+        {
+            return await EmbeddedBroker.StartAsync(config.Broker.Endpoint.Port);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ConfigException([new ConfigProblem(config.OriginOf("broker.embedded_port"), "broker.embedded_port",
+                config.Broker.Endpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), e.Message)]);
+        }
     }
 
     private MqttLinkOptions LinkOptions(IMustDeliverStore? store) => new()

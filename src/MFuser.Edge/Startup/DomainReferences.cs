@@ -20,7 +20,8 @@ public static class DomainReferences
         {
             try
             {
-                return new ResolvedReference(DomainReferenceFile.Load(config.Reference), $"per-vehicle baseline {config.Reference}");
+                var reference = DomainReferenceFile.Load(config.Reference);
+                return new ResolvedReference(FitsTheModel(reference, package.Manifest, config.Reference), $"per-vehicle baseline {config.Reference}");
             }
             catch (FormatException e)
             {
@@ -31,7 +32,8 @@ public static class DomainReferences
         {
             try
             {
-                return new ResolvedReference(DomainReferenceFile.Load(stats), $"model package statistics {stats}");
+                var reference = FitsTheModel(DomainReferenceFile.Load(stats), package.Manifest, stats);
+                return new ResolvedReference(reference, $"model package statistics {stats}");
             }
             catch (FormatException e)
             {
@@ -40,6 +42,15 @@ public static class DomainReferences
         }
         return new ResolvedReference(null, $"none (learned during the first {config.Options.Warmup.TotalSeconds:0.#} s)");
     }
+
+    /// <summary>A reference recorded with another model (a different embedding size) would fail on every frame.</summary>
+    /// <exception cref="FormatException">The embedding sizes differ.</exception>
+    private static DomainReference FitsTheModel(DomainReference reference, ModelManifest manifest, string path) =>
+        reference.Embedding is { } e && e.Dimension != manifest.EmbeddingDim
+            ? throw new FormatException($"{path}: its embedding reference has {e.Dimension} values, but model {manifest.Name} " +
+                                        $"{manifest.Version} emits {manifest.EmbeddingDim}: it was recorded with another model " +
+                                        "(record a new one with 'mfuser-edge calibrate-domain')")
+            : reference;
 }
 
 /// <summary>The in-domain reference the monitor starts from (null: learned in the warm-up) and where it came from.</summary>

@@ -53,6 +53,8 @@ public static class ModelRuntime
         if (session.Placement is { } placement)
             foreach (var line in placement.Lines())
                 report($"node placement {line}");
+        if (session.PlacementProblem is { } problem)
+            report(problem);
         return time;
     }
 

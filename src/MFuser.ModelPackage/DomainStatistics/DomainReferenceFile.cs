@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MFuser.ModelPackage.Files;
 
 namespace MFuser.ModelPackage.DomainStatistics;
 
@@ -22,6 +23,8 @@ public static class DomainReferenceFile
     /// <exception cref="FormatException">The file is not a valid reference; the message names file and key.</exception>
     public static DomainReference Load(string path)
     {
+        if (BlockingFile.Problem(path) is { } blocking)
+            throw new FormatException($"{path}: is {blocking}");
         byte[] bytes;
         try
         {

@@ -21,9 +21,8 @@ public static class ManifestReader
         if (!Directory.Exists(packageDir))
             throw new ModelPackageException(packageDir, "package directory", "an existing directory (holding model.json and the ONNX file)",
                 System.IO.File.Exists(packageDir) ? "a file" : "nothing at that path");
-        if (!System.IO.File.Exists(file))
-            throw new ModelPackageException(file, "manifest present", $"a {ModelManifest.FileName} in the package directory", "no such file");
-        return Parse(System.IO.File.ReadAllText(file), file);
+        PackageFile.Require(file, "manifest present", $"a {ModelManifest.FileName} in the package directory");
+        return Parse(PackageFile.Read(file, System.IO.File.ReadAllText), file);
     }
 
     /// <summary>Parses manifest text; <paramref name="file"/> is used in error messages only.</summary>
@@ -39,7 +38,16 @@ public static class ManifestReader
             throw new ModelPackageException(file, "JSON syntax", "valid JSON", e.Message);
         }
         using (doc)
-            return new Reader(file).Read(doc.RootElement);
+        {
+            try
+            {
+                return new Reader(file).Read(doc.RootElement);
+            }
+            catch (InvalidOperationException e) // a string with a lone surrogate (\ud800) is valid JSON but no text
+            {
+                throw new ModelPackageException(file, "JSON text", "strings of valid Unicode", e.Message);
+            }
+        }
     }
 
     private sealed class Reader(string file)
@@ -120,7 +128,11 @@ public static class ManifestReader
             {
                 if (co.ValueKind != JsonValueKind.Object)
                     throw Fail("$.custom_op", "an object or null", Show(co));
-                customOp = new CustomOpRequirement(Str(co, "library", "$.custom_op"), Str(co, "domain", "$.custom_op"),
+                // A bare file name: the library is looked up next to the executable, never where a package points.
+                var library = Str(co, "library", "$.custom_op");
+                if (Path.GetFileName(library) != library || library is "." or "..")
+                    throw Fail("$.custom_op.library", "a bare file name (looked up next to the executable)", $"\"{library}\"");
+                customOp = new CustomOpRequirement(library, Str(co, "domain", "$.custom_op"),
                     Int(co, "min_version", "$.custom_op", 1, int.MaxValue));
             }
             var architecture = Str(Obj(root, "architecture", "$"), "summary", "$.architecture");
@@ -149,7 +161,8 @@ public static class ManifestReader
             if (order != "BGR")
                 throw Fail("$.input.color_order", "\"BGR\"", $"\"{order}\"");
             var shape = Get(input, "shape", "$.input");
-            if (shape.ValueKind != JsonValueKind.Array || shape.GetArrayLength() != 4 || shape.EnumerateArray().Any(d => !d.TryGetInt32(out _)))
+            if (shape.ValueKind != JsonValueKind.Array || shape.GetArrayLength() != 4
+                || shape.EnumerateArray().Any(d => d.ValueKind != JsonValueKind.Number || !d.TryGetInt32(out _)))
                 throw Fail("$.input.shape", "[1, H, W, 3]", Show(shape));
             var dims = shape.EnumerateArray().Select(d => d.GetInt32()).ToArray();
             if (dims[0] != 1 || dims[3] != 3 || dims[1] is < 8 or > 8192 || dims[2] is < 8 or > 8192)

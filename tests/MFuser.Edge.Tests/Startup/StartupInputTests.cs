@@ -103,6 +103,20 @@ public sealed class StartupInputTests : IDisposable
                 return new(["--source", $"file://{_dir.Path}"], [], ["source.uri", "is a directory; expected a video file"]);
             case "source: a file where an image folder is expected":
                 return new(["--source", $"dir://{plainFile}"], [], ["source.uri", "is a file; expected a directory (image folder)"]);
+            // A FIFO passes "exists" and reading it waits for a writer forever: each one must be refused, not opened.
+            case "config: a FIFO":
+                return new(["--config", Fifo.Create(_dir.File("config.fifo"))], [], ["--config: is a FIFO or socket"]);
+            case "calibration: a FIFO":
+                return Env("MFUSER_ANALYSIS_CALIBRATION", Fifo.Create(_dir.File("calibration.fifo")), "analysis.calibration", "is a FIFO or socket");
+            case "source: a FIFO":
+                return new(["--source", $"file://{Fifo.Create(_dir.File("video.fifo"))}"], [], ["source.uri", "is a FIFO or socket"]);
+            case "domain reference: a FIFO":
+                return Env("MFUSER_DOMAIN_SHIFT_REFERENCE", Fifo.Create(_dir.File("reference.fifo")), "domain_shift.reference",
+                    "is a FIFO or socket");
+            case "config: an empty path":
+                return new(["--config", ""], [], ["--config", "expected the path of a JSON file, found an empty string"]);
+            case "model.path: empty":
+                return new(["--model", ""], [], ["model.path = ''", "expected a model package directory (not empty)"]);
             default:
                 throw new ArgumentException(name);
         }
@@ -126,7 +140,58 @@ public sealed class StartupInputTests : IDisposable
         "spool.dir: a file", "spool.dir: under a file", "field_log.dir: a file", "field_log.dir: not writable", "field_log.dir: cannot be created",
         "broker: port 0", "broker: topic prefix $SYS", "broker: CA file not PEM", "broker: client key of another certificate",
         "model.path: a file", "source: a directory where a video file is expected", "source: a file where an image folder is expected",
+        "config: a FIFO", "calibration: a FIFO", "source: a FIFO", "domain reference: a FIFO", "config: an empty path", "model.path: empty",
     ];
+
+    [Fact]
+    public async Task Control_characters_in_an_input_cannot_forge_lines_or_drive_the_terminal()
+    {
+        var p = await EdgeProcess.RunAsync(["run", "--max-frames", "1", "--model", RepoPaths.FixturePackage, "--broker", "mqtt://127.0.0.1:1",
+            "--source", "synthetic://drive?seed=%0aFORGED%1b%5b31m"], new Dictionary<string, string>());
+        Assert.True(p.ExitCode == 2, p.ToString());
+        // "invalid configuration:" and the one problem: the decoded newline and ESC are shown escaped.
+        Assert.Equal(2, p.Stderr.TrimEnd().Split('\n').Length);
+        Assert.Contains("\\u000AFORGED\\u001B", p.Stderr);
+        Assert.DoesNotContain('\u001b', p.Stderr);
+    }
+
+    [Fact]
+    public async Task A_reference_recorded_with_another_model_exits_2_before_a_frame_is_processed()
+    {
+        // The bundled model's package statistics have a 64-value embedding; the fixture model emits 3.
+        var other = Path.Combine(RepoPaths.Root, "models", "mfuser-tiny-synth", "domain_reference.json");
+        var p = await EdgeProcess.RunAsync(["run", "--max-frames", "1", "--model", RepoPaths.FixturePackage, "--broker", "mqtt://127.0.0.1:1"],
+            new Dictionary<string, string> { ["MFUSER_INFERENCE_PROVIDERS"] = "cpu", ["MFUSER_DOMAIN_SHIFT_REFERENCE"] = other });
+        Assert.True(p.ExitCode == 2, p.ToString());
+        Assert.Contains("domain_shift.reference", p.Stderr);
+        Assert.Contains("has 64 values, but model fixture-colour-rule", p.Stderr);
+        AssertNoCrashOutput(p);
+    }
+
+    [Fact]
+    public async Task An_embedded_broker_port_another_program_holds_exits_2_naming_the_key()
+    {
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+        var p = await EdgeProcess.RunAsync(["run", "--max-frames", "1", "--model", RepoPaths.FixturePackage],
+            new Dictionary<string, string> { ["MFUSER_INFERENCE_PROVIDERS"] = "cpu", ["MFUSER_BROKER_EMBEDDED_PORT"] = port.ToString() });
+        Assert.True(p.ExitCode == 2, p.ToString());
+        Assert.Contains($"broker.embedded_port = '{port}'", p.Stderr);
+        Assert.Contains("cannot listen", p.Stderr);
+        AssertNoCrashOutput(p);
+    }
+
+    [Fact]
+    public async Task A_calibration_output_that_cannot_be_written_is_refused_before_the_drive_is_recorded()
+    {
+        var p = await EdgeProcess.RunAsync(["calibrate-domain", "--model", RepoPaths.FixturePackage, "--frames", "2", "--output", _dir.Path],
+            new Dictionary<string, string> { ["MFUSER_INFERENCE_PROVIDERS"] = "cpu" });
+        Assert.True(p.ExitCode == 2, p.ToString());
+        Assert.Contains("--output", p.Stderr);
+        Assert.Contains("is a directory; expected a file to write", p.Stderr);
+        Assert.DoesNotContain("execution provider in use", p.Stdout + p.Stderr); // refused before the model loaded
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -152,14 +217,15 @@ public sealed class StartupInputTests : IDisposable
     [Fact]
     public async Task An_unexpected_error_is_one_line_and_exit_1_not_a_crash()
     {
-        // calibrate-domain writes its reference where it is told; /proc refuses the folder (an unforeseen IOException).
-        var p = await EdgeProcess.RunAsync(
-            ["calibrate-domain", "--model", RepoPaths.FixturePackage, "--frames", "2", "--output", "/proc/mfuser-ref/reference.json"],
+        // calibrate-domain writes its reference where it is told; a name longer than the file system allows fails only
+        // when the file is written (an unforeseen IOException).
+        var tooLong = Path.Combine(_dir.Path, new string('r', 300) + ".json");
+        var p = await EdgeProcess.RunAsync(["calibrate-domain", "--model", RepoPaths.FixturePackage, "--frames", "2", "--output", tooLong],
             new Dictionary<string, string> { ["MFUSER_INFERENCE_PROVIDERS"] = "cpu" }, timeoutS: 120);
         Assert.True(p.ExitCode == 1, p.ToString());
         var error = Assert.Single(p.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("mfuser-edge: error: unexpected ", error);
-        Assert.Contains("/proc/mfuser-ref", error);
+        Assert.Contains("rrrr", error);
         AssertNoCrashOutput(p);
     }
 
