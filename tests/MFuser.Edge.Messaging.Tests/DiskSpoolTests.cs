@@ -49,6 +49,30 @@ public sealed class DiskSpoolTests : IDisposable
     }
 
     [Fact]
+    public void A_write_that_fails_refuses_that_message_and_the_spool_goes_on()
+    {
+        using var spool = Open(segmentBytes: 4096);
+        Assert.True(spool.TryAdd(Message(0, size: 3000)));
+        // The next message needs a new segment file; with the folder gone its creation fails (as a full disk, a
+        // read-only remount or an immutable file would fail the write).
+        Directory.Move(_dir, _dir + ".away");
+        try
+        {
+            Assert.False(spool.TryAdd(Message(1, size: 3000)));
+        }
+        finally
+        {
+            Directory.Move(_dir + ".away", _dir);
+        }
+        Assert.Equal(1, spool.Refused);
+        Assert.True(spool.TryAdd(Message(2, size: 3000)));
+        var seen = Drain(spool);
+        Assert.Equal(2, seen.Count);
+        Assert.Contains("\"event_id\":0", seen[0]);
+        Assert.Contains("\"event_id\":2", seen[1]);
+    }
+
+    [Fact]
     public void Survives_a_restart_across_segments_and_acknowledgements_persist()
     {
         using (var spool = Open())

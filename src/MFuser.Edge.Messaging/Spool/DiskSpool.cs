@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Globalization;
 using System.IO.Hashing;
 using System.Text;
@@ -70,6 +71,8 @@ public sealed class DiskSpool : IMustDeliverStore, IDisposable
     private MustDeliverMessage? _head;
     private (long Segment, SafeFileHandle Handle)? _reader;
     private bool _disposed;
+    private bool _writerFailed;
+    private long _lastWriteErrorLog;
 
     /// <summary>Opens (or creates) the spool in <see cref="DiskSpoolOptions.Directory"/> and recovers what an earlier
     /// process left there.</summary>
@@ -113,7 +116,7 @@ public sealed class DiskSpool : IMustDeliverStore, IDisposable
 
     public bool SurvivesRestart => true;
 
-    /// <summary>Messages refused because the spool was full.</summary>
+    /// <summary>Messages refused because the spool was full or their write failed.</summary>
     public long Refused { get; private set; }
 
     /// <summary>Torn or corrupt records found (and skipped) when the spool was opened.</summary>
@@ -144,15 +147,52 @@ public sealed class DiskSpool : IMustDeliverStore, IDisposable
                 Refused++;
                 return false;
             }
-            if (_writer.Length > 0 && _writer.Length + record.Length > _options.SegmentBytes)
-                StartSegment(_writeSegment + 1);
-            var offset = _writer.Length;
-            _writer.Write(record);
-            _writer.Flush(flushToDisk: true);
+            long offset = -1;
+            try
+            {
+                if (_writerFailed || (_writer.Length > 0 && _writer.Length + record.Length > _options.SegmentBytes))
+                    StartSegment(_writeSegment + 1);
+                _writerFailed = false;
+                offset = _writer.Length;
+                _writer.Write(record);
+                _writer.Flush(flushToDisk: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                RefuseAfterWriteError(e, offset);
+                return false;
+            }
             _segmentSizes[_writeSegment] = _writer.Length;
             _pending.Enqueue(new RecordLocation(_writeSegment, offset, record.Length));
             return true;
         }
+    }
+
+    /// <summary>A write that failed (disk full, file made read-only or immutable, I/O error) refuses the message like a
+    /// full spool, logged at most once a minute. The next message goes to a new segment, so no good record ever follows
+    /// a torn one (recovery cuts a segment at its first torn record).</summary>
+    private void RefuseAfterWriteError(Exception e, long offset)
+    {
+        Refused++;
+        _writerFailed = true;
+        try
+        {
+            if (offset >= 0)
+                _writer.SetLength(offset);
+        }
+        catch (Exception again) when (again is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            // the new segment keeps later records clear of whatever the failed write left
+        }
+        LogWriteError($"a write failed, the message is refused ({Refused} refused so far)", e);
+    }
+
+    private void LogWriteError(string what, Exception e)
+    {
+        if (_lastWriteErrorLog != 0 && Stopwatch.GetElapsedTime(_lastWriteErrorLog) < TimeSpan.FromMinutes(1))
+            return;
+        _lastWriteErrorLog = Stopwatch.GetTimestamp();
+        _log.LogWarning("must-deliver spool {Dir}: {What}: {Error} (logged at most once a minute)", _options.Directory, what, e.Message);
     }
 
     public bool TryPeek(out MustDeliverMessage message)
@@ -173,20 +213,28 @@ public sealed class DiskSpool : IMustDeliverStore, IDisposable
             if (_disposed || !_pending.TryDequeue(out var removed))
                 return;
             _head = null;
-            if (_pending.TryPeek(out var next))
+            try
             {
-                WriteCursor(next.Segment, next.Offset);
-                if (next.Segment != removed.Segment)
-                    DeleteSegmentsBefore(next.Segment);
+                if (_pending.TryPeek(out var next))
+                {
+                    WriteCursor(next.Segment, next.Offset);
+                    if (next.Segment != removed.Segment)
+                        DeleteSegmentsBefore(next.Segment);
+                }
+                else
+                {
+                    // Drained. Acknowledged records still occupy the write segment; once that is worth a file, start a
+                    // fresh one and delete the rest, so they never eat into the bound for long.
+                    if (_writer.Length >= RollWhenDrainedBytes)
+                        StartSegment(_writeSegment + 1);
+                    WriteCursor(_writeSegment, _writer.Length);
+                    DeleteSegmentsBefore(_writeSegment);
+                }
             }
-            else
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // Drained. Acknowledged records still occupy the write segment; once that is worth a file, start a
-                // fresh one and delete the rest, so they never eat into the bound for long.
-                if (_writer.Length >= RollWhenDrainedBytes)
-                    StartSegment(_writeSegment + 1);
-                WriteCursor(_writeSegment, _writer.Length);
-                DeleteSegmentsBefore(_writeSegment);
+                // The message is delivered; a cursor left behind only means it is sent again after a restart.
+                LogWriteError("moving the cursor past a delivered message failed", e);
             }
         }
     }
@@ -258,9 +306,11 @@ public sealed class DiskSpool : IMustDeliverStore, IDisposable
 
     private void StartSegment(long id)
     {
+        // Opened before the old one is closed: when the open fails, the current writer stays usable.
+        var next = new FileStream(SegmentPath(id), FileMode.Append, FileAccess.Write, FileShare.Read, 4096, FileOptions.None);
         _writer?.Dispose();
         _writeSegment = id;
-        _writer = new FileStream(SegmentPath(id), FileMode.Append, FileAccess.Write, FileShare.Read, 4096, FileOptions.None);
+        _writer = next;
         _segmentSizes[id] = _writer.Length;
         DurableFile.SyncDirectory(_options.Directory);
     }

@@ -14,6 +14,7 @@ public sealed class EpisodePublisher : IAsyncDisposable
     private readonly Channel<(byte[] Payload, bool Open)> _queue =
         Channel.CreateUnbounded<(byte[], bool)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly Task _pump;
+    private readonly RateGate _refusalLogs = new(1.0 / 60);
     private long _queued, _stored, _refused;
 
     public EpisodePublisher(MqttLink link, OpenEpisodeFile? openEpisode, ILogger log)
@@ -26,11 +27,12 @@ public sealed class EpisodePublisher : IAsyncDisposable
                 // in between leaves at worst a gap in seq or a second end, never two different events with one event_id.
                 if (open)
                     Track(openEpisode, payload, open, log);
-                if (!link.EnqueueMustDeliver(link.Topics.DomainShift, payload))
+                if (!Store(link, payload, out var error))
                 {
                     Interlocked.Increment(ref _refused);
-                    log.LogError("domain_shift event refused by the must-deliver store (full: raise spool.max_mb); {Refused} " +
-                                 "refused so far", Refused);
+                    if (_refusalLogs.TryEnter())
+                        log.LogError("domain_shift event refused by the must-deliver store ({Reason}); {Refused} refused so far " +
+                                     "(logged at most once a minute)", error ?? "full or its write failed: see the spool's warning", Refused);
                     continue;
                 }
                 Interlocked.Increment(ref _stored);
@@ -40,13 +42,28 @@ public sealed class EpisodePublisher : IAsyncDisposable
         });
     }
 
+    /// <summary>Hands one event to the store; whatever the store throws refuses this event, never the ones after it.</summary>
+    private static bool Store(MqttLink link, byte[] payload, out string? error)
+    {
+        error = null;
+        try
+        {
+            return link.EnqueueMustDeliver(link.Topics.DomainShift, payload);
+        }
+        catch (Exception e) when (e is not ObjectDisposedException)
+        {
+            error = e.Message;
+            return false;
+        }
+    }
+
     private static void Track(OpenEpisodeFile? openEpisode, byte[] payload, bool open, ILogger log)
     {
         try
         {
             openEpisode?.Track(payload, open);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             log.LogWarning("cannot record the open episode in {Path}: {Error}; a crash now would leave it without an end event",
                 openEpisode!.Path, e.Message);
@@ -59,7 +76,7 @@ public sealed class EpisodePublisher : IAsyncDisposable
     /// <summary>Events accepted by the must-deliver store.</summary>
     public long Stored => Interlocked.Read(ref _stored);
 
-    /// <summary>Events the store refused because it was full.</summary>
+    /// <summary>Events the store refused (full, or the spool's write failed).</summary>
     public long Refused => Interlocked.Read(ref _refused);
 
     /// <summary>Queues one serialized event (<paramref name="episodeOpen"/>: false for the episode's <c>end</c>) and
