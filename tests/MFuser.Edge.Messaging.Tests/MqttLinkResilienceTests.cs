@@ -83,6 +83,26 @@ public sealed class MqttLinkResilienceTests
     }
 
     [Fact]
+    public async Task A_broker_that_drops_every_connection_at_once_is_retried_with_backoff_not_hammered()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        await using var proxy = new TcpProxy(broker.Port);
+        proxy.Start();
+        var options = Links.Options(proxy.Port) with { ReconnectMin = TimeSpan.FromMilliseconds(200), ReconnectMax = TimeSpan.FromSeconds(1) };
+        await using var link = await Links.StartedAsync(options);
+        // Every connection is cut as soon as it is made (as a retained packet too large to receive did on every connect).
+        var until = DateTime.UtcNow.AddSeconds(4);
+        while (DateTime.UtcNow < until)
+        {
+            proxy.SeverAll();
+            await Task.Delay(20);
+        }
+        // Backoff 0.2, 0.4, 0.8, 1, 1 s: about six reconnects in four seconds; reconnecting at once made hundreds.
+        Assert.InRange(link.Counters.Reconnects, 1, 10);
+        Assert.True(await link.WaitConnectedAsync(TimeSpan.FromSeconds(5)), "the link comes back once connections last");
+    }
+
+    [Fact]
     public async Task A_silently_dead_connection_is_detected_by_keep_alive_and_replaced()
     {
         await using var broker = await MosquittoBroker.StartAsync();

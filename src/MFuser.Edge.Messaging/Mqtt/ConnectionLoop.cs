@@ -7,7 +7,9 @@ namespace MFuser.Edge.Messaging.Mqtt;
 /// Keeps the link connected: connects in the background (the caller never waits for the broker), and after every
 /// connect runs <paramref name="afterConnect"/> (subscriptions, retained state, <c>available = online</c>) before the
 /// link counts as connected; watches the connection with the <see cref="LivenessMonitor"/>; after a loss reconnects
-/// with bounded exponential backoff and jitter. Logs one warning per outage (<see cref="OutageLog"/>).
+/// with bounded exponential backoff and jitter. A connection that ends within <see cref="StableAfter"/> counts as a
+/// failed attempt (a broker that accepts and then drops every connection is not hammered). Logs one warning per
+/// outage (<see cref="OutageLog"/>).
 /// </summary>
 internal sealed class ConnectionLoop
 {
@@ -15,6 +17,9 @@ internal sealed class ConnectionLoop
     private readonly Connector _connector;
     private readonly Func<CancellationToken, Task> _afterConnect;
     private readonly OutageLog _outage;
+    /// <summary>How long a connection must last for the next loss to reconnect at once, with the backoff reset.</summary>
+    internal static readonly TimeSpan StableAfter = TimeSpan.FromSeconds(10);
+
     private TaskCompletionSource<string> _ended = NewSignal();
     private string? _deadReason;
 
@@ -63,7 +68,7 @@ internal sealed class ConnectionLoop
             if (everConnected)
                 _session.Counters.Count(LinkEvent.Reconnects);
             everConnected = true;
-            delay = _session.Options.ReconnectMin;
+            var connectedAt = System.Diagnostics.Stopwatch.GetTimestamp();
             _outage.Connected(_session.Protocol!, _session.Topics.Base);
             try
             {
@@ -92,6 +97,14 @@ internal sealed class ConnectionLoop
             await liveness.ConfigureAwait(false);
             _outage.Lost(reason, _session.Counters.LoseUnconfirmed());
             await EnsureClientClosedAsync(ct).ConfigureAwait(false);
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(connectedAt) >= StableAfter)
+            {
+                delay = _session.Options.ReconnectMin;
+                continue;
+            }
+            if (!await BackOffAsync(delay, ct).ConfigureAwait(false))
+                return;
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _session.Options.ReconnectMax.Ticks));
         }
     }
 

@@ -8,7 +8,10 @@ namespace MFuser.Edge.Messaging.Mqtt;
 /// The link's subscriptions: the topic filters and their handlers, subscribed (QoS 1) after every connect and at once
 /// when added while connected. A filter the broker refuses in its SUBACK is counted and warned about once. Each
 /// received message goes to every distinct handler whose filter matches (<see cref="TopicFilter"/>); a handler that
-/// throws is logged, rate-limited, and the next message is handled as usual.
+/// throws is logged, rate-limited, and the next message is handled as usual. Subscriptions are requests and
+/// commands, so a retained message is never acted on: MQTT 5 brokers are asked not to send them (Retain Handling 2)
+/// and one that arrives anyway (MQTT 3.1.1) is ignored and warned about once per topic — otherwise every reconnect
+/// would replay a stale command, and a retained message too large to receive would break every connection.
 /// </summary>
 internal sealed class Subscriptions(LinkSession session)
 {
@@ -37,6 +40,13 @@ internal sealed class Subscriptions(LinkSession session)
     public async Task DispatchAsync(MqttApplicationMessageReceivedEventArgs e)
     {
         var topic = e.ApplicationMessage.Topic;
+        if (e.ApplicationMessage.Retain)
+        {
+            session.Warnings.Once(LogLevel.Warning, "retained-ignored", "retained:" + topic,
+                "MQTT: ignored a retained message on {Topic}: requests and commands are acted on when sent, never replayed " +
+                "(clear it with an empty retained publish; warned once per topic)", topic.Length > 120 ? topic[..120] + "…" : topic);
+            return;
+        }
         List<Func<InboundMessage, Task>> handlers;
         lock (_entries)
             handlers = _entries.Where(s => TopicFilter.Matches(topic, s.Filter)).Select(s => s.Handler).Distinct().ToList();
@@ -67,7 +77,7 @@ internal sealed class Subscriptions(LinkSession session)
     private async Task SubscribeAsync(string filter, CancellationToken ct)
     {
         var options = new MqttClientSubscribeOptionsBuilder()
-            .WithTopicFilter(filter, MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithTopicFilter(f => f.WithTopic(filter).WithAtLeastOnceQoS().WithRetainHandling(MqttRetainHandling.DoNotSendOnSubscribe))
             .Build();
         var result = await session.Client.SubscribeAsync(options, ct).ConfigureAwait(false);
         foreach (var item in result.Items)

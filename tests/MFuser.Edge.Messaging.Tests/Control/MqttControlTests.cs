@@ -70,6 +70,36 @@ public sealed class MqttControlTests : IAsyncLifetime
         Assert.Equal("5", state.Text);
     }
 
+    [Fact]
+    public async Task Retained_requests_and_commands_are_never_acted_on()
+    {
+        var (router, settings, calls) = ControlFixtures.NewRouter();
+        var options = Links.Options(_broker.Port);
+        var b = $"{options.TopicPrefix}/{options.DeviceId}";
+        using (var publisher = await PublisherAsync())
+        {
+            // Left on the broker before the daemon starts (or by a careless tool): replayed on every reconnect, they
+            // would undo later settings and rewrite snapshots.
+            await publisher.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(b + "/segmentation_hz/set").WithPayload("7")
+                .WithRetainFlag().WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+            await publisher.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(b + "/cmd/mark_event")
+                .WithPayload("""{"label":"stale"}""").WithRetainFlag().WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        }
+        await using var probe = await MqttProbe.StartAsync(_broker.Host, _broker.Port, b + "/#");
+        await using var link = await Links.StartedAsync(options);
+        new MqttControl(link, router).Attach();
+        await probe.WaitForAsync(b + "/segmentation_hz/state", "2", Links.Wait);
+        using var live = await PublisherAsync();
+        await Task.Delay(300); // the subscription is made on connect
+
+        await PublishAsync(live, b + "/overlay_hz/set", "3"u8.ToArray());
+        await probe.WaitForAsync(m => m.Topic == b + "/overlay_hz/result", Links.Wait);
+        // Anything done for the retained messages (subscribed before the live one) would have answered by now.
+        Assert.Equal(2, settings.SegmentationHz);
+        Assert.Empty(calls);
+        Assert.DoesNotContain(probe.Messages, m => m.Topic == b + "/segmentation_hz/result" || m.Topic == b + "/cmd/mark_event/result");
+    }
+
     /// <summary>Seeded random and mutated payloads on every control topic.</summary>
     private static List<(string Topic, byte[] Payload)> Fuzz(int seed, int count)
     {
