@@ -33,6 +33,10 @@ internal sealed class RecorderLoop(FieldLogOptions options, ILogger log)
     private OpenLogFile? _file;
     private CameraMount? _mount;
     private long _written, _errors;
+    /// <summary>How long after a write error an abandoned recording that is still wanted is tried again.</summary>
+    internal static readonly TimeSpan RetryAfterError = TimeSpan.FromSeconds(5);
+
+    private long? _retryAt;
     private int _filesWritten, _quotaStops, _snapshotsRefused;
     private long _lastRefusalLog;
     private volatile bool _recording;
@@ -66,10 +70,11 @@ internal sealed class RecorderLoop(FieldLogOptions options, ILogger log)
         {
             Interlocked.Increment(ref _errors);
             LastError = $"{e.GetType().Name}: {e.Message}";
-            log.LogError("Field log: writing {File} failed: {Error}; this recording is abandoned",
-                _file?.Path ?? $"a new file in {options.Directory}", e.Message);
+            log.LogError("Field log: writing {File} failed: {Error}; this recording is abandoned (retried in {Retry} s while one is wanted)",
+                _file?.Path ?? $"a new file in {options.Directory}", e.Message, RetryAfterError.TotalSeconds);
             Abandon(_file);
             _file = null;
+            _retryAt = Stopwatch.GetTimestamp() + (long)(RetryAfterError.TotalSeconds * Stopwatch.Frequency);
         }
         _recording = _file is not null;
     }
@@ -89,6 +94,13 @@ internal sealed class RecorderLoop(FieldLogOptions options, ILogger log)
             case ItemKind.Data or ItemKind.Fix:
                 if (_file is not null && !_trigger.Wanted(item.Time))
                     Close();
+                // A recording a write error abandoned (disk error, its folder deleted) starts again while still wanted.
+                if (_file is null && _retryAt is { } retry && Stopwatch.GetTimestamp() >= retry)
+                {
+                    _retryAt = null;
+                    if (_trigger.Wanted(item.Time))
+                        OpenRecording(_trigger.Reason("recording"), item.Time);
+                }
                 if (_file is not null)
                     WriteRecording(item);
                 _ring.Add(item);
@@ -150,6 +162,11 @@ internal sealed class RecorderLoop(FieldLogOptions options, ILogger log)
         var stamp = DateTimeOffset.FromUnixTimeMilliseconds(firstTime / 1_000_000).UtcDateTime
             .ToString("yyyyMMdd'T'HHmmss.fff'Z'", CultureInfo.InvariantCulture);
         var name = $"{stamp}-{Safe(reason)}";
+        if (!Directory.Exists(options.Directory))
+        {
+            Directory.CreateDirectory(options.Directory); // deleted while running: recreated, as at start
+            log.LogWarning("Field log: {Dir} was missing and has been created again", options.Directory);
+        }
         var path = Path.Combine(options.Directory, name + ".mcap");
         for (var n = 2; File.Exists(path); n++)
             path = Path.Combine(options.Directory, $"{name}-{n}.mcap");

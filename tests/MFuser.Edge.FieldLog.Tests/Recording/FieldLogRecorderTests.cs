@@ -165,6 +165,31 @@ public sealed class FieldLogRecorderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_recording_whose_folder_was_deleted_starts_again_in_a_recreated_folder()
+    {
+        FieldLogCounters counters;
+        await using (var r = new FieldLogRecorder(Options()))
+        {
+            r.Start();
+            r.SetRecording(true);
+            FeedRange(r, 0, 5, jpegSize: 10_000);
+            await r.FlushAsync();
+            Directory.Delete(_dir, recursive: true); // an operator cleaning up, or a card remounted
+            FeedRange(r, 6, 45, jpegSize: 10_000); // past the 256 KiB quota check, which finds the folder gone
+            await r.FlushAsync();
+            Assert.Equal(1, r.Counters.WriteErrors);
+            Assert.False(r.Counters.Recording);
+            await Task.Delay(RecorderLoop.RetryAfterError + TimeSpan.FromMilliseconds(300));
+            FeedRange(r, 46, 50, jpegSize: 10_000);
+            await r.FlushAsync();
+            counters = r.Counters;
+        }
+        Assert.True(counters.Recording, "manual recording is on again");
+        var file = McapReader.Read(Assert.Single(Directory.GetFiles(_dir, "*-manual.mcap")));
+        Assert.Contains(file.On("/camera/image"), m => m.LogTime == (ulong)RecorderItem.Nanoseconds(Stamp(50).CapturedAt));
+    }
+
+    [Fact]
     public async Task A_full_queue_drops_and_counts_instead_of_waiting()
     {
         await using var r = new FieldLogRecorder(Options(frameQueue: 4));
