@@ -95,9 +95,21 @@ public sealed class ConsoleHost : IAsyncDisposable
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxConcurrentConnections = 64;
             kestrel.Limits.MinResponseDataRate = null;
+            // Kestrel's defaults (130 s idle keep-alive, 30 s for the headers) let 64 idle or byte-by-byte clients hold
+            // every connection, /healthz included, for minutes; a probe or a page reconnects within these.
+            kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(10);
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(5);
             kestrel.Listen(listen.Address, listen.Port, endpoint => endpoint.Protocols = HttpProtocols.Http1);
         });
         builder.Services.AddRoutingCore();
+        // On loopback no token is needed, so a web page whose name an attacker re-points at 127.0.0.1 (DNS rebinding)
+        // could read the console: only loopback host names are answered there (400 otherwise).
+        if (listen.IsLoopback)
+            builder.Services.AddHostFiltering(hosts =>
+            {
+                hosts.AllowedHosts = ["localhost", "127.0.0.1", "[::1]"];
+                hosts.IncludeFailureMessage = false;
+            });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("mfuser-edge"))
@@ -110,6 +122,8 @@ public sealed class ConsoleHost : IAsyncDisposable
             });
 
         var app = builder.Build();
+        if (listen.IsLoopback)
+            app.UseHostFiltering();
         app.UseRouting();
         app.Use((context, next) => CountRequestAsync(context, next, feed));
         app.Use(gate.InvokeAsync);

@@ -11,26 +11,29 @@ namespace MFuser.Edge.Web.Http;
 /// publishes are served byte for byte; before the first one an endpoint answers 503 with a JSON reason.</summary>
 internal sealed class ConsoleApi(ConsoleFeed feed, StaticAssets assets, ConsoleHostSettings settings, CancellationToken stopping)
 {
+    /// <summary>Everything but the streams answers HEAD as well (probes and link checkers use it).</summary>
+    private static readonly string[] GetOrHead = [HttpMethods.Get, HttpMethods.Head];
+
     public void Map(IEndpointRouteBuilder routes)
     {
         foreach (var path in assets.Paths)
-            routes.MapGet(path, context => assets.ServeAsync(context, path));
+            routes.MapMethods(path, GetOrHead, context => assets.ServeAsync(context, path));
         routes.MapGet("/stream/{view}", StreamAsync);
-        routes.MapGet("/api/info", context => PayloadAsync(context, feed.Info, "info"));
-        routes.MapGet("/api/stats", context => PayloadAsync(context, feed.Stats, "stats"));
-        routes.MapGet("/api/drivable", context => PayloadAsync(context, feed.Drivable, "drivable"));
-        routes.MapGet("/api/snapshot.jpg", context => ImageAsync(context, ConsoleView.Camera, "image/jpeg"));
-        routes.MapGet("/api/overlay.jpg", context => ImageAsync(context, ConsoleView.Overlay, "image/jpeg"));
-        routes.MapGet("/api/labels.png", context => ImageAsync(context, ConsoleView.LabelIds, "image/png"));
-        routes.MapGet("/api/episodes", context => JsonResponses.WriteBytesAsync(context, feed.Episodes.ToJsonArray()));
-        routes.MapGet("/api/shift", context => JsonResponses.WriteAsync(context, feed.Shift.WriteJson));
-        routes.MapGet("/api/console", ConsoleStatusAsync);
-        routes.MapGet("/healthz", context =>
+        routes.MapMethods("/api/info", GetOrHead, context => PayloadAsync(context, feed.Info, "info"));
+        routes.MapMethods("/api/stats", GetOrHead, context => PayloadAsync(context, feed.Stats, "stats"));
+        routes.MapMethods("/api/drivable", GetOrHead, context => PayloadAsync(context, feed.Drivable, "drivable"));
+        routes.MapMethods("/api/snapshot.jpg", GetOrHead, context => ImageAsync(context, ConsoleView.Camera, "image/jpeg"));
+        routes.MapMethods("/api/overlay.jpg", GetOrHead, context => ImageAsync(context, ConsoleView.Overlay, "image/jpeg"));
+        routes.MapMethods("/api/labels.png", GetOrHead, context => ImageAsync(context, ConsoleView.LabelIds, "image/png"));
+        routes.MapMethods("/api/episodes", GetOrHead, context => JsonResponses.WriteBytesAsync(context, feed.Episodes.ToJsonArray()));
+        routes.MapMethods("/api/shift", GetOrHead, context => JsonResponses.WriteAsync(context, feed.Shift.WriteJson));
+        routes.MapMethods("/api/console", GetOrHead, ConsoleStatusAsync);
+        routes.MapMethods("/healthz", GetOrHead, context =>
         {
             context.Response.ContentType = "text/plain; charset=utf-8";
             return context.Response.WriteAsync("ok\n");
         });
-        routes.MapGet("/readyz", ReadyAsync);
+        routes.MapMethods("/readyz", GetOrHead, ReadyAsync);
     }
 
     /// <summary>The route of every path no other route matches (any method).</summary>

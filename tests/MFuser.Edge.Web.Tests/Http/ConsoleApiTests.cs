@@ -161,6 +161,31 @@ public class ConsoleApiTests
         Assert.Equal("ok\n", await console.Client.GetStringAsync("healthz"));
     }
 
+    [Fact]
+    public async Task Probes_may_use_head()
+    {
+        await using var console = await TestConsole.StartAsync();
+        using var healthz = await console.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "healthz"));
+        Assert.Equal(HttpStatusCode.OK, healthz.StatusCode);
+        using var readyz = await console.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "readyz"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, readyz.StatusCode); // no frame yet: not ready, but not "no such page"
+    }
+
+    [Theory]
+    [InlineData("evil.example", HttpStatusCode.BadRequest)]
+    [InlineData("127.0.0.1.nip.io", HttpStatusCode.BadRequest)]
+    [InlineData("localhost:9000", HttpStatusCode.OK)] // an SSH tunnel's local port
+    [InlineData("127.0.0.1", HttpStatusCode.OK)]
+    public async Task On_loopback_only_loopback_host_names_are_answered(string host, HttpStatusCode expected)
+    {
+        // Without a token on loopback, a page whose name is re-pointed at 127.0.0.1 (DNS rebinding) must get nothing.
+        await using var console = await TestConsole.StartAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "healthz");
+        request.Headers.Host = host;
+        using var response = await console.Client.SendAsync(request);
+        Assert.Equal(expected, response.StatusCode);
+    }
+
     [Theory]
     [InlineData("api/nothing")]
     [InlineData("nothing.png")]

@@ -67,7 +67,7 @@ public class MjpegStreamTests
         await using var console = await TestConsole.StartAsync(fps: 30, stallTimeout: TimeSpan.FromSeconds(1));
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
         await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, console.Host.Address.Port));
-        await socket.SendAsync(Encoding.ASCII.GetBytes("GET /stream/overlay HTTP/1.1\r\nHost: test\r\n\r\n"));
+        await socket.SendAsync(Encoding.ASCII.GetBytes("GET /stream/overlay HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await WaitUntilAsync(() => console.Feed.Viewers.Count == 1, timeout.Token);
 
