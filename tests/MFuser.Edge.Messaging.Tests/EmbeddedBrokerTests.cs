@@ -1,6 +1,7 @@
 using System.Net;
 using MFuser.Edge.Core.Payloads;
 using MFuser.TestSupport;
+using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
@@ -36,6 +37,36 @@ public sealed class EmbeddedBrokerTests
         var stderr = await p.StandardError.ReadToEndAsync();
         await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(p.ExitCode == 0, $"mosquitto_pub -V {protocol} failed ({p.ExitCode}): {stderr}");
+    }
+
+    [Fact]
+    public async Task What_a_local_client_makes_the_broker_hold_is_bounded()
+    {
+        // Any process on the machine may publish to the demo broker, which lives in the daemon's own memory.
+        await using var broker = await EmbeddedBroker.StartAsync(0);
+        await using var probe = await MqttProbe.StartAsync("127.0.0.1", broker.Port, "junk/#");
+        using var client = new MqttClientFactory().CreateMqttClient();
+        await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).Build());
+        Task<MqttClientPublishResult> Publish(string topic, byte[] payload, bool retain = false) =>
+            client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithRetainFlag(retain)
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+
+        var big = await Publish("junk/big", new byte[BrokerBudget.MaxMessageBytes + 1], retain: true);
+        Assert.Equal(MqttClientPublishReasonCode.QuotaExceeded, big.ReasonCode);
+        for (var i = 0; i < BrokerBudget.MaxRetainedTopics; i++)
+            await Publish($"junk/r{i}", "x"u8.ToArray(), retain: true);
+        await Publish("junk/one-too-many", "x"u8.ToArray(), retain: true);
+        await probe.WaitForAsync(m => m.Topic == "junk/one-too-many", Links.Wait); // delivered, only not retained
+        Assert.Equal((1, 1), (broker.RefusedMessages, broker.NotRetained));
+        Assert.DoesNotContain(probe.Messages, m => m.Topic == "junk/big");
+
+        await Publish("junk/r0", [], retain: true); // clearing one makes room again
+        await Publish("junk/last", "x"u8.ToArray(), retain: true);
+        await using var late = await MqttProbe.StartAsync("127.0.0.1", broker.Port, "junk/#");
+        await late.WaitForAsync(m => m.Topic == "junk/last", Links.Wait);
+        await late.WaitForAsync(m => m.Topic == "junk/r999", Links.Wait);
+        Assert.DoesNotContain(late.Messages, m => m.Topic is "junk/one-too-many" or "junk/r0" or "junk/big");
+        Assert.Equal(1, broker.NotRetained);
     }
 
     [Fact]
