@@ -73,10 +73,12 @@ public sealed class SettingSchema
     }
 
     internal static SettingSchema Rate(string name, string description, Action<RuntimeSettings, double> apply) =>
-        new(name, $"a number from 0 to {RuntimeSettings.MaxHz.ToString(CultureInfo.InvariantCulture)}", description,
-            // .NET parses "-Infinity" even without AllowLeadingSign: only finite values in range pass.
-            t => double.TryParse(t, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) && v >= 0 &&
-                 v <= RuntimeSettings.MaxHz
+        new(name, $"0 (off) or a number from {Config.ConfigSchema.MinRateHz.ToString(CultureInfo.InvariantCulture)} to " +
+                  $"{RuntimeSettings.MaxHz.ToString(CultureInfo.InvariantCulture)}", description,
+            // .NET parses "-Infinity" even without AllowLeadingSign, and "2\0" (trailing NULs): only plain, finite values in
+            // range pass, and no rate below the one the state can show (it has three decimals).
+            t => !t.Any(char.IsControl) && double.TryParse(t, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var v)
+                 && double.IsFinite(v) && (v == 0 || (v >= Config.ConfigSchema.MinRateHz && v <= RuntimeSettings.MaxHz))
                 ? (true, v)
                 : (false, 0.0),
             (s, v) => apply(s, (double)v));

@@ -38,13 +38,15 @@ public class ControlRouterTests
     }
 
     [Theory]
-    [InlineData("segmentation_hz/set", "61", "segmentation_hz: expected a number from 0 to 60, got '61'")]
-    [InlineData("segmentation_hz/set", "-1", "segmentation_hz: expected a number from 0 to 60, got '-1'")]
-    [InlineData("segmentation_hz/set", "NaN", "segmentation_hz: expected a number from 0 to 60, got 'NaN'")]
-    [InlineData("segmentation_hz/set", "1e1", "segmentation_hz: expected a number from 0 to 60, got '1e1'")]
-    [InlineData("segmentation_hz/set", "-Infinity", "segmentation_hz: expected a number from 0 to 60, got '-Infinity'")]
-    [InlineData("overlay_hz/set", "-0.5", "overlay_hz: expected a number from 0 to 60, got '-0.5'")]
-    [InlineData("overlay_hz/set", "", "overlay_hz: expected a number from 0 to 60, got ''")]
+    [InlineData("segmentation_hz/set", "61", "segmentation_hz: expected 0 (off) or a number from 0.001 to 60, got '61'")]
+    [InlineData("segmentation_hz/set", "-1", "segmentation_hz: expected 0 (off) or a number from 0.001 to 60, got '-1'")]
+    [InlineData("segmentation_hz/set", "NaN", "segmentation_hz: expected 0 (off) or a number from 0.001 to 60, got 'NaN'")]
+    [InlineData("segmentation_hz/set", "1e1", "segmentation_hz: expected 0 (off) or a number from 0.001 to 60, got '1e1'")]
+    [InlineData("segmentation_hz/set", "-Infinity", "segmentation_hz: expected 0 (off) or a number from 0.001 to 60, got '-Infinity'")]
+    [InlineData("overlay_hz/set", "-0.5", "overlay_hz: expected 0 (off) or a number from 0.001 to 60, got '-0.5'")]
+    [InlineData("overlay_hz/set", "", "overlay_hz: expected 0 (off) or a number from 0.001 to 60, got ''")]
+    [InlineData("overlay_hz/set", "2\u0000", "overlay_hz: expected 0 (off) or a number from 0.001 to 60, got '2\\u0000'")] // .NET parses it
+    [InlineData("overlay_hz/set", "0.0005", "overlay_hz: expected 0 (off) or a number from 0.001 to 60, got '0.0005'")] // shown as 0.001
     [InlineData("recording/set", "yes", "recording: expected ON or OFF, got 'yes'")]
     [InlineData("recording/set", "000000000000000000000000000000000", "recording: payload of 33 bytes exceeds 32")]
     [InlineData("fps/set", "2", "unknown setting 'fps' (known: segmentation_hz, overlay_hz, recording)")]
