@@ -143,7 +143,11 @@ internal sealed class ConnectionLoop
         if (!e.ClientWasConnected)
             return Task.CompletedTask;
         _session.Connected = false;
-        _ended.TrySetResult(_deadReason ?? (e.Exception is { } x ? Connector.Describe(x) : $"the broker closed it ({e.Reason})"));
+        // Without an exception MQTTnet reports "NormalDisconnection" both for a broker's DISCONNECT and for a socket the
+        // broker's host closed (a killed broker): say what is known.
+        _ended.TrySetResult(_deadReason ?? (e.Exception is { } x ? Connector.Describe(x)
+            : e.Reason == MqttClientDisconnectReason.NormalDisconnection ? "the connection was closed by the broker's side"
+            : $"the broker closed it ({e.Reason})"));
         return Task.CompletedTask;
     }
 
