@@ -32,6 +32,14 @@ public static class CalibrationYaml
     /// <summary>Plausibility bounds: beyond them the ground geometry overflows or means nothing.</summary>
     private const int MaxImageSide = 32_768;
     private const double MaxMountHeightM = 100;
+    private const double MinMountHeightM = 0.02;
+
+    /// <summary>Focal lengths outside [this, 1/this] × the larger image side are a field of view under 0.6° or over
+    /// 178°: a typo (a value in millimetres, an exponent), not a camera.</summary>
+    private const double MinFocalPerSide = 0.01;
+
+    /// <summary>Steeper than this the camera sees no horizon-to-bumper strip of ground to measure.</summary>
+    private const double MaxPitchDeg = 85;
 
     /// <summary>Reads and validates the file at <paramref name="path"/>.</summary>
     public static CameraCalibration Load(string path)
@@ -96,8 +104,8 @@ public static class CalibrationYaml
 
         var keys = new Dictionary<string, YamlNode>(StringComparer.OrdinalIgnoreCase);
         foreach (var (k, v) in root.Children)
-            if (k is YamlScalarNode { Value: { } name })
-                keys[name] = v;
+            if (k is YamlScalarNode { Value: { } name } && !keys.TryAdd(name, v))
+                throw new CalibrationException($"{source}: key '{name}' given twice (keys are compared without case)");
 
         var width = RequireInt(keys, "image_width", source);
         var height = RequireInt(keys, "image_height", source);
@@ -113,6 +121,11 @@ public static class CalibrationYaml
         double fx = k3[0], cx = k3[2], fy = k3[4], cy = k3[5];
         if (fx <= 0 || fy <= 0)
             throw new CalibrationException($"{source}: camera_matrix: focal lengths must be positive, got fx={fx}, fy={fy}");
+        var side = Math.Max(width, height);
+        if (Math.Min(fx, fy) < MinFocalPerSide * side || Math.Max(fx, fy) > side / MinFocalPerSide)
+            throw new CalibrationException($"{source}: camera_matrix: focal lengths must lie within {MinFocalPerSide * side} … " +
+                                           $"{side / MinFocalPerSide} pixels for a {width}x{height} image (a field of view of 0.6° to 178°), " +
+                                           $"got fx={fx}, fy={fy}");
         if (cx < 0 || cx >= width || cy < 0 || cy >= height)
             throw new CalibrationException(
                 $"{source}: camera_matrix: principal point ({cx}, {cy}) lies outside the {width}x{height} image; is image_width/image_height the " +
@@ -130,10 +143,12 @@ public static class CalibrationYaml
         var mountHeight = RequireDouble(keys, "camera_height_m", source);
         if (!(mountHeight > 0) || mountHeight > MaxMountHeightM)
             throw new CalibrationException($"{source}: camera_height_m must be > 0 and at most {MaxMountHeightM} metres, got {mountHeight}");
+        if (mountHeight < MinMountHeightM)
+            throw new CalibrationException($"{source}: camera_height_m must be at least {MinMountHeightM} metres, got {mountHeight}");
         var pitch = OptionalDouble(keys, "pitch_deg", source);
         var roll = OptionalDouble(keys, "roll_deg", source);
-        if (Math.Abs(pitch) >= 90)
-            throw new CalibrationException($"{source}: pitch_deg must lie in (-90, 90), got {pitch}");
+        if (Math.Abs(pitch) > MaxPitchDeg)
+            throw new CalibrationException($"{source}: pitch_deg must lie in [-{MaxPitchDeg}, {MaxPitchDeg}], got {pitch}");
         if (Math.Abs(roll) >= 90)
             throw new CalibrationException($"{source}: roll_deg must lie in (-90, 90), got {roll}");
 
@@ -210,8 +225,8 @@ public static class CalibrationYaml
                 {
                     var rows = RequireInt(fields, "rows", $"{source}: {key}");
                     var cols = RequireInt(fields, "cols", $"{source}: {key}");
-                    if (rows * cols != data.Length)
-                        throw new CalibrationException($"{source}: {key}: rows x cols = {rows}x{cols} = {rows * cols} but data " +
+                    if ((long)rows * cols != data.Length)
+                        throw new CalibrationException($"{source}: {key}: rows x cols = {rows}x{cols} = {(long)rows * cols} but data " +
                                                        $"has {data.Length} values");
                 }
                 return data;

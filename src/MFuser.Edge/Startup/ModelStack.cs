@@ -25,7 +25,7 @@ public sealed class ModelStack : IDisposable
     public PackageDirectory Package { get; }
     public SegmentationSession Session { get; }
 
-    /// <summary>The camera calibration (<c>calibration.file</c>); null without one.</summary>
+    /// <summary>The camera calibration (<c>analysis.calibration</c>); null without one.</summary>
     public CameraCalibration? Calibration { get; }
 
     public DrivableAnalyzer Analyzer { get; }
@@ -68,9 +68,11 @@ public sealed class ModelStack : IDisposable
         }
         catch (ArgumentException e)
         {
-            var key = calibration is null ? "analysis.free_space_bins" : "calibration.file";
-            throw new ConfigException([new ConfigProblem(calibration is null ? "configuration" : config.CalibrationFile, key, null,
-                $"does not fit the model's {session.Width}x{session.Height} input: {e.Message}")]);
+            // The analyzer names its own option; the user knows the configuration keys.
+            var message = e.Message.Replace("FreeSpaceBins", "analysis.free_space_bins", StringComparison.Ordinal);
+            var key = calibration is null ? "analysis.free_space_bins" : "analysis.calibration";
+            throw new ConfigException([new ConfigProblem(config.OriginOf(key), key, null,
+                $"does not fit the model's {session.Width}x{session.Height} input: {message}")]);
         }
     }
 

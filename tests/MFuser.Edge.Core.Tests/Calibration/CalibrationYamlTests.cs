@@ -67,7 +67,13 @@ public class CalibrationYamlTests
     [InlineData("camera_height_m: 1.5", "camera_height_m: Infinity", "camera_height_m: expected a finite number, got 'Infinity'")]
     [InlineData("image_width: 1280", "image_width: 2000000000", "image_width/image_height must be 1 to 32768, got 2000000000x720")]
     [InlineData("pitch_deg: 10", "pitch_deg: ten", "pitch_deg: expected a finite number, got 'ten'")]
-    [InlineData("pitch_deg: 10", "pitch_deg: 95", "pitch_deg must lie in (-90, 90), got 95")]
+    [InlineData("pitch_deg: 10", "pitch_deg: 95", "pitch_deg must lie in [-85, 85], got 95")]
+    [InlineData("pitch_deg: 10", "pitch_deg: 89.9999", "pitch_deg must lie in [-85, 85], got 89.9999")] // no ground left to measure
+    [InlineData("camera_height_m: 1.5", "camera_height_m: 1e-300", "camera_height_m must be at least 0.02 metres, got 1E-300")]
+    [InlineData("data: [ 1000.,", "data: [ 1e300,", "focal lengths must lie within 12.8 … 128000 pixels for a 1280x720 image")]
+    [InlineData("data: [ 1000.,", "data: [ 2.5,", "got fx=2.5, fy=990")] // millimetres, not pixels
+    [InlineData("Avg_Reprojection_Error: 0.4", "IMAGE_WIDTH: 1024", "key 'IMAGE_WIDTH' given twice (keys are compared without case)")]
+    [InlineData("rows: 1\n   cols: 5", "rows: 65536\n   cols: 65536", "rows x cols = 65536x65536 = 4294967296 but data has 5 values")]
     [InlineData("cols: 5", "cols: 4", "distortion_coefficients: rows x cols = 1x4 = 4 but data has 5 values")]
     [InlineData("640.,", "1640.,", "principal point (1640, 360) lies outside the 1280x720 image")]
     [InlineData("0., 990.", "0.5, 990.", "camera_matrix: expected the form [fx 0 cx; 0 fy cy; 0 0 1] (no skew)")]
