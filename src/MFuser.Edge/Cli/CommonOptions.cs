@@ -47,7 +47,9 @@ internal sealed class CommonOptions
             }
             catch (Exception e) when (e is ArgumentException or UriFormatException)
             {
-                throw new ConfigException([new ConfigProblem("source", "source.uri", config.Source.Uri.Original, e.Message)]);
+                // ".NET's (Parameter 'uri')" says nothing to a user; the origin says where the URI came from.
+                var message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "") : e.Message;
+                throw new ConfigException([new ConfigProblem(config.OriginOf("source.uri"), "source.uri", config.Source.Uri.Original, message)]);
             }
         }
         if (config.Web.Enabled && ConsoleStage.Check(config.Web).ToList() is { Count: > 0 } web)
