@@ -188,7 +188,9 @@ internal static class ConfigFile
                     : $"unknown key (known{(section.Length == 0 ? "" : $" in '{section}'")}: {string.Join(", ", known)})"));
                 continue;
             }
-            if (Scalar(p.Value) is { } raw)
+            if (into.Any(k => k.Item1 == key)) // "source.max_fps" beside a "source" section that sets max_fps too
+                problems.Add(new ConfigProblem(path, key, null, "given twice (once as a dotted key, once inside its section); give each key once"));
+            else if (Scalar(p.Value) is { } raw)
                 into.Add((key, raw));
             else if (p.Value.ValueKind is JsonValueKind.String or JsonValueKind.Array && HasInvalidString(p.Value))
                 problems.Add(new ConfigProblem(path, key, null, LoneSurrogate));

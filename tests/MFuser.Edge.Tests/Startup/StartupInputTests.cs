@@ -65,6 +65,9 @@ public sealed class StartupInputTests : IDisposable
                     "broker.hots: unknown key");
             case "config: duplicate key":
                 return Config("dup.json", "{\n \"device_id\": \"a\",\n \"device_id\": \"b\"\n}", "device_id: given twice (line 2", "line 3");
+            case "config: a key dotted and in its section":
+                return Config("dotted.json", """{ "source": { "max_fps": 1000 }, "source.max_fps": 0.25 }""", "source.max_fps",
+                    "given twice (once as a dotted key, once inside its section)");
             case "config: NUL after a number":
                 return Config("nul.json", """{ "publish": { "overlay_quality": "5\u0000" } }""", "publish.overlay_quality",
                     "control character U+0000");
@@ -135,7 +138,8 @@ public sealed class StartupInputTests : IDisposable
         "calibration: malformed YAML", "calibration: negative mounting height", "calibration: NaN", "calibration: Infinity",
         "calibration: missing file", "calibration: a directory",
         "config: not UTF-8", "config: lone surrogate escape", "config: empty file", "config: a JSON array", "config: unknown keys",
-        "config: duplicate key", "config: NUL after a number", "config: a rate of 1e-15", "config: a directory",
+        "config: duplicate key", "config: a key dotted and in its section",
+        "config: NUL after a number", "config: a rate of 1e-15", "config: a directory",
         "environment: bad value",
         "spool.dir: a file", "spool.dir: under a file", "field_log.dir: a file", "field_log.dir: not writable", "field_log.dir: cannot be created",
         "broker: port 0", "broker: topic prefix $SYS", "broker: CA file not PEM", "broker: client key of another certificate",
