@@ -188,7 +188,8 @@ internal static class ConfigFile
                     : $"unknown key (known{(section.Length == 0 ? "" : $" in '{section}'")}: {string.Join(", ", known)})"));
                 continue;
             }
-            if (into.Any(k => k.Item1 == key)) // "source.max_fps" beside a "source" section that sets max_fps too
+            // "source.max_fps" beside a "source" section that sets max_fps too (a key repeated literally is reported already)
+            if (into.Any(k => k.Item1 == key) && !problems.Any(problem => problem.Key == key))
                 problems.Add(new ConfigProblem(path, key, null, "given twice (once as a dotted key, once inside its section); give each key once"));
             else if (Scalar(p.Value) is { } raw)
                 into.Add((key, raw));

@@ -184,6 +184,9 @@ public sealed record EdgeConfig(
             yield return new ConfigProblem(originOf("domain_shift.close_threshold"), "domain_shift.close_threshold",
                 DomainShift.Options.CloseThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 $"must be at most domain_shift.open_threshold ({DomainShift.Options.OpenThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture)})");
+        foreach (var (key, port) in new[] { ("serial.gps.port", Serial.GpsPort), ("serial.mcu.port", Serial.McuPort) })
+            if (port.Length > 0 && SerialPortProblem(port) is { } problem)
+                yield return new ConfigProblem(originOf(key), key, port, problem);
         if (Serial.GpsPort.Length > 0 && Serial.GpsPort == Serial.McuPort)
             yield return new ConfigProblem(originOf("serial.mcu.port"), "serial.mcu.port", Serial.McuPort,
                 "the GPS and the MCU cannot share one serial port");
@@ -200,6 +203,23 @@ public sealed record EdgeConfig(
         File.Exists(path) ? BlockingFile.Problem(path) is { } blocking ? $"{Path.GetFullPath(path)} is {blocking} ({what})" : null
         : Directory.Exists(path) ? $"{Path.GetFullPath(path)} is a directory; expected a {what}"
         : $"no such {what}: {Path.GetFullPath(path)}";
+
+    /// <summary>Why <paramref name="path"/> cannot be a serial port, or null. A port that does not exist yet is fine (a
+    /// USB receiver plugged in later is opened then); one that exists must resolve to a device under /dev — a regular
+    /// file or a folder would only fail to open, again and again, with a misleading "access denied".</summary>
+    internal static string? SerialPortProblem(string path)
+    {
+        if (!Path.IsPathRooted(path))
+            return "expected an absolute device path such as /dev/ttyUSB0 or /dev/serial/by-id/…";
+        if (Directory.Exists(path))
+            return $"{path} is a directory; expected a serial device";
+        if (!File.Exists(path))
+            return null;
+        var target = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
+        return target.StartsWith("/dev/", StringComparison.Ordinal) && target != "/dev/null" && target != "/dev/zero"
+            ? null
+            : $"{path} is {(target == path ? "" : $"a link to {target}, ")}not a serial device (expected a device under /dev such as /dev/ttyUSB0)";
+    }
 
     /// <summary>Why <paramref name="path"/> is not an existing directory (naming what it is instead), or null.</summary>
     internal static string? DirectoryProblem(string path, string what) =>

@@ -77,7 +77,12 @@ internal sealed class Subscriptions(LinkSession session)
     private async Task SubscribeAsync(string filter, CancellationToken ct)
     {
         var options = new MqttClientSubscribeOptionsBuilder()
-            .WithTopicFilter(f => f.WithTopic(filter).WithAtLeastOnceQoS().WithRetainHandling(MqttRetainHandling.DoNotSendOnSubscribe))
+            .WithTopicFilter(f =>
+            {
+                f.WithTopic(filter).WithAtLeastOnceQoS();
+                if (session.Protocol == "5.0") // MQTTnet refuses the option on 3.1.1, which has no such thing
+                    f.WithRetainHandling(MqttRetainHandling.DoNotSendOnSubscribe);
+            })
             .Build();
         var result = await session.Client.SubscribeAsync(options, ct).ConfigureAwait(false);
         foreach (var item in result.Items)

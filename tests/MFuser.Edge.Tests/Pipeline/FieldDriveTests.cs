@@ -72,7 +72,7 @@ public sealed class FieldDriveTests : IDisposable
         await Publish(broker.Port, "mfuser/fo1/segmentation_hz/set", "fast");
         var bad = Json(await probe.WaitForAsync(m => m.Topic == "mfuser/fo1/segmentation_hz/result", TimeSpan.FromSeconds(10)));
         Assert.False(bad.GetProperty("ok").GetBoolean());
-        Assert.Contains("segmentation_hz: expected a number", bad.GetProperty("error").GetString());
+        Assert.Contains("segmentation_hz: expected 0 (off) or a number", bad.GetProperty("error").GetString());
         await Publish(broker.Port, "mfuser/fo1/cmd/mark_event", """{"label":5}""");
         var badCmd = Json(await probe.WaitForAsync(m => m.Topic == "mfuser/fo1/cmd/mark_event/result", TimeSpan.FromSeconds(10)));
         Assert.Contains("mark_event.label: expected a string", badCmd.GetProperty("error").GetString());

@@ -116,6 +116,12 @@ public sealed class StartupInputTests : IDisposable
             case "domain reference: a FIFO":
                 return Env("MFUSER_DOMAIN_SHIFT_REFERENCE", Fifo.Create(_dir.File("reference.fifo")), "domain_shift.reference",
                     "is a FIFO or socket");
+            case "serial: a regular file":
+                return Env("MFUSER_SERIAL_GPS_PORT", plainFile, "serial.gps.port", "plain.txt is not a serial device");
+            case "serial: a directory":
+                return Env("MFUSER_SERIAL_MCU_PORT", _dir.Path, "serial.mcu.port", "is a directory; expected a serial device");
+            case "serial: a relative name":
+                return Env("MFUSER_SERIAL_MCU_PORT", "COM3", "serial.mcu.port", "expected an absolute device path");
             case "config: an empty path":
                 return new(["--config", ""], [], ["--config", "expected the path of a JSON file, found an empty string"]);
             case "model.path: empty":
@@ -145,6 +151,7 @@ public sealed class StartupInputTests : IDisposable
         "broker: port 0", "broker: topic prefix $SYS", "broker: CA file not PEM", "broker: client key of another certificate",
         "model.path: a file", "source: a directory where a video file is expected", "source: a file where an image folder is expected",
         "config: a FIFO", "calibration: a FIFO", "source: a FIFO", "domain reference: a FIFO", "config: an empty path", "model.path: empty",
+        "serial: a regular file", "serial: a directory", "serial: a relative name",
     ];
 
     [Fact]
