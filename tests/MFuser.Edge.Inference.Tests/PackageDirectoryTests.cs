@@ -70,6 +70,18 @@ public sealed class PackageDirectoryTests : IDisposable
     }
 
     [Fact]
+    public void A_key_given_twice_in_the_manifest_is_refused_not_last_wins()
+    {
+        var dir = Package();
+        var manifest = Path.Combine(dir, "model.json");
+        var text = File.ReadAllText(manifest);
+        File.WriteAllText(manifest, text.Insert(text.IndexOf('{') + 1, "\"name\": \"shadowed\","));
+        var e = Assert.Throws<ModelPackageException>(() => PackageDirectory.Load(dir));
+        Assert.Equal("JSON syntax", e.Check);
+        Assert.Contains("name", e.Actual);
+    }
+
+    [Fact]
     public void An_empty_package_path_is_refused_not_taken_for_the_executables_folder()
     {
         var e = Assert.Throws<ModelPackageException>(() => PackageDirectory.Resolve(""));
@@ -246,6 +258,12 @@ public sealed class PackageDirectoryTests : IDisposable
     [InlineData("training", """{"provenance":"x","miou":{"fog":1.5}}""", "$.training.miou.fog", "a number from 0 to 1")]
     [InlineData("colour", "1", "$.colour", "one of the keys")]
     [InlineData("input", """{"name":"image","dtype":"uint8","shape":[1,"24",40,3],"color_order":"BGR"}""", "$.input.shape", "[1, H, W, 3]")]
+    [InlineData("classes", """[{"id":0,"name":"road","color":[1,"2",3],"drivable":true}]""", "$.classes[0].color", "[R, G, B]")]
+    [InlineData("classes", """[{"id":0,"name":"road","color":[1,2,3],"drivable":true,"colour":[1,2,3]}]""", "$.classes[0].colour",
+        "one of the keys id, name, color, drivable")]
+    [InlineData("classes", """[{"id":0,"name":"road\u001b[31m","color":[1,2,3],"drivable":true}]""", "$.classes[0].name",
+        "at most 64 characters without control characters")]
+    [InlineData("name", "\"a\\u0000b\"", "$.name", "at most 1024 characters without control characters")]
     // The library is looked up next to the executable: a package must not point the daemon at code of its choosing.
     [InlineData("custom_op", """{"library":"/tmp/evil.so","domain":"com.mfuser","min_version":1}""", "$.custom_op.library", "a bare file name")]
     [InlineData("custom_op", """{"library":"../../tmp/evil.so","domain":"com.mfuser","min_version":1}""", "$.custom_op.library",

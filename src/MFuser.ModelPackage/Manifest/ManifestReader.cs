@@ -31,7 +31,7 @@ public static class ManifestReader
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(json);
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowDuplicateProperties = false }); // no silent "last wins"
         }
         catch (JsonException e)
         {
@@ -64,11 +64,18 @@ public static class ManifestReader
         private JsonElement Get(JsonElement obj, string key, string path) =>
             obj.TryGetProperty(key, out var v) ? v : throw Fail($"{path}.{key}", "a value", "nothing (missing)");
 
-        private string Str(JsonElement obj, string key, string path)
+        /// <summary>Longest text member: names, versions and summaries are shown in logs, <c>info</c> and the console.</summary>
+        private const int MaxText = 1024;
+
+        private string Str(JsonElement obj, string key, string path, int maxLength = MaxText)
         {
             var v = Get(obj, key, path);
-            return v.ValueKind == JsonValueKind.String && v.GetString()!.Length > 0 ? v.GetString()!
+            var s = v.ValueKind == JsonValueKind.String && v.GetString()!.Length > 0 ? v.GetString()!
                 : throw Fail($"{path}.{key}", "a non-empty string", Show(v));
+            if (s.Length > maxLength || s.Any(char.IsControl))
+                throw Fail($"{path}.{key}", $"at most {maxLength} characters without control characters",
+                    $"{s.Length} characters{(s.Any(char.IsControl) ? " with control characters" : "")}");
+            return s;
         }
 
         private int Int(JsonElement obj, string key, string path, int min, int max)
@@ -197,18 +204,21 @@ public static class ManifestReader
                 var path = $"$.classes[{i++}]";
                 if (c.ValueKind != JsonValueKind.Object)
                     throw Fail(path, "an object", Show(c));
+                foreach (var member in c.EnumerateObject())
+                    if (member.Name is not ("id" or "name" or "color" or "drivable"))
+                        throw Fail($"{path}.{member.Name}", "one of the keys id, name, color, drivable", "an unknown key");
                 var id = Int(c, "id", path, 0, 254);
                 if (list.Any(x => x.Id == id))
                     throw Fail($"{path}.id", "a unique class id", id.ToString());
                 var color = Get(c, "color", path);
                 if (color.ValueKind != JsonValueKind.Array || color.GetArrayLength() != 3
-                    || color.EnumerateArray().Any(v => !v.TryGetInt32(out var b) || b is < 0 or > 255))
+                    || color.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out var b) || b is < 0 or > 255))
                     throw Fail($"{path}.color", "[R, G, B] with values 0-255", Show(color));
                 var rgb = color.EnumerateArray().Select(v => (byte)v.GetInt32()).ToArray();
                 var drivable = Get(c, "drivable", path);
                 if (drivable.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
                     throw Fail($"{path}.drivable", "true or false", Show(drivable));
-                list.Add(new ClassInfo(id, Str(c, "name", path), new Rgb(rgb[0], rgb[1], rgb[2]), drivable.GetBoolean()));
+                list.Add(new ClassInfo(id, Str(c, "name", path, maxLength: 64), new Rgb(rgb[0], rgb[1], rgb[2]), drivable.GetBoolean()));
             }
             return list;
         }
