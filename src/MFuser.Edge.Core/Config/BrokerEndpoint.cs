@@ -16,7 +16,10 @@ public sealed record BrokerEndpoint(bool Embedded, string Host, int Port, bool T
             return true;
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri))
         {
-            problem = "not a URL";
+            // .NET refuses a port over 65535 as "not a URI": say which part is wrong when it is the port.
+            problem = System.Text.RegularExpressions.Regex.Match(text, @"^mqtts?://[^/:@]+:(\d+)/?$") is { Success: true } m
+                ? $"port {m.Groups[1].Value}: a broker port is 1 to 65535"
+                : "not a URL";
             return false;
         }
         if (uri.Scheme != "mqtt" && uri.Scheme != "mqtts")

@@ -56,7 +56,8 @@ public sealed record SourceUri(SourceKind Kind, string Target, int DeviceIndex, 
         var colon = text.IndexOf("://", StringComparison.Ordinal);
         if (colon <= 0)
         {
-            problem = "no scheme";
+            problem = text.Contains(':') ? $"no '://' after '{text[..text.IndexOf(':')]}:'"
+                : "no scheme (a video file is file://<path>)";
             return false;
         }
         var scheme = text[..colon].ToLowerInvariant();
