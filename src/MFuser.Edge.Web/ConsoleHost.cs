@@ -127,9 +127,15 @@ public sealed class ConsoleHost : IAsyncDisposable
         app.UseRouting();
         app.Use((context, next) => CountRequestAsync(context, next, feed));
         app.Use(gate.InvokeAsync);
-        new ConsoleApi(feed, StaticAssets.Load(typeof(ConsoleHost).Assembly), settings, app.Lifetime.ApplicationStopping).Map(app);
-        app.MapPrometheusScrapingEndpoint("/metrics");
-        app.Map(ConsoleApi.FallbackPattern, ConsoleApi.NotFoundAsync);
+        var api = new ConsoleApi(feed, StaticAssets.Load(typeof(ConsoleHost).Assembly), settings, app.Lifetime.ApplicationStopping);
+        api.Map(app);
+        // The exporter's endpoint answers any method: anything but GET and HEAD goes to the fallback's 405.
+        app.Use((context, next) => context.Request.Path == ConsoleApi.MetricsPath && !HttpMethods.IsGet(context.Request.Method)
+                                   && !HttpMethods.IsHead(context.Request.Method)
+            ? api.FallbackAsync(context)
+            : next(context));
+        app.MapPrometheusScrapingEndpoint(ConsoleApi.MetricsPath);
+        app.Map(ConsoleApi.FallbackPattern, api.FallbackAsync);
         return app;
     }
 

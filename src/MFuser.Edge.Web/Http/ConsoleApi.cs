@@ -39,10 +39,29 @@ internal sealed class ConsoleApi(ConsoleFeed feed, StaticAssets assets, ConsoleH
     /// <summary>The route of every path no other route matches (any method).</summary>
     public const string FallbackPattern = "{*path}";
 
-    /// <summary>Answers paths no route matched: 404 with a JSON body.</summary>
-    public static Task NotFoundAsync(HttpContext context) =>
-        JsonResponses.ErrorAsync(context, StatusCodes.Status404NotFound, "not_found",
-            $"no such console resource: {context.Request.Path} (see /api/console and docs/console.md)");
+    /// <summary>Where <see cref="MetricsPath"/> is served (by the OpenTelemetry exporter, which takes any method).</summary>
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>Answers requests no route matched: 405 with <c>Allow</c> for a console path asked with another method
+    /// than GET or HEAD (routing alone would say "no such resource"), else 404; both with a JSON body.</summary>
+    public Task FallbackAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "";
+        var known = path == MetricsPath || path.StartsWith("/stream/", StringComparison.Ordinal) || assets.Paths.Contains(path)
+                    || KnownPaths.Contains(path);
+        if (!known || HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
+            return JsonResponses.ErrorAsync(context, StatusCodes.Status404NotFound, "not_found",
+                $"no such console resource: {path} (see /api/console and docs/console.md)");
+        context.Response.Headers.Allow = path.StartsWith("/stream/", StringComparison.Ordinal) ? "GET" : "GET, HEAD";
+        return JsonResponses.ErrorAsync(context, StatusCodes.Status405MethodNotAllowed, "method_not_allowed",
+            $"{path} answers {context.Response.Headers.Allow}, not {context.Request.Method}");
+    }
+
+    private static readonly HashSet<string> KnownPaths =
+    [
+        "/api/info", "/api/stats", "/api/drivable", "/api/snapshot.jpg", "/api/overlay.jpg", "/api/labels.png", "/api/episodes", "/api/shift",
+        "/api/console", "/healthz", "/readyz",
+    ];
 
     private Task StreamAsync(HttpContext context)
     {

@@ -172,6 +172,21 @@ public class ConsoleApiTests
     }
 
     [Theory]
+    [InlineData("POST", "api/info", "GET, HEAD")]
+    [InlineData("DELETE", "healthz", "GET, HEAD")]
+    [InlineData("PUT", "stream/overlay", "GET")]
+    [InlineData("POST", "metrics", "GET, HEAD")]
+    public async Task Another_method_on_a_console_path_is_405_with_allow(string method, string path, string allow)
+    {
+        await using var console = await TestConsole.StartAsync();
+        using var response = await console.Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path)
+            { Content = new ByteArrayContent(new byte[1 << 20]) });
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal(allow, string.Join(", ", response.Content.Headers.Allow));
+        Assert.Equal(405, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetInt32());
+    }
+
+    [Theory]
     [InlineData("evil.example", HttpStatusCode.BadRequest)]
     [InlineData("127.0.0.1.nip.io", HttpStatusCode.BadRequest)]
     [InlineData("localhost:9000", HttpStatusCode.OK)] // an SSH tunnel's local port
