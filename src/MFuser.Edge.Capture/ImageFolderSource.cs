@@ -45,7 +45,7 @@ public sealed class ImageFolderSource(string folder) : IFrameSource
 
     private static Mat? Decode(string file)
     {
-        if (BlockingFile.Problem(file) is not null)
+        if (RegularFile.Problem(file) is not null)
             return null;
         try
         {

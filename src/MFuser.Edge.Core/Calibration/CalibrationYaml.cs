@@ -46,8 +46,8 @@ public static class CalibrationYaml
     {
         if (Directory.Exists(path))
             throw new CalibrationException($"{path}: is a directory; expected a calibration YAML file");
-        if (BlockingFile.Problem(path) is { } blocking)
-            throw new CalibrationException($"{path}: is {blocking}");
+        if (RegularFile.Problem(path) is { } notRegular)
+            throw new CalibrationException($"{path}: is {notRegular}");
         string text;
         try
         {

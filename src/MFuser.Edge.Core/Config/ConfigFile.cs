@@ -27,9 +27,9 @@ internal static class ConfigFile
             Fail("is a directory; expected a JSON file");
             return [];
         }
-        if (BlockingFile.Problem(path) is { } blocking)
+        if (RegularFile.Problem(path) is { } notRegular)
         {
-            Fail($"is {blocking}");
+            Fail($"is {notRegular}");
             return [];
         }
         byte[] bytes;

@@ -200,13 +200,17 @@ public sealed record EdgeConfig(
 
     /// <summary>Why <paramref name="path"/> is not an existing regular file (naming what it is instead), or null.</summary>
     internal static string? FileProblem(string path, string what) =>
-        File.Exists(path) ? BlockingFile.Problem(path) is { } blocking ? $"{Path.GetFullPath(path)} is {blocking} ({what})" : null
+        File.Exists(path) ? RegularFile.Problem(path) is { } notRegular ? $"{Path.GetFullPath(path)} is {notRegular} ({what})" : null
         : Directory.Exists(path) ? $"{Path.GetFullPath(path)} is a directory; expected a {what}"
         : $"no such {what}: {Path.GetFullPath(path)}";
 
     /// <summary>Why <paramref name="path"/> cannot be a serial port, or null. A port that does not exist yet is fine (a
-    /// USB receiver plugged in later is opened then); one that exists must resolve to a device under /dev — a regular
-    /// file or a folder would only fail to open, again and again, with a misleading "access denied".</summary>
+    /// USB receiver plugged in later is opened then); one that exists must be a character device that can be a serial port
+    /// (a tty or pty) — a regular file, a folder or /dev/null would only fail to open, again and again, with a misleading
+    /// "access denied".</summary>
+    /// <summary>Character devices that are never a serial port.</summary>
+    private static readonly HashSet<string> NotSerial = ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty"];
+
     internal static string? SerialPortProblem(string path)
     {
         if (!Path.IsPathRooted(path))
@@ -216,9 +220,10 @@ public sealed record EdgeConfig(
         if (!File.Exists(path))
             return null;
         var target = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path);
-        return target.StartsWith("/dev/", StringComparison.Ordinal) && target != "/dev/null" && target != "/dev/zero"
+        var kind = RegularFile.KindOf(path);
+        return kind is FileKind.CharacterDevice or FileKind.Unknown && !NotSerial.Contains(target)
             ? null
-            : $"{path} is {(target == path ? "" : $"a link to {target}, ")}not a serial device (expected a device under /dev such as /dev/ttyUSB0)";
+            : $"{path} is {(target == path ? "" : $"a link to {target}, ")}not a serial device (expected a device such as /dev/ttyUSB0)";
     }
 
     /// <summary>Why <paramref name="path"/> is not an existing directory (naming what it is instead), or null.</summary>

@@ -130,8 +130,8 @@ public static class StartupChecks
         text = "";
         if (Directory.Exists(path))
             return $"{Path.GetFullPath(path)} is a directory; expected a PEM file";
-        if (BlockingFile.Problem(path) is { } blocking)
-            return $"{path}: is {blocking}";
+        if (RegularFile.Problem(path) is { } notRegular)
+            return $"{path}: is {notRegular}";
         try
         {
             using var stream = File.OpenRead(path);

@@ -19,7 +19,7 @@ public sealed record McapStatistics(ulong MessageCount, ushort SchemaCount, uint
 
 /// <summary>Everything <see cref="McapReader.Read"/> found in a file.</summary>
 public sealed record McapFile(string Profile, string Library, IReadOnlyList<McapSchema> Schemas, IReadOnlyList<McapChannel> Channels,
-    IReadOnlyList<McapMessage> Messages, McapStatistics? Statistics, int ChunkCount, int IndexedMessageCount)
+    IReadOnlyList<McapMessage> Messages, McapStatistics? Statistics, int ChunkCount, int IndexedMessageCount, bool Finished = true)
 {
     /// <summary>Messages on the channel with <paramref name="topic"/>.</summary>
     public IEnumerable<McapMessage> On(string topic) =>
@@ -40,16 +40,36 @@ public static class McapReader
     public static McapFile Read(string path, IReadOnlySet<string>? topics = null) => Read(File.ReadAllBytes(path), topics);
 
     /// <param name="topics">The topics whose messages are kept (all are checked); null: every topic.</param>
-    public static McapFile Read(byte[] file, IReadOnlySet<string>? topics = null)
+    public static McapFile Read(byte[] file, IReadOnlySet<string>? topics = null) => Read(file, topics, unfinished: false);
+
+    /// <summary>Reads <paramref name="path"/> strictly when it is finished (ends with the magic), else as
+    /// <see cref="ReadUnfinished"/> does: the file of a writer that was killed, lost power or is still writing.</summary>
+    public static McapFile ReadFinishedOrNot(string path, IReadOnlySet<string>? topics = null)
+    {
+        var file = File.ReadAllBytes(path);
+        var finished = file.Length >= 16 && file.AsSpan(file.Length - 8).SequenceEqual(McapMagic.Bytes);
+        return Read(file, topics, unfinished: !finished);
+    }
+
+    /// <summary>What a writer that never finished left: the header and every complete record up to the first torn one
+    /// (a record cut short, a chunk whose CRC fails); there is no summary to check them against.
+    /// <see cref="McapFile.Finished"/> is false.</summary>
+    public static McapFile ReadUnfinished(byte[] file, IReadOnlySet<string>? topics = null) => Read(file, topics, unfinished: true);
+
+    private static McapFile Read(byte[] file, IReadOnlySet<string>? topics, bool unfinished)
     {
         var magic = McapMagic.Bytes;
-        if (file.Length < 2 * magic.Length + 9 + 20 || !file.AsSpan(0, 8).SequenceEqual(magic) || !file.AsSpan(file.Length - 8).SequenceEqual(magic))
+        if (file.Length < 2 * magic.Length + 9 + 20 || !file.AsSpan(0, 8).SequenceEqual(magic)
+            || (!unfinished && !file.AsSpan(file.Length - 8).SequenceEqual(magic)))
             throw new InvalidDataException("MCAP: missing magic at the start or the end");
-        var footerAt = file.Length - 8 - 29;
-        if (file[footerAt] != (byte)McapOpcode.Footer || U64(file, footerAt + 1) != 20)
+        var footerAt = unfinished ? file.Length : file.Length - 8 - 29;
+        if (!unfinished && (file[footerAt] != (byte)McapOpcode.Footer || U64(file, footerAt + 1) != 20))
             throw new InvalidDataException($"MCAP: no Footer record at byte {footerAt}");
-        var summaryStart = (long)U64(file, footerAt + 9);
-        var summaryCrc = U32(file, footerAt + 25);
+        var summaryOffset = unfinished ? 0 : U64(file, footerAt + 9);
+        if (summaryOffset != 0 && (summaryOffset < 8 || summaryOffset > (ulong)footerAt))
+            throw new InvalidDataException($"MCAP: the Footer's summary offset {summaryOffset} lies outside the file ({file.Length} bytes)");
+        var summaryStart = (long)summaryOffset;
+        var summaryCrc = unfinished ? 0 : U32(file, footerAt + 25);
         if (summaryStart != 0 && summaryCrc != 0
             && Crc32.HashToUInt32(file.AsSpan((int)summaryStart, footerAt + 25 - (int)summaryStart)) != summaryCrc)
             throw new InvalidDataException("MCAP: summary CRC mismatch");
@@ -65,9 +85,19 @@ public static class McapReader
         var dataEnd = false;
         var chunkRecords = new Dictionary<long, ArraySegment<byte>>(); // chunk file offset → records, for message index checks
         long lastChunkAt = -1;
-        while (!dataEnd)
+        while (!dataEnd && !(unfinished && pos >= file.Length))
         {
-            var (op, content, next) = Record(file, pos, file.Length - 8);
+            McapOpcode op;
+            ArraySegment<byte> content;
+            int next;
+            try
+            {
+                (op, content, next) = Record(file, pos, unfinished ? file.Length : file.Length - 8);
+            }
+            catch (InvalidDataException) when (unfinished)
+            {
+                break; // the record the writer was in the middle of
+            }
             if (first && op != McapOpcode.Header)
                 throw new InvalidDataException($"MCAP: first record is {op}, expected Header");
             switch (op)
@@ -89,7 +119,14 @@ public static class McapReader
                     var length = (int)U64(content, c2);
                     var records = content.Slice(c2 + 8, length);
                     if (crc != 0 && Crc32.HashToUInt32(records) != crc)
+                    {
+                        if (unfinished)
+                        {
+                            dataEnd = true; // torn: nothing after it is trusted
+                            break;
+                        }
                         throw new InvalidDataException($"MCAP: chunk at {pos}: CRC mismatch");
+                    }
                     var inner = 0;
                     while (inner < records.Count)
                     {
@@ -104,6 +141,8 @@ public static class McapReader
                 }
                 case McapOpcode.MessageIndex:
                 {
+                    if (unfinished)
+                        break; // the indexes of the last chunk may be missing: none are checked
                     if (lastChunkAt < 0)
                         throw new InvalidDataException($"MCAP: MessageIndex at {pos} follows no chunk");
                     var channel = U16(content, 0);
@@ -123,6 +162,9 @@ public static class McapReader
                     var dataCrc = U32(content, 0);
                     if (dataCrc != 0 && Crc32.HashToUInt32(file.AsSpan(0, pos)) != dataCrc)
                         throw new InvalidDataException("MCAP: data section CRC mismatch");
+                    dataEnd = true;
+                    break;
+                case McapOpcode.Footer when unfinished:
                     dataEnd = true;
                     break;
                 case McapOpcode.Footer:
@@ -165,7 +207,7 @@ public static class McapReader
                                                $"the data section has {messages.Seen} / {chunks} / {channels.Count}");
         }
         return new McapFile(profile, library, schemas.Values.OrderBy(s => s.Id).ToList(), channels.Values.OrderBy(c => c.Id).ToList(),
-            messages.Kept, statistics, chunks, indexed);
+            messages.Kept, statistics, chunks, indexed, Finished: !unfinished);
     }
 
     /// <summary>Every message is counted; those on a wanted topic are copied out and kept.</summary>

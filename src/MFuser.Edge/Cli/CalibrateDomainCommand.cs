@@ -7,6 +7,7 @@ using MFuser.Edge.Pipeline;
 using MFuser.Edge.Pipeline.Stages;
 using MFuser.Edge.Startup;
 using MFuser.ModelPackage.DomainStatistics;
+using MFuser.ModelPackage.Files;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MFuser.Edge.Cli;
@@ -38,7 +39,9 @@ internal static class CalibrateDomainCommand
                 throw new ConfigException([new ConfigProblem("command line", "--output", path, "give --output or set domain_shift.reference")]);
             // Checked before the drive is recorded, not after: a calibration drive is not lost to a bad path.
             var full = Path.GetFullPath(path);
+            // A device node or FIFO would be replaced by the reference (as root: --output /dev/null replaced /dev/null).
             var problem = Directory.Exists(full) ? $"{full} is a directory; expected a file to write"
+                : RegularFile.Problem(full) is { } special ? $"{full} is {special} (or a new path)"
                 : WritableDirectory.Problem(Path.GetDirectoryName(full) ?? "/");
             if (problem is not null)
                 throw new ConfigException([new ConfigProblem("command line", "--output", path, problem)]);
@@ -46,6 +49,12 @@ internal static class CalibrateDomainCommand
             using var model = ModelStack.Open(config, Console.WriteLine);
             var baseline = new DomainBaseline(maxFrames: n);
             await RecordAsync(config, model, new BaselineStage(baseline, model.Session.Width, model.Session.Height), n, ct);
+            if (ct.IsCancellationRequested)
+            {
+                // A baseline of the frames so far would be preferred over the package's statistics: write none.
+                Console.Error.WriteLine($"mfuser-edge: calibrate-domain interrupted after {baseline.Count} of {n} frames: nothing written to {path}");
+                return ExitCodes.Interrupted;
+            }
 
             var reference = baseline.Build($"{config.DeviceId}, {config.Source.Uri}, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, model " +
                                            $"{model.Package.Manifest.Name} {model.Package.Manifest.Version}");

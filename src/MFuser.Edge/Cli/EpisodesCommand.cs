@@ -39,9 +39,10 @@ internal static class EpisodesCommand
         command.Options.Add(outDir);
         command.SetAction(parse => Run(() =>
         {
+            var outPath = OutputPath(parse.GetValue(outDir)!);
             var drive = Load(parse.GetValue(dir)!);
             var episode = drive.Find(parse.GetValue(id)!);
-            var result = EpisodeExporter.Export(drive, episode, parse.GetValue(outDir)!);
+            var result = EpisodeExporter.Export(drive, episode, outPath);
             if (result.Undecodable > 0)
                 Console.Error.WriteLine($"mfuser-edge: warning: {result.Undecodable} images of episode {episode.Id} did not decode and were skipped");
             Console.WriteLine($"episode {episode.Id}: {result.Files.Count} PNG files written to {parse.GetValue(outDir)}");
@@ -58,8 +59,11 @@ internal static class EpisodesCommand
         command.Options.Add(output);
         command.SetAction(parse => Run(() =>
         {
+            var path = OutputPath(parse.GetValue(output)!);
             var drive = Load(parse.GetValue(dir)!);
-            var path = parse.GetValue(output)!;
+            // The report must never take the place of the evidence it summarises.
+            if (path.EndsWith(".mcap", StringComparison.OrdinalIgnoreCase) || drive.Files.Any(f => Path.GetFullPath(f) == path))
+                throw new EpisodeReviewException($"--out {path}: would overwrite a field log; expected an .html path");
             var html = EpisodeReport.Html(drive);
             if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } parent)
                 System.IO.Directory.CreateDirectory(parent);
@@ -69,6 +73,11 @@ internal static class EpisodesCommand
         return command;
     }
 
+    /// <summary>The full path of an <c>--out</c> value.</summary>
+    /// <exception cref="EpisodeReviewException">The value is empty.</exception>
+    private static string OutputPath(string value) =>
+        value.Trim().Length > 0 ? Path.GetFullPath(value) : throw new EpisodeReviewException("--out: expected a path, found an empty string");
+
     private static Argument<string> Directory() => new("field-log-dir") { Description = "The drive's field-log directory (field_log.dir)" };
 
     /// <summary>Reads the drive and warns about every file it had to skip.</summary>
@@ -77,6 +86,9 @@ internal static class EpisodesCommand
         var drive = DriveLog.Load(directory);
         foreach (var skipped in drive.Skipped)
             Console.Error.WriteLine($"mfuser-edge: warning: skipping {skipped.Path}: {skipped.Reason}");
+        foreach (var path in drive.Unfinished)
+            Console.Error.WriteLine($"mfuser-edge: warning: {path} was never finished (the daemon stopped while writing it, or is still " +
+                                    "recording): read up to its first torn record");
         return drive;
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using MFuser.Edge.FieldLog.Mcap;
 using MFuser.ModelPackage.Classes;
+using MFuser.ModelPackage.Files;
 
 namespace MFuser.Edge.Episodes;
 
@@ -33,11 +34,13 @@ internal sealed record SkippedFile(string Path, string Reason);
 /// </summary>
 internal sealed class DriveLog
 {
-    private DriveLog(string directory, IReadOnlyList<string> files, IReadOnlyList<SkippedFile> skipped, IReadOnlyList<Episode> episodes,
-        IReadOnlyList<Sample<double>> scores, IReadOnlyList<Sample<GeoPoint>> track, IReadOnlyList<ClassInfo> classes)
+    private DriveLog(string directory, IReadOnlyList<string> files, IReadOnlyList<string> unfinished, IReadOnlyList<SkippedFile> skipped,
+        IReadOnlyList<Episode> episodes, IReadOnlyList<Sample<double>> scores, IReadOnlyList<Sample<GeoPoint>> track,
+        IReadOnlyList<ClassInfo> classes)
     {
         Directory = directory;
         Files = files;
+        Unfinished = unfinished;
         Skipped = skipped;
         Episodes = episodes;
         Scores = scores;
@@ -49,6 +52,10 @@ internal sealed class DriveLog
 
     /// <summary>The files read, oldest first.</summary>
     public IReadOnlyList<string> Files { get; }
+
+    /// <summary>Files read although their writer never finished them (the daemon was killed, lost power, or is still
+    /// recording): what they hold up to their first torn record. An episode that was open then shows as open.</summary>
+    public IReadOnlyList<string> Unfinished { get; }
 
     public IReadOnlyList<SkippedFile> Skipped { get; }
 
@@ -73,15 +80,26 @@ internal sealed class DriveLog
         var reader = new Accumulator();
         var skipped = new List<SkippedFile>();
         var read = new List<string>();
+        var unfinished = new List<string>();
         foreach (var path in paths)
         {
+            // A FIFO would block the read for ever and a link to /dev/zero would fill memory: only regular files are read.
+            if (RegularFile.Problem(path) is { } notRegular)
+            {
+                skipped.Add(new SkippedFile(path, $"{notRegular}"));
+                continue;
+            }
             try
             {
-                reader.Add(path, McapReader.Read(path, Accumulator.Topics));
+                var file = McapReader.ReadFinishedOrNot(path, Accumulator.Topics);
+                reader.Add(path, file);
                 read.Add(path);
+                if (!file.Finished)
+                    unfinished.Add(path);
             }
             catch (Exception e) when (e is InvalidDataException or JsonException or IOException or FormatException or KeyNotFoundException
-                                          or InvalidOperationException or ArgumentException or IndexOutOfRangeException)
+                                          or InvalidOperationException or ArgumentException or IndexOutOfRangeException
+                                          or UnauthorizedAccessException or OverflowException)
             {
                 skipped.Add(new SkippedFile(path, e.Message));
             }
@@ -90,13 +108,16 @@ internal sealed class DriveLog
             throw new EpisodeReviewException(skipped.Count == 1
                 ? $"{skipped[0].Path}: not a readable field log: {skipped[0].Reason}"
                 : $"{directory}: none of the {skipped.Count} .mcap files is readable (first: {skipped[0].Path}: {skipped[0].Reason})");
-        return new DriveLog(directory, read, skipped, reader.Episodes(), reader.Scores, reader.Track, reader.Classes ?? Cityscapes.Classes);
+        return new DriveLog(directory, read, unfinished, skipped, reader.Episodes(), reader.Scores, reader.Track,
+            reader.Classes ?? Cityscapes.Classes);
     }
 
     /// <summary>The episode whose id is <paramref name="id"/> or starts with it (unique).</summary>
     /// <exception cref="EpisodeReviewException">No episode or more than one matches.</exception>
     public Episode Find(string id)
     {
+        if (id.Length == 0)
+            throw new EpisodeReviewException("an episode id (or a unique prefix of one) is required; list them with 'mfuser-edge episodes DIR'");
         var matches = Episodes.Where(e => e.Id == id).ToList() is { Count: 1 } exact
             ? exact
             : Episodes.Where(e => e.Id.StartsWith(id, StringComparison.Ordinal)).ToList();
@@ -114,7 +135,7 @@ internal sealed class DriveLog
         /// <summary>The topics it reads: images stay on disk until an export asks for them.</summary>
         public static readonly IReadOnlySet<string> Topics = new HashSet<string> { "/domain_shift/events", "/domain_shift/signals", "/gps" };
 
-        private readonly Dictionary<string, List<(JsonElement Event, string File)>> _events = [];
+        private readonly Dictionary<string, List<EventFacts>> _events = [];
         private readonly HashSet<string> _eventIds = [];
         private readonly HashSet<long> _scoreTimes = [], _fixTimes = [];
         public List<Sample<double>> Scores { get; } = [];
@@ -130,13 +151,15 @@ internal sealed class DriveLog
             var classes = file.Channels.FirstOrDefault(c => c.Topic == "/segmentation/labels")?.Metadata.GetValueOrDefault("classes") is { } table
                 ? ClassTable(table)
                 : null;
-            foreach (var (time, e) in events)
-                if (_eventIds.Add(e.GetProperty("event_id").GetString()!))
+            // Every member the summary needs is read here, inside the file's own try: a file of another layout is skipped whole.
+            var facts = events.Select(e => (EventId: e.Json.GetProperty("event_id").GetString()!,
+                EpisodeId: e.Json.GetProperty("episode_id").GetString()!, Facts: EventFacts.Of(e.Json, path))).ToList();
+            foreach (var (eventId, episodeId, fact) in facts)
+                if (_eventIds.Add(eventId))
                 {
-                    var id = e.GetProperty("episode_id").GetString()!;
-                    if (!_events.TryGetValue(id, out var list))
-                        _events[id] = list = [];
-                    list.Add((e, path));
+                    if (!_events.TryGetValue(episodeId, out var list))
+                        _events[episodeId] = list = [];
+                    list.Add(fact);
                 }
             foreach (var (time, s) in signals)
                 if (s.GetProperty("score") is { ValueKind: JsonValueKind.Number } score && _scoreTimes.Add(time))
@@ -155,17 +178,32 @@ internal sealed class DriveLog
             return _events.Select(p => Summarize(p.Key, p.Value)).OrderBy(e => e.Start).ToList();
         }
 
-        private static Episode Summarize(string id, List<(JsonElement Event, string File)> events)
+        private static Episode Summarize(string id, List<EventFacts> events)
         {
-            var ordered = events.OrderBy(e => e.Event.GetProperty("seq").GetInt32()).ToList();
-            var first = ordered[0].Event;
-            var end = ordered.Select(e => e.Event).FirstOrDefault(e => e.GetProperty("event").GetString() == "end");
-            var peak = ordered.Select(e => e.Event).MaxBy(e => e.GetProperty("peak_score").GetDouble());
-            return new Episode(id, Time(first, "started_at"), end.ValueKind == JsonValueKind.Object ? Time(end, "ended_at") : null,
-                ordered.Max(e => Time(e.Event, "captured_at")), peak.GetProperty("peak_score").GetDouble(), peak.GetProperty("dominant").GetString()!,
-                end.ValueKind == JsonValueKind.Object && end.GetProperty("end_reason").ValueKind == JsonValueKind.String
-                    ? end.GetProperty("end_reason").GetString() : null,
-                Gps(first), Gps(ordered[^1].Event), ordered.Select(e => e.File).Distinct().Order(StringComparer.Ordinal).ToList());
+            var ordered = events.OrderBy(e => e.Seq).ToList();
+            var first = ordered[0];
+            var end = ordered.FirstOrDefault(e => e.Kind == "end");
+            var peak = ordered.MaxBy(e => e.PeakScore)!;
+            return new Episode(id, first.StartedAt, end?.EndedAt, ordered.Max(e => e.CapturedAt), peak.PeakScore, peak.Dominant, end?.EndReason,
+                first.Gps, ordered[^1].Gps, ordered.Select(e => e.File).Distinct().Order(StringComparer.Ordinal).ToList());
+        }
+
+        /// <summary>What the summary uses of one <c>domain_shift</c> event.</summary>
+        private sealed record EventFacts(int Seq, string Kind, double PeakScore, string Dominant, DateTimeOffset StartedAt,
+            DateTimeOffset CapturedAt, DateTimeOffset? EndedAt, string? EndReason, GeoPoint? Gps, string File)
+        {
+            /// <exception cref="KeyNotFoundException">A member is missing.</exception>
+            /// <exception cref="FormatException">A time does not parse.</exception>
+            /// <exception cref="InvalidOperationException">A member has the wrong JSON type.</exception>
+            public static EventFacts Of(JsonElement e, string file)
+            {
+                var kind = e.GetProperty("event").GetString()!;
+                var end = kind == "end";
+                return new EventFacts(e.GetProperty("seq").GetInt32(), kind, e.GetProperty("peak_score").GetDouble(),
+                    e.GetProperty("dominant").GetString()!, Time(e, "started_at"), Time(e, "captured_at"), end ? Time(e, "ended_at") : null,
+                    end && e.GetProperty("end_reason").ValueKind == JsonValueKind.String ? e.GetProperty("end_reason").GetString() : null,
+                    Accumulator.Gps(e), file);
+            }
         }
 
         private static IEnumerable<(long Time, JsonElement Json)> Json(McapFile file, string topic) =>

@@ -34,24 +34,40 @@ internal static class EpisodeImages
         var images = new Dictionary<(long, ImageKind), RecordedImage>();
         foreach (var path in episode.Files)
         {
-            var file = McapReader.Read(path, ImageTopics);
+            var file = McapReader.ReadFinishedOrNot(path, ImageTopics);
             foreach (var (topic, kind) in Topics)
                 foreach (var m in file.On(topic))
                 {
                     var time = DriveLog.FromNs((long)m.LogTime);
                     if (time < episode.Start || time > episode.Until)
                         continue;
-                    using var json = JsonDocument.Parse(m.Data);
-                    images.TryAdd(((long)m.LogTime, kind), new RecordedImage(time, kind, json.RootElement.GetProperty("data").GetBytesFromBase64()));
+                    images.TryAdd(((long)m.LogTime, kind), new RecordedImage(time, kind, Encoded(m.Data)));
                 }
         }
         return images.Values.OrderBy(i => i.Time).ThenBy(i => i.Kind).ToList();
+    }
+
+    /// <summary>The image bytes of a <c>foxglove.CompressedImage</c> message; none when the message is malformed (no
+    /// <c>data</c>, bad base64, not JSON), which <see cref="Decode"/> then reports like any undecodable image.</summary>
+    private static byte[] Encoded(byte[] message)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(message);
+            return json.RootElement.GetProperty("data").GetBytesFromBase64();
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException or InvalidOperationException)
+        {
+            return [];
+        }
     }
 
     /// <summary>Decodes a recorded image (labels: one channel of class ids; others: BGR).</summary>
     /// <exception cref="InvalidDataException">The bytes are not an image.</exception>
     public static Mat Decode(RecordedImage image)
     {
+        if (image.Encoded.Length == 0)
+            throw new InvalidDataException($"{image.Kind} image at {image.Time:O} holds no image data");
         var mat = Cv2.ImDecode(image.Encoded, image.Kind == ImageKind.Labels ? ImreadModes.Grayscale : ImreadModes.Color);
         if (mat.Empty())
         {

@@ -23,8 +23,8 @@ public static class DomainReferenceFile
     /// <exception cref="FormatException">The file is not a valid reference; the message names file and key.</exception>
     public static DomainReference Load(string path)
     {
-        if (BlockingFile.Problem(path) is { } blocking)
-            throw new FormatException($"{path}: is {blocking}");
+        if (RegularFile.Problem(path) is { } notRegular)
+            throw new FormatException($"{path}: is {notRegular}");
         byte[] bytes;
         try
         {
@@ -119,13 +119,28 @@ public static class DomainReferenceFile
     }
 
     /// <summary>Writes <paramref name="reference"/> (embedding as its precision matrix) to <paramref name="path"/>
-    /// atomically (temporary file + rename).</summary>
+    /// atomically: a new temporary file of a name nobody can guess (created, never opened through a link someone left
+    /// there), flushed, then renamed over the target.</summary>
+    /// <exception cref="IOException">The target exists and is not a regular file (a device, a FIFO).</exception>
     public static void Save(DomainReference reference, string path)
     {
-        var temp = path + ".tmp";
-        using (var stream = File.Create(temp))
-            Write(reference, stream);
-        File.Move(temp, path, overwrite: true);
+        if (RegularFile.KindOf(path) is not (FileKind.Missing or FileKind.Regular or FileKind.Unknown))
+            throw new IOException($"{path}: {RegularFile.Problem(path)}; it is not replaced");
+        var full = Path.GetFullPath(path);
+        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                Write(reference, stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp); // nothing left behind when the write or the rename failed
+        }
     }
 
     /// <summary>Writes the JSON form of <paramref name="reference"/> to <paramref name="stream"/>.</summary>

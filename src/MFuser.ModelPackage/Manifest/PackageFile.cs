@@ -17,8 +17,8 @@ public static class PackageFile
             throw new ModelPackageException(path, check, expected,
                 Directory.Exists(Path.GetDirectoryName(path)) && !Readable(Path.GetDirectoryName(path)!)
                     ? "a package directory this user cannot read" : "no such file");
-        if (BlockingFile.Problem(path) is { } blocking)
-            throw new ModelPackageException(path, check, expected, blocking);
+        if (RegularFile.Problem(path) is { } notRegular)
+            throw new ModelPackageException(path, check, expected, notRegular);
     }
 
     /// <summary>Reads <paramref name="path"/> with <paramref name="read"/>; a permission or I/O error names the file.</summary>

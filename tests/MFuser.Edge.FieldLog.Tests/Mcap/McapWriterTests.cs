@@ -67,6 +67,27 @@ public sealed class McapWriterTests : IDisposable
         Assert.Contains("CRC", e.Message);
     }
 
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(0.9)]
+    public void An_unfinished_file_yields_its_complete_chunks_and_nothing_torn(double keep)
+    {
+        var path = Write(1000, 4096, out _);
+        var bytes = File.ReadAllBytes(path);
+        var cut = bytes[..(int)(bytes.Length * keep)]; // the writer killed: no summary, no footer, a chunk cut short
+        Assert.Throws<InvalidDataException>(() => McapReader.Read(cut));
+        var file = McapReader.ReadUnfinished(cut);
+        Assert.False(file.Finished);
+        Assert.Null(file.Statistics);
+        var all = McapReader.Read(bytes).Messages;
+        Assert.InRange(file.Messages.Count, 1, all.Count - 1);
+        // A prefix of the stream, byte for byte: nothing from the torn chunk, nothing invented.
+        Assert.Equal(all.Take(file.Messages.Count).Select(m => Encoding.UTF8.GetString(m.Data)),
+            file.Messages.Select(m => Encoding.UTF8.GetString(m.Data)));
+        var finishedToo = McapReader.ReadFinishedOrNot(path);
+        Assert.True(finishedToo.Finished);
+    }
+
     [Fact]
     public void A_topic_filter_keeps_only_its_messages_checks_the_whole_file_and_copies_no_records()
     {

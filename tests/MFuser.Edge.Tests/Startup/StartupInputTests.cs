@@ -108,14 +108,15 @@ public sealed class StartupInputTests : IDisposable
                 return new(["--source", $"dir://{plainFile}"], [], ["source.uri", "is a file; expected a directory (image folder)"]);
             // A FIFO passes "exists" and reading it waits for a writer forever: each one must be refused, not opened.
             case "config: a FIFO":
-                return new(["--config", Fifo.Create(_dir.File("config.fifo"))], [], ["--config: is a FIFO or socket"]);
+                return new(["--config", Fifo.Create(_dir.File("config.fifo"))], [], ["--config: is a FIFO (reading it would wait"]);
             case "calibration: a FIFO":
-                return Env("MFUSER_ANALYSIS_CALIBRATION", Fifo.Create(_dir.File("calibration.fifo")), "analysis.calibration", "is a FIFO or socket");
+                return Env("MFUSER_ANALYSIS_CALIBRATION", Fifo.Create(_dir.File("calibration.fifo")), "analysis.calibration",
+                    "is a FIFO (reading it would wait");
             case "source: a FIFO":
-                return new(["--source", $"file://{Fifo.Create(_dir.File("video.fifo"))}"], [], ["source.uri", "is a FIFO or socket"]);
+                return new(["--source", $"file://{Fifo.Create(_dir.File("video.fifo"))}"], [], ["source.uri", "is a FIFO (reading it would wait"]);
             case "domain reference: a FIFO":
                 return Env("MFUSER_DOMAIN_SHIFT_REFERENCE", Fifo.Create(_dir.File("reference.fifo")), "domain_shift.reference",
-                    "is a FIFO or socket");
+                    "is a FIFO (reading it would wait");
             case "serial: a regular file":
                 return Env("MFUSER_SERIAL_GPS_PORT", plainFile, "serial.gps.port", "plain.txt is not a serial device");
             case "serial: a directory":
@@ -223,6 +224,33 @@ public sealed class StartupInputTests : IDisposable
             Assert.True(p.Stderr.Contains(fragment, StringComparison.Ordinal), $"{name}: '{fragment}' missing from\n{p.Stderr}");
         AssertNoCrashOutput(p);
         Assert.DoesNotContain("execution provider in use", p.Stdout + p.Stderr); // the model session was never created
+    }
+
+    [Fact]
+    public async Task A_calibration_output_that_is_a_device_is_never_replaced()
+    {
+        var output = _dir.File("reference.json");
+        File.CreateSymbolicLink(output, "/dev/null"); // as root, the rename used to replace /dev/null itself
+        var p = await EdgeProcess.RunAsync(["calibrate-domain", "--model", RepoPaths.FixturePackage, "--frames", "2", "--output", output],
+            new Dictionary<string, string> { ["MFUSER_INFERENCE_PROVIDERS"] = "cpu" });
+        Assert.True(p.ExitCode == 2, p.ToString());
+        Assert.Contains("is a character device", p.Stderr);
+        Assert.Equal("/dev/null", new FileInfo(output).LinkTarget);
+    }
+
+    [Fact]
+    public async Task An_interrupted_calibration_writes_nothing_and_exits_130()
+    {
+        var output = _dir.File("reference.json");
+        using var p = EdgeProcess.Start(["calibrate-domain", "--model", RepoPaths.FixturePackage, "--frames", "100000", "--output", output],
+            new Dictionary<string, string> { ["MFUSER_INFERENCE_PROVIDERS"] = "cpu", ["MFUSER_SOURCE_MAX_FPS"] = "10" });
+        await p.WaitForOutputAsync("execution provider in use", TimeSpan.FromSeconds(60));
+        await Task.Delay(1500); // some frames recorded
+        await p.TerminateAsync(TimeSpan.FromSeconds(30));
+        Assert.True(p.ExitCode == 130, p.ToString());
+        Assert.Contains("interrupted after", p.Stderr);
+        Assert.False(File.Exists(output), "a baseline of a few frames must not replace the package's statistics");
+        Assert.Empty(Directory.GetFiles(_dir.Path, "*.tmp", SearchOption.AllDirectories));
     }
 
     [Fact]
