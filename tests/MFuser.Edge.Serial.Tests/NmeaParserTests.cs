@@ -40,6 +40,16 @@ public class NmeaParserTests
     }
 
     [Fact]
+    public void A_leap_second_with_a_long_fraction_stays_within_its_second()
+    {
+        // 23:59:60.99999999 rounded to whole ticks was 23:59:61: a fix dated into the next day.
+        Assert.Equal(NmeaParseStatus.Ok,
+            NmeaParser.Parse(Encoding.ASCII.GetBytes(WithChecksum("GPGGA,235960.99999999,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,")),
+                out var gga));
+        Assert.True(gga.TimeOfDay < new TimeSpan(0, 23, 59, 61), gga.TimeOfDay.ToString());
+    }
+
+    [Fact]
     public void No_fix_sentences_parse_but_report_no_fix()
     {
         Assert.Equal(NmeaParseStatus.Ok, NmeaParser.Parse(Encoding.ASCII.GetBytes(WithChecksum("GPGGA,000001,,,,,0,00,,,M,,M,,")), out var gga));

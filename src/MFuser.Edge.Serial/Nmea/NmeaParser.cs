@@ -136,7 +136,7 @@ public static class NmeaParser
                 !Utf8Parser.TryParse(f[6..], out fraction, out var used) || used != f.Length - 6)
                 return false;
         }
-        time = new TimeSpan(0, h, m, sec) + TimeSpan.FromTicks((long)Math.Round(fraction * TimeSpan.TicksPerSecond));
+        time = new TimeSpan(0, h, m, sec) + TimeSpan.FromTicks((long)Math.Floor(fraction * TimeSpan.TicksPerSecond)); // .9999999 is not a second more
         return true;
     }
 
