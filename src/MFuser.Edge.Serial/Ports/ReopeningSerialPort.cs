@@ -98,8 +98,10 @@ internal sealed class ReopeningSerialPort(SerialLinkOptions options, ILogger log
         if (_inOutage)
             return;
         _inOutage = true;
+        // .NET reports a port that is not there as "access denied": say what is known.
+        var why = File.Exists(options.Path) ? error.Message : "not present (unplugged?)";
         log.LogWarning("{Role} serial port {Path} unavailable ({Error}); reopening with backoff up to {Max}",
-            role, options.Path, error.Message, options.ReopenMax);
+            role, options.Path, why, options.ReopenMax);
     }
 
     private void Close()
