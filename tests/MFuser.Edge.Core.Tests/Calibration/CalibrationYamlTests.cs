@@ -111,8 +111,19 @@ public class CalibrationYamlTests
         var dir = Path.GetTempPath();
         Assert.Equal($"{dir}: is a directory; expected a calibration YAML file",
             Assert.Throws<CalibrationException>(() => CameraCalibration.Load(dir)).Message);
-        Assert.Equal("/dev/zero: larger than 256 KiB; expected a calibration YAML file",
+        Assert.Equal("/dev/zero: is a character device; expected a regular file",
             Assert.Throws<CalibrationException>(() => CameraCalibration.Load("/dev/zero")).Message);
+        var big = Path.Combine(Path.GetTempPath(), $"big-{Guid.NewGuid():N}.yaml");
+        File.WriteAllBytes(big, new byte[(256 << 10) + 1]);
+        try
+        {
+            Assert.Equal($"{big}: larger than 256 KiB; expected a calibration YAML file",
+                Assert.Throws<CalibrationException>(() => CameraCalibration.Load(big)).Message);
+        }
+        finally
+        {
+            File.Delete(big);
+        }
         var latin1 = Path.Combine(Path.GetTempPath(), $"latin1-{Guid.NewGuid():N}.yaml");
         File.WriteAllBytes(latin1, [.. "image_width: 1 # caf"u8, 0xE9, .. "\n"u8]);
         try

@@ -71,7 +71,11 @@ public sealed class ConfigFileTests : IDisposable
     {
         Assert.Equal("is a directory; expected a JSON file", Assert.Single(Refused(_dir.Path).Problems).Problem);
         Assert.Equal("no such file", Assert.Single(Refused(_dir.File("none.json")).Problems).Problem);
-        Assert.Equal("larger than 1 MiB; expected a JSON configuration file", Assert.Single(Refused("/dev/zero").Problems).Problem);
+        // An endless device is refused by kind before a byte is read; a regular file by its size.
+        Assert.Equal("is a character device; expected a regular file", Assert.Single(Refused("/dev/zero").Problems).Problem);
+        var big = _dir.File("big.json");
+        System.IO.File.WriteAllBytes(big, new byte[(1 << 20) + 1]);
+        Assert.Equal("larger than 1 MiB; expected a JSON configuration file", Assert.Single(Refused(big).Problems).Problem);
     }
 
     [Fact]
