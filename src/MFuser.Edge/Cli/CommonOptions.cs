@@ -52,7 +52,7 @@ internal sealed class CommonOptions
                 throw new ConfigException([new ConfigProblem(config.OriginOf("source.uri"), "source.uri", config.Source.Uri.Original, message)]);
             }
         }
-        if (config.Web.Enabled && ConsoleStage.Check(config.Web).ToList() is { Count: > 0 } web)
+        if (config.Web.Enabled && ConsoleStage.Check(config.Web, config.OriginOf).ToList() is { Count: > 0 } web)
             throw new ConfigException(web);
         return config;
     }

@@ -70,11 +70,13 @@ public sealed class MqttControlTests : IAsyncLifetime
         Assert.Equal("5", state.Text);
     }
 
-    [Fact]
-    public async Task Retained_requests_and_commands_are_never_acted_on()
+    [Theory]
+    [InlineData(MqttProtocol.V500)] // the broker is asked not to send them (Retain Handling 2)
+    [InlineData(MqttProtocol.V311)] // the broker sends them; the link drops them
+    public async Task Retained_requests_and_commands_are_never_acted_on(MqttProtocol protocol)
     {
         var (router, settings, calls) = ControlFixtures.NewRouter();
-        var options = Links.Options(_broker.Port);
+        var options = Links.Options(_broker.Port) with { Protocol = protocol };
         var b = $"{options.TopicPrefix}/{options.DeviceId}";
         using (var publisher = await PublisherAsync())
         {
@@ -98,6 +100,7 @@ public sealed class MqttControlTests : IAsyncLifetime
         Assert.Equal(2, settings.SegmentationHz);
         Assert.Empty(calls);
         Assert.DoesNotContain(probe.Messages, m => m.Topic == b + "/segmentation_hz/result" || m.Topic == b + "/cmd/mark_event/result");
+        Assert.Equal(protocol == MqttProtocol.V500 ? "5.0" : "3.1.1", link.Counters.Protocol);
     }
 
     /// <summary>Seeded random and mutated payloads on every control topic.</summary>

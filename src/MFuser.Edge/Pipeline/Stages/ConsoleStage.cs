@@ -44,9 +44,10 @@ public sealed class ConsoleStage : IFrameStage, IEpisodeRecorder
     /// <summary>The console options of <paramref name="web"/>.</summary>
     public static ConsoleOptions Options(WebConfig web) => new() { Enabled = web.Enabled, Listen = web.Listen, Token = web.Token, Fps = web.Fps };
 
-    /// <summary>The problems the console library finds with the <c>web.*</c> keys (listen address, token rules).</summary>
-    public static IEnumerable<ConfigProblem> Check(WebConfig web) =>
-        Options(web).Validate().Select(p => new ConfigProblem("configuration", p.Key, p.Value, "expected " + p.Expected));
+    /// <summary>The problems the console library finds with the <c>web.*</c> keys (listen address, token rules), each
+    /// named with where its value came from (<paramref name="originOf"/>: file, environment variable or default).</summary>
+    public static IEnumerable<ConfigProblem> Check(WebConfig web, Func<string, string>? originOf = null) =>
+        Options(web).Validate().Select(p => new ConfigProblem(originOf?.Invoke(p.Key) ?? "configuration", p.Key, p.Value, "expected " + p.Expected));
 
     /// <summary>Binds <c>web.listen</c> and serves the console until the host is disposed.</summary>
     /// <exception cref="ConfigException">The address cannot be bound (in use, not on this machine).</exception>
