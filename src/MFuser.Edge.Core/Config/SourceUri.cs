@@ -65,7 +65,8 @@ public sealed record SourceUri(SourceKind Kind, string Target, int DeviceIndex, 
         switch (scheme)
         {
             case "file" or "dir":
-                var path = Uri.UnescapeDataString(rest);
+                // RFC 8089: file://localhost/p is the local /p; any other text before the path is a relative path (file://clips/x.mkv).
+                var path = Uri.UnescapeDataString(rest.StartsWith("localhost/", StringComparison.OrdinalIgnoreCase) ? rest[9..] : rest);
                 if (path.Length == 0)
                 {
                     problem = $"{scheme}:// needs a path";

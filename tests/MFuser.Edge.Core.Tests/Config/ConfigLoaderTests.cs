@@ -91,6 +91,8 @@ public sealed class ConfigLoaderTests : IDisposable
     {
         var e = Assert.Throws<ConfigException>(() => Load(cli: ("source.uri", "file:///nonexistent/clip.mkv", "--source")));
         Assert.Contains("--source: source.uri = 'file:///nonexistent/clip.mkv' is not allowed: no such video file: /nonexistent/clip.mkv", e.Message);
+        e = Assert.Throws<ConfigException>(() => Load(cli: ("source.uri", "file://localhost/nonexistent/clip.mkv", "--source"))); // RFC 8089
+        Assert.Contains("no such video file: /nonexistent/clip.mkv", e.Message);
     }
 
     [Fact]
