@@ -141,7 +141,11 @@ public sealed class MqttLink : IAsyncDisposable
         _bestEffort.Close();
         try
         {
-            while (IsConnected && (!_bestEffortLoop.IsCompleted || _mustDeliver.Pending > 0) && Stopwatch.GetElapsedTime(started) < budget)
+            // Connected: until both queues are out. Not (yet) connected — a short run that stops before its first connect, or
+            // a reconnect in progress: must-deliver messages still wait for the link within the budget; best-effort ones
+            // are dropped while disconnected anyway.
+            while (Stopwatch.GetElapsedTime(started) < budget
+                   && (IsConnected ? !_bestEffortLoop.IsCompleted || _mustDeliver.Pending > 0 : _mustDeliver.Pending > 0))
                 await Task.Delay(20, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException)

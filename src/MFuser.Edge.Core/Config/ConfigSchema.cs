@@ -233,7 +233,8 @@ public static class ConfigSchema
         Setting.Number("watchdog.stall_s", 20, 1, 3600, "Under a systemd watchdog (WatchdogSec=), petting stops after this long without a " +
             "processed frame (unless the camera is known to be away)."),
         Setting.Number("shutdown.drain_s", 5, 0, 20,
-            "On SIGTERM, how long the MQTT link may take to deliver queued must-deliver messages before available = stopped " +
+            "On SIGTERM, how long the MQTT link may take to deliver queued must-deliver messages (waiting for the broker when it " +
+            "is not connected) before available = stopped " +
             "and a clean disconnect (at most 20 s: the stop must fit systemd's TimeoutStopSec=30s)."),
         Setting.Bool("web.enabled", false, "Serve the live web console, /api/*, /metrics and the health probes (docs/console.md)."),
         Setting.Text("web.listen", "127.0.0.1:8080", "host:port, [IPv6]:port or 0.0.0.0:port (port 0: any free port)",

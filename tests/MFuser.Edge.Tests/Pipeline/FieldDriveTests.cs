@@ -211,15 +211,17 @@ public sealed class FieldDriveTests : IDisposable
         }
         await using var broker = await MosquittoBroker.StartAsync(new MosquittoOptions { Port = port });
         await using var probe = await MqttProbe.StartAsync(broker.Host, broker.Port, "mfuser/fo4/domain_shift");
+        string secondRun;
         using (var second = EdgeProcess.Start(Run(Drive("clear:10"), port, "fo4", maxFrames: 5),
                    Env(("MFUSER_SPOOL_DIR", spool), ("MFUSER_DOMAIN_SHIFT_ENABLED", "false"))))
         {
             await second.WaitAsync(TimeSpan.FromSeconds(60));
             Assert.True(second.ExitCode == 0, second.ToString());
             Assert.Contains("end_reason restart", second.Stdout);
+            secondRun = second.ToString();
         }
         var delivered = probe.On("mfuser/fo4/domain_shift").Select(Json).ToList();
-        Assert.True(delivered.Count >= 2, $"{delivered.Count} events");
+        Assert.True(delivered.Count >= 2, $"{delivered.Count} events\n{secondRun}");
         Assert.Equal("new", delivered[0].GetProperty("event").GetString());
         var (before, end) = (delivered[^2], delivered[^1]);
         Assert.Equal("end", end.GetProperty("event").GetString());
