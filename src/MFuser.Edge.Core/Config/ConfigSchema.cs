@@ -66,8 +66,11 @@ public sealed class Setting
             s => long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max ? v : null);
 
     internal static Setting Number(string key, double def, double min, double max, string description) =>
-        new(key, def.ToString(CultureInfo.InvariantCulture), $"a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}", description,
-            s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) && v >= min && v <= max ? v : null);
+        new(key, def.ToString(CultureInfo.InvariantCulture),
+            $"a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}", description,
+            s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) && v >= min && v <= max
+                ? v
+                : null);
 
     /// <summary>A rate in Hz: 0 (off) or from <paramref name="min"/> to <paramref name="max"/>, so a value too small
     /// to mean anything (1e-15 Hz) is refused instead of being shown as 0 everywhere.</summary>
